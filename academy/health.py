@@ -1,0 +1,53 @@
+"""Checks behind /healthz: the database always; Redis and the Celery broker
+when they are configured."""
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import connection
+
+
+def check_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
+def check_redis() -> None:
+    import redis
+
+    timeout = settings.ACADEMY_HEALTH_TIMEOUT_SECONDS
+    client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=timeout, socket_timeout=timeout)
+    try:
+        client.ping()
+    finally:
+        client.close()
+
+
+def check_broker() -> None:
+    from config.celery_app import app
+
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=settings.ACADEMY_HEALTH_TIMEOUT_SECONDS)
+
+
+def configured_checks() -> dict[str, Callable[[], None]]:
+    checks: dict[str, Callable[[], None]] = {"database": check_database}
+    if settings.REDIS_URL:
+        checks["redis"] = check_redis
+    checks["broker"] = check_broker
+    return checks
+
+
+def health_report() -> tuple[bool, dict[str, dict[str, str]]]:
+    """Run every configured check; return (all up, {name: {"status", "error"?}})."""
+    report: dict[str, dict[str, str]] = {}
+    for name, check in configured_checks().items():
+        try:
+            check()
+        except Exception as error:  # any failure means "down", with its reason
+            # The class name only: enough to act on, nothing about the network.
+            report[name] = {"status": "down", "error": type(error).__name__}
+        else:
+            report[name] = {"status": "up"}
+    return all(item["status"] == "up" for item in report.values()), report

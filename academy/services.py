@@ -1,0 +1,148 @@
+"""Writes of the academy shell: accounts, profile, notifications, e-mail."""
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template import TemplateDoesNotExist
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from academy.errors import ApplicationError
+from academy.i18n import in_language_of
+from academy.models import Notification, Role, User
+
+PROFILE_FIELDS = ("first_name", "last_name", "language", "time_zone", "country", "phone")
+
+
+def _clean_and_save(user: User, *, exclude: Sequence[str] = ()) -> User:
+    from django.core.exceptions import ValidationError
+
+    try:
+        user.full_clean(exclude=list(exclude))
+    except ValidationError as error:
+        raise ApplicationError.from_validation_error(error) from error
+    user.save()
+    return user
+
+
+@transaction.atomic
+def user_create(
+    *,
+    email: str,
+    password: str | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    role: Role | str = Role.LEARNER,
+    language: str | None = None,
+    time_zone: str = "UTC",
+    country: str = "",
+    phone: str = "",
+) -> User:
+    """Create an account. The e-mail address is stored in lower case; an
+    address already in use is refused. Without a password the account cannot
+    sign in until one is set (invitation, reset)."""
+    email = User.objects.normalize_email(email.strip()).lower()
+    if User.objects.filter(email=email).exists():
+        raise ApplicationError(
+            _("An account with this e-mail address already exists."),
+            code="email_taken",
+            fields={"email": [_("An account with this e-mail address already exists.")]},
+        )
+    user = User(
+        email=email,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        role=role,
+        language=language or settings.LANGUAGE_CODE,
+        time_zone=time_zone,
+        country=country,
+        phone=phone,
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    return _clean_and_save(user, exclude=["password"])
+
+
+@transaction.atomic
+def user_profile_update(*, user: User, **changes: Any) -> User:
+    """Change the person's own profile fields (name, language, time zone,
+    country, phone). Unknown fields are refused."""
+    unknown = set(changes) - set(PROFILE_FIELDS)
+    if unknown:
+        raise ApplicationError(
+            _("These fields cannot be changed here: %(fields)s") % {"fields": ", ".join(sorted(unknown))}
+        )
+    for field, value in changes.items():
+        setattr(user, field, value.strip() if isinstance(value, str) else value)
+    return _clean_and_save(user, exclude=["password"])
+
+
+def user_language_set(*, user: User, language: str) -> None:
+    if language not in dict(settings.LANGUAGES):
+        raise ApplicationError(_("Unsupported language."), fields={"language": [_("Unsupported language.")]})
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
+
+
+def user_login_record(*, user: User) -> None:
+    """Record a sign-in in the engagement log."""
+    # Imported here: the shell is loaded by every app, the log lives in one of them.
+    from distributors.models import Verb
+    from distributors.services import engagement_record
+
+    engagement_record(actor=user, verb=Verb.LOGGED_IN)
+
+
+def notification_create(*, user: User, kind: str, title: str, body: str = "", url: str = "") -> Notification:
+    """Show a message to ``user`` in the site. Title and body should already be
+    in the recipient's language (see :func:`academy.i18n.in_language_of`)."""
+    return Notification.objects.create(user=user, kind=kind, title=title[:200], body=body, url=url[:500])
+
+
+def notifications_mark_read(*, user: User, ids: Iterable[int] | None = None) -> int:
+    """Mark the user's notifications read (all of them when ``ids`` is None)."""
+    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=list(ids))
+    return qs.update(read_at=timezone.now())
+
+
+def email_send(
+    *,
+    user: User,
+    template: str,
+    context: dict[str, Any] | None = None,
+    attachments: Sequence[tuple[str, bytes | str, str]] = (),
+    headers: dict[str, str] | None = None,
+) -> None:
+    """Send one e-mail to ``user`` in their language and time zone.
+
+    ``template`` names three templates: ``<template>_subject.txt``,
+    ``<template>_body.txt`` and, optionally, ``<template>_body.html``.
+    """
+    with in_language_of(user):
+        ctx = {"user": user, "site_url": settings.SITE_URL, **(context or {})}
+        subject = " ".join(render_to_string(f"{template}_subject.txt", ctx).split())
+        body = render_to_string(f"{template}_body.txt", ctx)
+        try:
+            html = render_to_string(f"{template}_body.html", ctx)
+        except TemplateDoesNotExist:
+            html = None
+    message = EmailMultiAlternatives(
+        subject=f"{settings.EMAIL_SUBJECT_PREFIX}{subject}",
+        body=body,
+        to=[user.email],
+        headers=headers,
+    )
+    if html:
+        message.attach_alternative(html, "text/html")
+    for name, content, mimetype in attachments:
+        message.attach(name, content, mimetype)
+    message.send()

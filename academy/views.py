@@ -1,0 +1,118 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+from django.views.i18n import set_language
+
+from academy import roles, services
+from academy.errors import ApplicationError
+from academy.forms import LoginForm, PasswordResetForm, ProfileForm
+from academy.health import health_report
+from academy.home import panels_for
+from academy.models import User
+from academy.selectors import notification_list
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    template_name = "academy/login.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: LoginForm) -> HttpResponse:
+        response = super().form_valid(form)
+        services.user_login_record(user=form.get_user())
+        return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = PasswordResetForm
+    template_name = "academy/password_reset_form.html"
+    email_template_name = "academy/emails/password_reset_body.txt"
+    subject_template_name = "academy/emails/password_reset_subject.txt"
+    success_url = reverse_lazy("academy:password_reset_done")
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    granted = roles.user_roles(request.user)
+    return render(
+        request,
+        "academy/home.html",
+        {"panels": panels_for(request, granted), "granted": granted},
+    )
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    # The form edits a copy, so an invalid submission does not leak into the page.
+    form = ProfileForm(request.POST or None, instance=User.objects.get(pk=user.pk))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_profile_update(
+                user=user, **{name: form.cleaned_data[name] for name in form.Meta.fields}
+            )
+        except ApplicationError as error:
+            for field, errors in error.fields.items():
+                for message in errors:
+                    form.add_error(None if field == "non_field_errors" else field, message)
+        else:
+            response = redirect("academy:profile")
+            # Keep the visitor cookie in step so the language holds after sign-out.
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                user.language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+            )
+            with translation.override(user.language):  # the language just chosen
+                messages.success(request, _("Your profile has been saved."))
+            return response
+    return render(request, "academy/profile.html", {"form": form})
+
+
+@require_POST
+def language_switch(request: HttpRequest) -> HttpResponse:
+    """Django's set_language, which also saves the choice on the profile."""
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated:
+        try:
+            services.user_language_set(user=request.user, language=language)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+    return set_language(request)
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    page = Paginator(notification_list(user=request.user), 20).get_page(request.GET.get("page"))
+    return render(request, "academy/notifications.html", {"page": page})
+
+
+@login_required
+@require_POST
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    ids = [int(value) for value in request.POST.getlist("id") if value.isdigit()]
+    count = services.notifications_mark_read(user=request.user, ids=ids or None)
+    if count:
+        messages.success(request, _("Notifications marked as read."))
+    return redirect("academy:notifications")
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    healthy, checks = health_report()
+    body = {"status": "ok" if healthy else "down", "checks": checks}
+    if not healthy:
+        body["down"] = sorted(name for name, item in checks.items() if item["status"] != "up")
+    return JsonResponse(body, status=200 if healthy else 503)

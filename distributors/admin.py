@@ -1,0 +1,78 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from distributors.models import (
+    Distributor,
+    DistributorStatusChange,
+    EngagementEvent,
+    Membership,
+    Territory,
+)
+
+
+@admin.register(Territory)
+class TerritoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "country_list"]
+    search_fields = ["name", "countries"]
+    list_filter = ["managers"]
+    filter_horizontal = ["managers"]
+
+    @admin.display(description=_("countries"))
+    def country_list(self, obj: Territory) -> str:
+        return ", ".join(country.code for country in obj.countries)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    raw_id_fields = ["user", "ended_by"]
+
+
+class StatusChangeInline(admin.TabularInline):
+    model = DistributorStatusChange
+    extra = 0
+    readonly_fields = ["from_status", "to_status", "changed_by", "reason", "created_at"]
+    can_delete = False
+
+
+@admin.register(Distributor)
+class DistributorAdmin(admin.ModelAdmin):
+    list_display = ["name", "country", "city", "territory", "status", "is_exclusive"]
+    list_filter = ["status", "territory", "country", "is_exclusive"]
+    search_fields = ["name", "city", "contact_name", "contact_email"]
+    raw_id_fields = ["account_manager"]
+    inlines = [MembershipInline, StatusChangeInline]
+
+
+@admin.register(DistributorStatusChange)
+class DistributorStatusChangeAdmin(admin.ModelAdmin):
+    list_display = ["distributor", "from_status", "to_status", "changed_by", "created_at"]
+    list_filter = ["to_status", "from_status"]
+    search_fields = ["distributor__name", "reason"]
+    raw_id_fields = ["distributor", "changed_by"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "distributor", "role", "joined_on", "left_on"]
+    list_filter = ["role", ("left_on", admin.EmptyFieldListFilter), "distributor__territory"]
+    search_fields = ["user__email", "user__first_name", "user__last_name", "distributor__name"]
+    raw_id_fields = ["user", "distributor", "ended_by"]
+    date_hierarchy = "joined_on"
+
+
+@admin.register(EngagementEvent)
+class EngagementEventAdmin(admin.ModelAdmin):
+    list_display = ["occurred_at", "actor", "verb", "distributor", "object_type", "object_name"]
+    list_filter = ["verb", "distributor__territory"]
+    search_fields = ["actor__email", "object_name", "distributor__name"]
+    raw_id_fields = ["actor", "distributor"]
+    date_hierarchy = "occurred_at"
+    list_select_related = ["actor", "distributor"]
+
+    # The log is append-only: it is read here, never edited.
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,85 @@
+"""Each settings profile loads, and production refuses to start without its secrets."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+PROBE = (
+    "import django, json; django.setup(); from django.conf import settings as s; "
+    "print(json.dumps({'debug': s.DEBUG, 'layer': s.CHANNEL_LAYERS['default']['BACKEND'], "
+    "'broker': s.CELERY_BROKER_URL, 'db': s.DATABASES['default']['ENGINE'], "
+    "'lang': s.LANGUAGE_CODE, 'tz': s.TIME_ZONE, 'email': s.EMAIL_BACKEND}))"
+)
+
+
+def _run(module: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY"}}
+    clean.update({"DJANGO_SETTINGS_MODULE": module, "ACADEMY_VAR_DIR": "/tmp/academy-settings-probe", **env})
+    return subprocess.run(
+        [sys.executable, "-c", PROBE],
+        capture_output=True,
+        text=True,
+        env=clean,
+        cwd=settings.BASE_DIR,
+        timeout=60,
+    )
+
+
+def test_local_profile_is_embedded_by_default():
+    result = _run("config.settings.local")
+    assert result.returncode == 0, result.stderr
+    assert '"debug": true' in result.stdout
+    assert "InMemoryChannelLayer" in result.stdout
+    assert '"broker": "filesystem://"' in result.stdout
+    assert "sqlite3" in result.stdout
+    assert '"lang": "fr"' in result.stdout
+    assert '"tz": "UTC"' in result.stdout
+    assert "console" in result.stdout
+
+
+def test_redis_url_switches_channel_layer_and_broker():
+    result = _run("config.settings.local", REDIS_URL="redis://127.0.0.1:6379/5")
+    assert result.returncode == 0, result.stderr
+    assert "channels_redis.core.RedisChannelLayer" in result.stdout
+    assert '"broker": "redis://127.0.0.1:6379/5"' in result.stdout
+
+
+def test_database_url_selects_postgresql():
+    result = _run("config.settings.local", DATABASE_URL="postgres://postgres@127.0.0.1:5432/academy")
+    assert result.returncode == 0, result.stderr
+    assert "postgresql" in result.stdout
+
+
+def test_test_profile_loads():
+    result = _run("config.settings.test")
+    assert result.returncode == 0, result.stderr
+    assert "locmem" in result.stdout
+
+
+def test_production_loads_with_its_secrets():
+    result = _run(
+        "config.settings.production",
+        SECRET_KEY="x" * 60,
+        ALLOWED_HOSTS="academy.example.com",
+        EMAIL_URL="smtp://mail.example.com:25",
+    )
+    assert result.returncode == 0, result.stderr
+    assert '"debug": false' in result.stdout
+    assert "smtp" in result.stdout
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "EMAIL_URL"])
+def test_production_refuses_to_start_without_a_secret(missing):
+    env = {
+        "SECRET_KEY": "x" * 60,
+        "ALLOWED_HOSTS": "academy.example.com",
+        "EMAIL_URL": "smtp://mail.example.com:25",
+    }
+    env.pop(missing)
+    result = _run("config.settings.production", **env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert missing in result.stderr

@@ -1,0 +1,3 @@
+"""WebSocket routes of the webinars app."""
+
+websocket_urlpatterns: list = []
