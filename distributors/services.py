@@ -13,6 +13,7 @@ from django_countries import countries as country_registry
 
 from academy.errors import ApplicationError
 from academy.models import Role, User
+from distributors import signals
 from distributors.models import (
     Distributor,
     DistributorStatusChange,
@@ -111,6 +112,7 @@ def membership_start(
         distributor=distributor,
         occurred_at=_start_of(membership.joined_on),
     )
+    signals.membership_started.send(sender=Membership, membership=membership)
     return membership
 
 
@@ -145,6 +147,7 @@ def membership_end(
         occurred_at=_start_of(left_on),
         context={"reason": membership.left_reason} if membership.left_reason else None,
     )
+    signals.membership_ended.send(sender=Membership, membership=membership)
     return membership
 
 

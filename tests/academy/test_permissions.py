@@ -70,3 +70,24 @@ def test_anonymous_and_inactive_people_may_do_nothing(network):
     network.lead_a.save()
     assert roles.user_roles(network.lead_a) == frozenset()
     assert not can(network.lead_a, "distributors.manage_team", network.distributor_a)
+
+
+def test_membership_signals_carry_the_membership(network):
+    from distributors.signals import membership_ended, membership_started
+    from tests.academy.factories import UserFactory
+
+    seen = []
+
+    def record(sender, membership, **kwargs):
+        seen.append((membership.user_id, membership.left_on is None))
+
+    membership_started.connect(record)
+    membership_ended.connect(record)
+    try:
+        newcomer = UserFactory()
+        membership = distributor_services.membership_start(user=newcomer, distributor=network.distributor_a)
+        distributor_services.membership_end(membership=membership)
+    finally:
+        membership_started.disconnect(record)
+        membership_ended.disconnect(record)
+    assert seen == [(newcomer.pk, True), (newcomer.pk, False)]
