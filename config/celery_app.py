@@ -30,4 +30,10 @@ app.conf.beat_schedule = {
         "task": "academy.sessions_clear_expired",
         "schedule": crontab(hour=3, minute=17),
     },
+    "webinars-reminders-dispatch": {"task": "webinars.reminders_dispatch", "schedule": 60.0},
+    "webinars-sessions-generate": {
+        "task": "webinars.sessions_generate",
+        "schedule": crontab(hour=2, minute=41),
+    },
+    "webinars-sessions-upkeep": {"task": "webinars.sessions_upkeep", "schedule": crontab(minute="*/15")},
 }

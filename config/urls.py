@@ -9,6 +9,7 @@ from academy import views as academy_views
 
 api_v1 = [
     path("", include("academy.api.urls")),
+    path("webinars/", include("webinars.api.urls")),
 ]
 
 urlpatterns = [
@@ -21,6 +22,7 @@ urlpatterns = [
         login_required(SpectacularSwaggerView.as_view(url_name="api-schema")),
         name="api-docs",
     ),
+    path("webinars/", include("webinars.urls")),
     path("", include("academy.urls")),
 ]
 

@@ -262,3 +262,23 @@ LOGGING = {
 PHONENUMBER_DEFAULT_REGION = None
 COUNTRIES_FIRST_REPEAT = False
 ACADEMY_HEALTH_TIMEOUT_SECONDS = env.float("HEALTH_TIMEOUT_SECONDS", default=2.0)
+
+# Web-conferences (webinars): join window, attendance threshold, session
+# generation horizon, reminder outbox and channels, BigBlueButton.
+WEBINAR_JOIN_OPENS_MINUTES = env.int("WEBINAR_JOIN_OPENS_MINUTES", default=15)
+WEBINAR_ATTENDANCE_MIN_SHARE = env.float("WEBINAR_ATTENDANCE_MIN_SHARE", default=0.5)
+WEBINAR_GENERATE_MONTHS_AHEAD = env.int("WEBINAR_GENERATE_MONTHS_AHEAD", default=3)
+WEBINAR_FOLLOW_UP_DELAY_MINUTES = env.int("WEBINAR_FOLLOW_UP_DELAY_MINUTES", default=60)
+WEBINAR_AUTO_END_AFTER_MINUTES = env.int("WEBINAR_AUTO_END_AFTER_MINUTES", default=120)
+WEBINAR_REMINDER_MAX_ATTEMPTS = env.int("WEBINAR_REMINDER_MAX_ATTEMPTS", default=6)
+WEBINAR_REMINDER_CLAIM_TIMEOUT_SECONDS = env.int("WEBINAR_REMINDER_CLAIM_TIMEOUT_SECONDS", default=600)
+WEBINAR_REMINDER_CHANNELS = {"email": "webinars.channels.EmailChannel"}
+BBB_URL = env.str("BBB_URL", default="")
+BBB_SECRET = env.str("BBB_SECRET", default="")
+BBB_CHECKSUM_ALGORITHM = env.str("BBB_CHECKSUM_ALGORITHM", default="sha1")
+BBB_TIMEOUT_SECONDS = env.float("BBB_TIMEOUT_SECONDS", default=10.0)
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    **SPECTACULAR_SETTINGS.get("ENUM_NAME_OVERRIDES", {}),
+    "WebinarSessionStatusEnum": "webinars.models.SessionStatus",
+    "WebinarRegistrationStatusEnum": "webinars.models.RegistrationStatus",
+}

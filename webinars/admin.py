@@ -1,0 +1,131 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from webinars.models import (
+    Attendance,
+    AttendanceInterval,
+    Feedback,
+    Material,
+    Registration,
+    Reminder,
+    ReminderStatus,
+    Series,
+    Session,
+    WebinarPreference,
+)
+
+
+@admin.register(Series)
+class SeriesAdmin(admin.ModelAdmin):
+    list_display = ["title", "rrule", "time_zone", "language", "is_active"]
+    list_filter = ["is_active", "language", "video_provider"]
+    search_fields = ["title", "description"]
+    filter_horizontal = ["trainers", "audience_territories", "audience_distributors"]
+
+
+class MaterialInline(admin.TabularInline):
+    model = Material
+    extra = 0
+
+
+@admin.register(Session)
+class SessionAdmin(admin.ModelAdmin):
+    list_display = ["title", "starts_at", "status", "series", "capacity", "video_provider", "is_customised"]
+    list_filter = ["status", "video_provider", "language", "is_customised", "series"]
+    search_fields = ["title", "agenda"]
+    date_hierarchy = "starts_at"
+    filter_horizontal = ["trainers", "audience_territories", "audience_distributors"]
+    readonly_fields = ["ical_uid", "sequence", "occurrence_start", "started_at", "ended_at"]
+    inlines = [MaterialInline]
+    list_select_related = ["series"]
+
+
+@admin.register(Material)
+class MaterialAdmin(admin.ModelAdmin):
+    list_display = ["title", "session", "url", "file"]
+    list_filter = ["session__status"]
+    search_fields = ["title", "session__title"]
+    raw_id_fields = ["session"]
+
+
+@admin.register(Registration)
+class RegistrationAdmin(admin.ModelAdmin):
+    list_display = ["user", "session", "status", "distributor", "created_at", "cancelled_at"]
+    list_filter = ["status", "distributor__territory"]
+    search_fields = ["user__email", "user__last_name", "session__title", "distributor__name"]
+    raw_id_fields = ["user", "session", "distributor"]
+    list_select_related = ["user", "session", "distributor"]
+
+
+@admin.action(description=_("Retry the selected failed reminders"))
+def retry_reminders(modeladmin, request, queryset) -> None:
+    from django.utils import timezone
+
+    queryset.filter(status=ReminderStatus.FAILED).update(
+        status=ReminderStatus.PENDING,
+        attempts=0,
+        next_attempt_at=timezone.now(),
+        claim_token=None,
+        claimed_at=None,
+    )
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    list_display = [
+        "kind",
+        "registration",
+        "channel",
+        "status",
+        "due_at",
+        "attempts",
+        "sent_at",
+        "last_error",
+    ]
+    list_filter = ["status", "kind", "channel"]
+    search_fields = ["registration__user__email", "registration__session__title", "last_error"]
+    raw_id_fields = ["registration"]
+    date_hierarchy = "due_at"
+    list_select_related = ["registration__user", "registration__session"]
+    actions = [retry_reminders]
+    readonly_fields = ["claim_token", "claimed_at", "sent_at", "attempts", "last_error"]
+
+
+class IntervalInline(admin.TabularInline):
+    model = AttendanceInterval
+    extra = 0
+
+
+@admin.register(Attendance)
+class AttendanceAdmin(admin.ModelAdmin):
+    list_display = ["user", "session", "attended", "minutes_attended", "source", "distributor"]
+    list_filter = ["attended", "source", "distributor__territory"]
+    search_fields = ["user__email", "user__last_name", "session__title"]
+    raw_id_fields = ["user", "session", "registration", "distributor"]
+    inlines = [IntervalInline]
+    list_select_related = ["user", "session", "distributor"]
+
+
+@admin.register(AttendanceInterval)
+class AttendanceIntervalAdmin(admin.ModelAdmin):
+    list_display = ["attendance", "joined_at", "left_at", "source"]
+    list_filter = ["source"]
+    search_fields = ["attendance__user__email", "attendance__session__title"]
+    raw_id_fields = ["attendance"]
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(admin.ModelAdmin):
+    list_display = ["session", "user", "rating", "created_at"]
+    list_filter = ["rating"]
+    search_fields = ["session__title", "user__email", "comment"]
+    raw_id_fields = ["session", "user"]
+
+
+@admin.register(WebinarPreference)
+class WebinarPreferenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "channels", "updated_at"]
+    list_filter = [("calendar_token", admin.EmptyFieldListFilter)]
+    search_fields = ["user__email"]
+    raw_id_fields = ["user"]
+    exclude = ["calendar_token"]

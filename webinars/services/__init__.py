@@ -1,0 +1,86 @@
+"""Writes of the webinars app, one function per use case (re-exported here)."""
+
+from webinars.services.attendance import (
+    ImportReport,
+    attendance_finalise,
+    attendance_for,
+    attendance_import,
+    attendance_interval_close,
+    attendance_interval_open,
+    attendance_mark,
+    attendance_recompute,
+    attendance_threshold_minutes,
+)
+from webinars.services.engagement import (
+    calendar_token_regenerate,
+    calendar_token_revoke,
+    feedback_submit,
+    preference_channels_set,
+    preference_get,
+    replay_watch,
+)
+from webinars.services.maintenance import recordings_fetch_recent, sessions_close_overdue
+from webinars.services.registrations import registration_cancel, registration_create, waitlist_promote
+from webinars.services.reminders import DispatchReport, reminders_claim, reminders_dispatch
+from webinars.services.series import (
+    series_create,
+    series_generate_all,
+    series_preview,
+    series_sessions_generate,
+    series_update,
+)
+from webinars.services.sessions import (
+    SessionEndResult,
+    join_is_open,
+    material_add,
+    material_remove,
+    session_cancel,
+    session_create,
+    session_end,
+    session_join_url,
+    session_recording_fetch,
+    session_start,
+    session_update,
+)
+
+__all__ = [
+    "DispatchReport",
+    "ImportReport",
+    "SessionEndResult",
+    "attendance_finalise",
+    "attendance_for",
+    "attendance_import",
+    "attendance_interval_close",
+    "attendance_interval_open",
+    "attendance_mark",
+    "attendance_recompute",
+    "attendance_threshold_minutes",
+    "calendar_token_regenerate",
+    "calendar_token_revoke",
+    "feedback_submit",
+    "join_is_open",
+    "material_add",
+    "material_remove",
+    "preference_channels_set",
+    "preference_get",
+    "recordings_fetch_recent",
+    "registration_cancel",
+    "registration_create",
+    "reminders_claim",
+    "reminders_dispatch",
+    "replay_watch",
+    "series_create",
+    "series_generate_all",
+    "series_preview",
+    "series_sessions_generate",
+    "series_update",
+    "session_cancel",
+    "session_create",
+    "session_end",
+    "session_join_url",
+    "session_recording_fetch",
+    "session_start",
+    "session_update",
+    "sessions_close_overdue",
+    "waitlist_promote",
+]

@@ -1,0 +1,384 @@
+"""Attendance: presence intervals (the live room calls these), marking by
+hand, importing a video provider's participants report, and recording
+attendance in the engagement log."""
+
+import csv
+import datetime
+import io
+import zoneinfo
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from academy.errors import ApplicationError
+from academy.models import User
+from academy.permissions import require
+from distributors.models import Verb
+from distributors.selectors import membership_current
+from distributors.services import engagement_record
+from webinars.models import (
+    Attendance,
+    AttendanceInterval,
+    AttendanceSource,
+    Registration,
+    RegistrationStatus,
+    Session,
+    SessionStatus,
+)
+
+
+def attendance_threshold_minutes(session: Session) -> float:
+    """Minutes of presence from which a person counts as having attended."""
+    return session.duration_minutes * settings.WEBINAR_ATTENDANCE_MIN_SHARE
+
+
+def attendance_for(*, session: Session, user: User) -> Attendance:
+    """The person's attendance row for the session (created on first use,
+    linked to their registration and distributor)."""
+    attendance = Attendance.objects.filter(session=session, user=user).first()
+    if attendance is not None:
+        return attendance
+    registration = (
+        Registration.objects.filter(session=session, user=user)
+        .exclude(status=RegistrationStatus.CANCELLED)
+        .first()
+    )
+    membership = membership_current(user=user)
+    distributor = (
+        registration.distributor if registration else (membership.distributor if membership else None)
+    )
+    attendance, _created = Attendance.objects.get_or_create(
+        session=session,
+        user=user,
+        defaults={"registration": registration, "distributor": distributor},
+    )
+    return attendance
+
+
+def _window(session: Session, now: datetime.datetime) -> tuple[datetime.datetime, datetime.datetime]:
+    start = min(session.started_at or session.starts_at, session.starts_at)
+    end = session.ended_at or max(now, start)
+    return start, end
+
+
+def attendance_recompute(*, attendance: Attendance, now: datetime.datetime | None = None) -> Attendance:
+    """Minutes = the union of the person's intervals inside the session (an
+    open interval counts until now); ``attended`` follows the threshold unless
+    a trainer marked it by hand."""
+    now = now or timezone.now()
+    session = attendance.session
+    start, end = _window(session, now)
+    spans = sorted((max(i.joined_at, start), min(i.left_at or now, end)) for i in attendance.intervals.all())
+    total = datetime.timedelta()
+    current_start: datetime.datetime | None = None
+    current_end: datetime.datetime | None = None
+    for joined, left in spans:
+        if left <= joined:
+            continue
+        if current_end is None or joined > current_end:
+            if current_start is not None and current_end is not None:
+                total += current_end - current_start
+            current_start, current_end = joined, left
+        else:
+            current_end = max(current_end, left)
+    if current_start is not None and current_end is not None:
+        total += current_end - current_start
+    attendance.minutes_attended = round(total.total_seconds() / 60)
+    if attendance.source != AttendanceSource.MANUAL:
+        attendance.attended = attendance.minutes_attended >= attendance_threshold_minutes(session)
+    attendance.save(update_fields=["minutes_attended", "attended", "source", "updated_at"])
+    return attendance
+
+
+@transaction.atomic
+def attendance_interval_open(
+    *, session: Session, user: User, at: datetime.datetime | None = None
+) -> AttendanceInterval:
+    """Record that ``user`` entered the room (idempotent while an interval is open)."""
+    attendance = attendance_for(session=session, user=user)
+    open_interval = attendance.intervals.filter(left_at__isnull=True).first()
+    if open_interval is not None:
+        return open_interval
+    return AttendanceInterval.objects.create(
+        attendance=attendance, joined_at=at or timezone.now(), source=AttendanceSource.PRESENCE
+    )
+
+
+@transaction.atomic
+def attendance_interval_close(
+    *, session: Session, user: User, at: datetime.datetime | None = None
+) -> Attendance | None:
+    """Record that ``user`` left the room and update their minutes."""
+    attendance = Attendance.objects.filter(session=session, user=user).first()
+    if attendance is None:
+        return None
+    at = at or timezone.now()
+    for interval in attendance.intervals.filter(left_at__isnull=True):
+        interval.left_at = max(at, interval.joined_at)
+        interval.save(update_fields=["left_at"])
+    return attendance_recompute(attendance=attendance, now=at)
+
+
+def _record_engagement(attendance: Attendance) -> None:
+    if not attendance.attended or attendance.recorded_at is not None:
+        return
+    session = attendance.session
+    engagement_record(
+        actor=attendance.user,
+        verb=Verb.WEBINAR_ATTENDED,
+        obj=session,
+        minutes=attendance.minutes_attended,
+        distributor=attendance.distributor,
+        occurred_at=session.ended_at or session.ends_at,
+    )
+    attendance.recorded_at = timezone.now()
+    attendance.save(update_fields=["recorded_at"])
+
+
+def attendance_finalise(*, session: Session) -> None:
+    """At the end of a session: close open intervals, compute everyone's
+    minutes and record each attendance once in the engagement log."""
+    end = session.ended_at or timezone.now()
+    AttendanceInterval.objects.filter(attendance__session=session, left_at__isnull=True).update(left_at=end)
+    for attendance in session.attendances.select_related("session", "user").prefetch_related("intervals"):
+        attendance_recompute(attendance=attendance, now=end)
+        _record_engagement(attendance)
+
+
+def _require_started(session: Session) -> None:
+    if session.status not in (SessionStatus.LIVE, SessionStatus.ENDED):
+        raise ApplicationError(
+            _("Attendance can be recorded once the web-conference has started."), code="bad_status"
+        )
+
+
+@transaction.atomic
+def attendance_mark(
+    *, actor: User, session: Session, user: User, attended: bool, minutes: int | None = None
+) -> Attendance:
+    """A trainer states whether someone attended (and for how long). The
+    hand-made mark wins over presence tracking."""
+    require(actor, "webinars.manage_session", session)
+    _require_started(session)
+    if minutes is not None and not 0 <= minutes <= 24 * 60:
+        message = _("Enter a number of minutes between 0 and 1440.")
+        raise ApplicationError(message, fields={"minutes": [message]})
+    attendance = attendance_for(session=session, user=user)
+    attendance.source = AttendanceSource.MANUAL
+    attendance.attended = attended
+    if minutes is not None:
+        attendance.minutes_attended = minutes
+    elif attended and not attendance.minutes_attended:
+        attendance.minutes_attended = session.duration_minutes
+    attendance.save()
+    if session.status == SessionStatus.ENDED:
+        _record_engagement(attendance)
+    return attendance
+
+
+# ---------------------------------------------------------------- CSV import
+
+_EMAIL = {
+    "email",
+    "e-mail",
+    "user email",
+    "email address",
+    "e-mail address",
+    "adresse e-mail",
+    "courriel",
+    "mail",
+}
+_JOIN = {
+    "join time",
+    "joined at",
+    "joined",
+    "join",
+    "first join",
+    "heure d'arrivée",
+    "heure d’arrivée",
+    "arrivée",
+}
+_LEAVE = {"leave time", "left at", "left", "leave", "last leave", "heure de départ", "départ"}
+_DURATION = {
+    "duration",
+    "duration (minutes)",
+    "duration (min)",
+    "minutes",
+    "time in session (minutes)",
+    "durée",
+    "durée (minutes)",
+}
+_TIME_FORMATS = (
+    "%m/%d/%Y %I:%M:%S %p",
+    "%m/%d/%Y %I:%M %p",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+)
+MAX_IMPORT_ROWS = 5000
+
+
+@dataclass
+class ImportReport:
+    people: int = 0
+    intervals: int = 0
+    attended: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+
+def _column(headers: list[str], names: set[str]) -> str | None:
+    for header in headers:
+        if header.strip().lower() in names:
+            return header
+    return None
+
+
+def _parse_time(value: str, *, zone: zoneinfo.ZoneInfo, day: datetime.date) -> datetime.datetime:
+    value = value.strip()
+    try:
+        parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        parsed = None
+        for fmt in _TIME_FORMATS:
+            try:
+                parsed = datetime.datetime.strptime(value, fmt)
+                break
+            except ValueError:
+                continue
+        if parsed is None:
+            try:
+                parsed = datetime.datetime.combine(day, datetime.time.fromisoformat(value))
+            except ValueError as error:
+                raise ValueError(value) from error
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
+
+
+def _decode(content: bytes | str) -> str:
+    if isinstance(content, str):
+        return content
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return content.decode("cp1252", errors="replace")
+
+
+@transaction.atomic
+def attendance_import(
+    *, actor: User, session: Session, content: bytes | str, time_zone: str = ""
+) -> ImportReport:
+    """Import a participants report (Zoom, BigBlueButton, Teams…): one row per
+    connection with an e-mail and either join and leave times or a duration
+    in minutes. Times without an offset are read in ``time_zone`` (the
+    session's by default).
+
+    The whole file is checked first: any malformed row refuses the import
+    with one message per line (field ``file``) and nothing is written.
+    Addresses without an account are skipped and listed in the report.
+    Importing the same report again replaces what it imported before."""
+    require(actor, "webinars.manage_session", session)
+    _require_started(session)
+    zone = zoneinfo.ZoneInfo(time_zone or session.time_zone)
+    text = _decode(content)
+    try:
+        dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel  # type: ignore[assignment]
+    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
+    headers = reader.fieldnames or []
+    email_col = _column(headers, _EMAIL)
+    join_col, leave_col = _column(headers, _JOIN), _column(headers, _LEAVE)
+    duration_col = _column(headers, _DURATION)
+
+    def refuse(messages: list[str]) -> ApplicationError:
+        return ApplicationError(
+            _("The file could not be imported: %(count)s problem(s).") % {"count": len(messages)},
+            fields={"file": messages},
+        )
+
+    if email_col is None or not ((join_col and leave_col) or duration_col):
+        raise refuse(
+            [_("The file needs an e-mail column and either join and leave times or a duration in minutes.")]
+        )
+    day = session.starts_at.astimezone(zone).date()
+    rows: list[tuple[str, datetime.datetime | None, datetime.datetime | None, int | None]] = []
+    errors: list[str] = []
+    for line, row in enumerate(reader, start=2):
+        if line > MAX_IMPORT_ROWS + 1:
+            errors.append(_("The file has more than %(count)s rows.") % {"count": MAX_IMPORT_ROWS})
+            break
+        email = (row.get(email_col) or "").strip().lower()
+        if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
+            continue
+        if not email or "@" not in email:
+            errors.append(_("Line %(line)s: the e-mail address is missing or invalid.") % {"line": line})
+            continue
+        joined = left = None
+        minutes = None
+        if join_col and leave_col and (row.get(join_col) or "").strip():
+            try:
+                joined = _parse_time(row.get(join_col) or "", zone=zone, day=day)
+                left = _parse_time(row.get(leave_col) or "", zone=zone, day=day)
+            except ValueError as error:
+                errors.append(
+                    _("Line %(line)s: “%(value)s” is not a date and time.") % {"line": line, "value": error}
+                )
+                continue
+            if left < joined:
+                errors.append(_("Line %(line)s: the leave time is before the join time.") % {"line": line})
+                continue
+        else:
+            raw = (row.get(duration_col or "") or "").strip().replace(",", ".")
+            try:
+                minutes = round(float(raw))
+            except ValueError:
+                errors.append(
+                    _("Line %(line)s: “%(value)s” is not a number of minutes.") % {"line": line, "value": raw}
+                )
+                continue
+            if not 0 <= minutes <= 24 * 60:
+                errors.append(
+                    _("Line %(line)s: the duration must be between 0 and 1440 minutes.") % {"line": line}
+                )
+                continue
+        rows.append((email, joined, left, minutes))
+    if errors:
+        raise refuse(errors)
+
+    users = {user.email: user for user in User.objects.filter(email__in={row[0] for row in rows})}
+    report = ImportReport()
+    touched: dict[int, Attendance] = {}
+    offsets: dict[int, datetime.datetime] = {}
+    for email, joined, left, minutes in rows:
+        user = users.get(email)
+        if user is None:
+            if email not in report.skipped:
+                report.skipped.append(email)
+            continue
+        attendance = touched.get(user.pk)
+        if attendance is None:
+            attendance = attendance_for(session=session, user=user)
+            attendance.intervals.filter(source=AttendanceSource.IMPORT).delete()
+            if attendance.source != AttendanceSource.MANUAL:
+                attendance.source = AttendanceSource.IMPORT
+            touched[user.pk] = attendance
+        if minutes is not None:
+            # A report with durations only: stretches are laid end to end from the start.
+            joined = offsets.get(user.pk, session.started_at or session.starts_at)
+            left = joined + datetime.timedelta(minutes=minutes)
+            offsets[user.pk] = left
+        assert joined is not None and left is not None
+        AttendanceInterval.objects.create(
+            attendance=attendance, joined_at=joined, left_at=left, source=AttendanceSource.IMPORT
+        )
+        report.intervals += 1
+    for attendance in touched.values():
+        attendance_recompute(attendance=attendance)
+        if session.status == SessionStatus.ENDED:
+            _record_engagement(attendance)
+        report.attended += int(attendance.attended)
+    report.people = len(touched)
+    return report

@@ -1,0 +1,27 @@
+"""Celery entry points of the webinars app: thin, idempotent, safe to run twice."""
+
+from celery import shared_task
+
+from webinars import services
+
+
+@shared_task(name="webinars.reminders_dispatch")
+def reminders_dispatch() -> dict[str, int]:
+    """Every minute: claim and send due reminders (exactly once per row)."""
+    report = services.reminders_dispatch()
+    return {"sent": report.sent, "retried": report.retried, "failed": report.failed}
+
+
+@shared_task(name="webinars.sessions_generate")
+def sessions_generate() -> int:
+    """Daily: keep every active series' sessions created a few months ahead."""
+    return services.series_generate_all()
+
+
+@shared_task(name="webinars.sessions_upkeep")
+def sessions_upkeep() -> dict[str, int]:
+    """Every quarter of an hour: end forgotten sessions, fetch new recordings."""
+    return {
+        "ended": services.sessions_close_overdue(),
+        "recordings": services.recordings_fetch_recent(),
+    }

@@ -1,0 +1,564 @@
+"""Pages of the webinars app: learners, trainers and managers."""
+
+import csv
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from academy.errors import ApplicationError
+from academy.permissions import can, require
+from webinars import ics, selectors, services
+from webinars.forms import (
+    AttendanceImportForm,
+    AttendanceMarkForm,
+    CancelForm,
+    FeedbackForm,
+    MaterialForm,
+    PreferencesForm,
+    ReportForm,
+    SeriesForm,
+    SessionForm,
+)
+from webinars.models import Material, Registration, RegistrationStatus, Session, SessionStatus
+
+PAGE_SIZE = 20
+
+
+def _page(request: HttpRequest, qs: Any, size: int = PAGE_SIZE) -> Any:
+    return Paginator(qs, size).get_page(request.GET.get("page"))
+
+
+def _form_errors(form: Form, error: ApplicationError) -> None:
+    if not error.fields:
+        form.add_error(None, error.message)
+    for field, errors in error.fields.items():
+        for message in errors:
+            form.add_error(field if field in form.fields else None, message)
+
+
+def _run(request: HttpRequest, action: Callable[[], Any], success: str) -> bool:
+    """Run a service for a one-button action; show its message either way."""
+    try:
+        action()
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return False
+    messages.success(request, success)
+    return True
+
+
+# ---------------------------------------------------------------- learners
+
+
+@login_required
+def session_list(request: HttpRequest) -> HttpResponse:
+    page = _page(request, selectors.session_list(user=request.user, when="upcoming"))
+    return render(request, "webinars/session_list.html", {"page": page})
+
+
+@login_required
+def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    session = selectors.session_get(user=request.user, pk=pk)
+    return render(
+        request,
+        "webinars/session_detail.html",
+        {
+            "session": session,
+            "join_open": services.join_is_open(session),
+            "is_host": can(request.user, "webinars.manage_session", session),
+            "registration_open": session.status == SessionStatus.SCHEDULED
+            and timezone.now() < session.starts_at,
+        },
+    )
+
+
+@login_required
+@require_POST
+def session_register(request: HttpRequest, pk: int) -> HttpResponse:
+    session = selectors.session_get(user=request.user, pk=pk)
+    try:
+        registration = services.registration_create(user=request.user, session=session)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        if registration.status == RegistrationStatus.CONFIRMED:
+            messages.success(request, _("You are registered. The invitation is on its way to your inbox."))
+        else:
+            messages.success(request, _("The web-conference is full: you are on the waiting list."))
+    return redirect("webinars:session_detail", pk=session.pk)
+
+
+@login_required
+@require_POST
+def session_unregister(request: HttpRequest, pk: int) -> HttpResponse:
+    session = selectors.session_get(user=request.user, pk=pk)
+    registration = selectors.registration_mine(user=request.user, session=session)
+    if registration is None:
+        raise Http404(_("You are not registered."))
+    _run(
+        request,
+        lambda: services.registration_cancel(actor=request.user, registration=registration),
+        _("Your registration is cancelled."),
+    )
+    return redirect("webinars:session_detail", pk=session.pk)
+
+
+@login_required
+@require_GET
+def session_calendar(request: HttpRequest, pk: int) -> HttpResponse:
+    session = selectors.session_get(user=request.user, pk=pk)
+    response = HttpResponse(ics.download(session), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="web-conference-{session.pk}.ics"'
+    return response
+
+
+@login_required
+@never_cache
+def session_join(request: HttpRequest, pk: int) -> HttpResponse:
+    session = selectors.session_get(user=request.user, pk=pk)
+    try:
+        url = services.session_join_url(user=request.user, session=session)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect("webinars:session_detail", pk=session.pk)
+    return redirect(url)
+
+
+@login_required
+def replay_list(request: HttpRequest) -> HttpResponse:
+    page = _page(request, selectors.replay_list(user=request.user))
+    return render(request, "webinars/replay_list.html", {"page": page})
+
+
+@login_required
+def session_replay(request: HttpRequest, pk: int) -> HttpResponse:
+    session = selectors.session_get(user=request.user, pk=pk)
+    if session.status != SessionStatus.ENDED:
+        raise Http404(_("There is no replay for this web-conference yet."))
+    return render(request, "webinars/session_replay.html", {"session": session})
+
+
+@login_required
+def session_replay_watch(request: HttpRequest, pk: int) -> HttpResponse:
+    session = selectors.session_get(user=request.user, pk=pk)
+    try:
+        url = services.replay_watch(user=request.user, session=session)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect("webinars:replays")
+    return redirect(url)
+
+
+@login_required
+def session_feedback(request: HttpRequest, pk: int) -> HttpResponse:
+    session = selectors.session_get(user=request.user, pk=pk)
+    form = FeedbackForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.feedback_submit(user=request.user, session=session, **form.cleaned_data)
+        except ApplicationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("Thank you for your feedback."))
+            return redirect("webinars:mine")
+    return render(request, "webinars/session_feedback.html", {"session": session, "form": form})
+
+
+@login_required
+def mine(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "webinars/mine.html",
+        {
+            "registrations": list(selectors.registration_list_mine(user=request.user)),
+            "page": _page(request, selectors.attendance_list_mine(user=request.user)),
+        },
+    )
+
+
+@login_required
+def preferences(request: HttpRequest) -> HttpResponse:
+    preference = services.preference_get(user=request.user)
+    form = PreferencesForm(request.POST or None, initial={"channels": preference.channels})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.preference_channels_set(user=request.user, channels=form.cleaned_data["channels"])
+        except ApplicationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("Your preferences have been saved."))
+            return redirect("webinars:preferences")
+    feed_url = (
+        request.build_absolute_uri(_feed_path(preference.calendar_token)) if preference.calendar_token else ""
+    )
+    return render(request, "webinars/preferences.html", {"form": form, "feed_url": feed_url})
+
+
+def _feed_path(token: str) -> str:
+    return reverse("webinars:calendar_feed", args=[token])
+
+
+@login_required
+@require_POST
+def calendar_feed_token(request: HttpRequest) -> HttpResponse:
+    if request.POST.get("action") == "revoke":
+        services.calendar_token_revoke(user=request.user)
+        messages.success(request, _("Your calendar feed is switched off."))
+    else:
+        services.calendar_token_regenerate(user=request.user)
+        messages.success(
+            request, _("Your calendar feed has a new address; the previous one no longer works.")
+        )
+    return redirect("webinars:preferences")
+
+
+@never_cache
+@require_GET
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The private feed: no sign-in, the token is the key."""
+    found = selectors.calendar_feed(token=token)
+    if found is None:
+        raise Http404(_("Unknown calendar feed."))
+    user, sessions = found
+    return HttpResponse(ics.feed(sessions, user=user), content_type="text/calendar; charset=utf-8")
+
+
+# ---------------------------------------------------------------- trainers
+
+
+def _require_trainer(request: HttpRequest) -> None:
+    require(request.user, "webinars.create_session")
+
+
+@login_required
+def manage(request: HttpRequest) -> HttpResponse:
+    _require_trainer(request)
+    when = "past" if request.GET.get("when") == "past" else "upcoming"
+    return render(
+        request,
+        "webinars/manage.html",
+        {
+            "page": _page(request, selectors.session_list_hosted(user=request.user, when=when)),
+            "series_list": list(selectors.series_list(user=request.user)[:50]),
+            "when": when,
+        },
+    )
+
+
+def _preview(form: SeriesForm) -> list:
+    data = form.cleaned_data if hasattr(form, "cleaned_data") else {}
+    needed = ("rrule", "start_date", "start_time", "time_zone")
+    if not all(data.get(name) for name in needed):
+        return []
+    try:
+        return services.series_preview(**{name: data[name] for name in needed}, count=6)
+    except ApplicationError as error:
+        _form_errors(form, error)
+        return []
+
+
+@login_required
+def series_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    _require_trainer(request)
+    series = selectors.series_get(user=request.user, pk=pk) if pk else None
+    if series is not None:
+        require(request.user, "webinars.manage_series", series)
+    form = SeriesForm(
+        request.POST or None, instance=series, initial=None if series else {"trainers": [request.user]}
+    )
+    preview: list = []
+    if request.method == "POST" and form.is_valid():
+        preview = _preview(form)
+        if "preview" not in request.POST and not form.errors:
+            try:
+                if series is None:
+                    series = services.series_create(
+                        actor=request.user,
+                        trainers=form.cleaned_data["trainers"],
+                        audience=form.audience(),
+                        **form.service_fields(),
+                    )
+                    messages.success(request, _("The series is created and its sessions are scheduled."))
+                else:
+                    services.series_update(
+                        actor=request.user,
+                        series=series,
+                        trainers=form.cleaned_data["trainers"],
+                        audience=form.audience(),
+                        **form.service_fields(),
+                    )
+                    messages.success(request, _("The series is saved; its future sessions follow."))
+                return redirect("webinars:manage")
+            except ApplicationError as error:
+                _form_errors(form, error)
+    elif series is not None:
+        try:
+            preview = services.series_preview(
+                rrule=series.rrule,
+                start_date=series.start_date,
+                start_time=series.start_time,
+                time_zone=series.time_zone,
+            )
+        except ApplicationError:
+            preview = []
+    return render(request, "webinars/series_form.html", {"form": form, "series": series, "preview": preview})
+
+
+@login_required
+def session_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    _require_trainer(request)
+    session = selectors.session_get_hosted(user=request.user, pk=pk) if pk else None
+    if session is not None:
+        require(request.user, "webinars.manage_session", session)
+    form = SessionForm(
+        request.POST or None, instance=session, initial=None if session else {"trainers": [request.user]}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            if session is None:
+                session = services.session_create(
+                    actor=request.user,
+                    trainers=form.cleaned_data["trainers"],
+                    audience=form.audience(),
+                    **form.service_fields(),
+                )
+                messages.success(request, _("The web-conference is scheduled."))
+            else:
+                services.session_update(
+                    actor=request.user,
+                    session=session,
+                    trainers=form.cleaned_data["trainers"],
+                    audience=form.audience(),
+                    **form.service_fields(),
+                )
+                messages.success(request, _("The web-conference is saved."))
+            return redirect("webinars:session_manage", pk=session.pk)
+        except ApplicationError as error:
+            _form_errors(form, error)
+    return render(request, "webinars/session_form.html", {"form": form, "session": session})
+
+
+def _hosted(request: HttpRequest, pk: int) -> Session:
+    _require_trainer(request)
+    session = selectors.session_get_hosted(user=request.user, pk=pk)
+    require(request.user, "webinars.manage_session", session)
+    return session
+
+
+@login_required
+def session_manage(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _hosted(request, pk)
+    return render(
+        request,
+        "webinars/session_manage.html",
+        {
+            "session": session,
+            "page": _page(request, selectors.registrant_list(session=session), 50),
+            "summary": selectors.feedback_summary(session=session),
+            "feedback": list(selectors.feedback_list(session=session)[:100]),
+            "import_form": AttendanceImportForm(),
+            "material_form": MaterialForm(),
+            "cancel_form": CancelForm(),
+            "threshold": services.attendance_threshold_minutes(session),
+        },
+    )
+
+
+@login_required
+@require_POST
+def session_start(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _hosted(request, pk)
+    _run(
+        request,
+        lambda: services.session_start(actor=request.user, session=session),
+        _("The web-conference is live."),
+    )
+    return redirect("webinars:session_manage", pk=pk)
+
+
+@login_required
+@require_POST
+def session_end(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _hosted(request, pk)
+    try:
+        result = services.session_end(actor=request.user, session=session)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The web-conference is ended; attendance has been computed."))
+        if result.video_warning:
+            messages.warning(request, result.video_warning)
+    return redirect("webinars:session_manage", pk=pk)
+
+
+@login_required
+@require_POST
+def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _hosted(request, pk)
+    form = CancelForm(request.POST)
+    form.is_valid()
+    _run(
+        request,
+        lambda: services.session_cancel(
+            actor=request.user, session=session, reason=form.cleaned_data.get("reason", "")
+        ),
+        _("The web-conference is cancelled; the registrants are told."),
+    )
+    return redirect("webinars:session_manage", pk=pk)
+
+
+@login_required
+@require_POST
+def session_recording_fetch(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _hosted(request, pk)
+    try:
+        url = services.session_recording_fetch(actor=request.user, session=session)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        if url:
+            messages.success(request, _("The recording link has been added."))
+        else:
+            messages.warning(request, _("No published recording yet. Try again later."))
+    return redirect("webinars:session_manage", pk=pk)
+
+
+@login_required
+@require_POST
+def attendance_mark(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _hosted(request, pk)
+    form = AttendanceMarkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Check the minutes: a number between 0 and 1440."))
+        return redirect("webinars:session_manage", pk=pk)
+    registration = get_object_or_404(Registration, session=session, user_id=form.cleaned_data["user"])
+    _run(
+        request,
+        lambda: services.attendance_mark(
+            actor=request.user,
+            session=session,
+            user=registration.user,
+            attended=form.cleaned_data["attended"],
+            minutes=form.cleaned_data["minutes"],
+        ),
+        _("Attendance saved."),
+    )
+    return redirect("webinars:session_manage", pk=pk)
+
+
+@login_required
+def attendance_import(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _hosted(request, pk)
+    form = AttendanceImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = services.attendance_import(
+                actor=request.user,
+                session=session,
+                content=form.cleaned_data["file"].read(),
+                time_zone=form.cleaned_data["time_zone"],
+            )
+        except ApplicationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Imported: %(people)s people, %(attended)s attended.")
+                % {"people": report.people, "attended": report.attended},
+            )
+    return render(
+        request, "webinars/attendance_import.html", {"session": session, "form": form, "report": report}
+    )
+
+
+@login_required
+def registrants_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _hosted(request, pk)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="web-conference-{session.pk}-registrants.csv"'
+    response.write("\ufeff")  # spreadsheet programs read UTF-8 with a byte-order mark
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            _("Name"),
+            _("E-mail"),
+            _("Distributor"),
+            _("Status"),
+            _("Registered at"),
+            _("Attended"),
+            _("Minutes"),
+        ]
+    )
+    for registration in selectors.registrant_list(session=session):
+        attendance = getattr(registration, "attendance", None)
+        writer.writerow(
+            [
+                _csv_safe(str(registration.user)),
+                registration.user.email,
+                _csv_safe(registration.distributor.name if registration.distributor else ""),
+                registration.get_status_display(),
+                timezone.localtime(registration.created_at).strftime("%Y-%m-%d %H:%M"),
+                _("yes") if attendance and attendance.attended else _("no"),
+                attendance.minutes_attended if attendance else 0,
+            ]
+        )
+    return response
+
+
+def _csv_safe(value: str) -> str:
+    # A cell starting with = + - @ would run as a formula in a spreadsheet.
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+@login_required
+@require_POST
+def material_add(request: HttpRequest, pk: int) -> HttpResponse:
+    session = _hosted(request, pk)
+    form = MaterialForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Give a title and a link or a file."))
+    else:
+        _run(
+            request,
+            lambda: services.material_add(actor=request.user, session=session, **form.cleaned_data),
+            _("Material added."),
+        )
+    return redirect("webinars:session_manage", pk=pk)
+
+
+@login_required
+@require_POST
+def material_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    material = get_object_or_404(Material.objects.select_related("session"), pk=pk)
+    _hosted(request, material.session_id)
+    services.material_remove(actor=request.user, material=material)
+    messages.success(request, _("Material removed."))
+    return redirect("webinars:session_manage", pk=material.session_id)
+
+
+# ---------------------------------------------------------------- managers
+
+
+@login_required
+def attendance_report(request: HttpRequest) -> HttpResponse:
+    if not can(request.user, "webinars.view_attendance_report"):
+        raise PermissionDenied(_("You are not allowed to do this."))
+    form = ReportForm(request.GET or None)
+    months = (form.cleaned_data.get("months") or 6) if form.is_valid() else 6
+    rows = list(selectors.attendance_by_distributor_month(user=request.user, months=months))
+    for row in rows:
+        row["rate"] = round(100 * row["attended"] / row["registered"]) if row["registered"] else 0
+    return render(request, "webinars/attendance_report.html", {"form": form, "rows": rows, "months": months})
