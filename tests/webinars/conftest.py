@@ -22,4 +22,6 @@ def end_session(session, *, minutes_after_end: int = 0):
 
     Session.objects.filter(pk=session.pk).update(status=SessionStatus.LIVE, started_at=session.starts_at)
     session.refresh_from_db()
-    return services.session_end(actor=None, session=session, at=session.ends_at).session
+    services.session_end(actor=None, session=session, at=session.ends_at)
+    session.refresh_from_db()
+    return session

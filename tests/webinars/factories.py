@@ -3,9 +3,9 @@ import datetime
 import factory
 from django.utils import timezone
 
+from tests.academy.factories import UserFactory
 from webinars import services
 from webinars.models import Registration, Series, Session
-from tests.academy.factories import UserFactory
 
 
 class SessionFactory(factory.django.DjangoModelFactory):

@@ -29,7 +29,9 @@ def test_invitation_has_stable_uid_sequence_and_utc_times(session, network):
     assert event["ATTENDEE"].params["PARTSTAT"] == "ACCEPTED"
     assert "Détails et lien" in str(event["DESCRIPTION"])  # recipient's language (French)
 
-    services.session_update(actor=network.trainer, session=session, starts_at=session.starts_at + datetime.timedelta(hours=2))
+    services.session_update(
+        actor=network.trainer, session=session, starts_at=session.starts_at + datetime.timedelta(hours=2)
+    )
     session.refresh_from_db()
     _calendar, (moved,) = _event(ics.invitation(session, user=network.staff_a))
     assert str(moved["UID"]) == uid and moved["SEQUENCE"] == 1

@@ -12,13 +12,13 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from webinars import services
-from webinars.channels import ChannelError, EmailChannel
-from webinars.models import Registration, Reminder, ReminderKind, ReminderStatus, Session
-from webinars.services import reminders as outbox
 from tests.academy.factories import UserFactory
 from tests.webinars.conftest import end_session
 from tests.webinars.factories import RegistrationFactory, SessionFactory
+from webinars import services
+from webinars.channels import ChannelError, EmailChannel
+from webinars.models import Registration, Reminder, ReminderStatus, Session
+from webinars.services import reminders as outbox
 
 pytestmark = pytest.mark.django_db
 

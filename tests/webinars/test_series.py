@@ -10,9 +10,9 @@ from django.core import mail
 from django.test import override_settings
 
 from academy.errors import ApplicationError
+from tests.webinars.factories import SeriesFactory
 from webinars import recurrence, services
 from webinars.models import Session, SessionStatus
-from tests.webinars.factories import SeriesFactory
 
 UTC = datetime.UTC
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")

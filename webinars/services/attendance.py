@@ -162,6 +162,7 @@ def attendance_mark(
     """A trainer states whether someone attended (and for how long). The
     hand-made mark wins over presence tracking."""
     require(actor, "webinars.manage_session", session)
+    session = Session.objects.get(pk=session.pk)
     _require_started(session)
     if minutes is not None and not 0 <= minutes <= 24 * 60:
         message = _("Enter a number of minutes between 0 and 1440.")
@@ -280,6 +281,7 @@ def attendance_import(
     Addresses without an account are skipped and listed in the report.
     Importing the same report again replaces what it imported before."""
     require(actor, "webinars.manage_session", session)
+    session = Session.objects.get(pk=session.pk)
     _require_started(session)
     zone = zoneinfo.ZoneInfo(time_zone or session.time_zone)
     text = _decode(content)

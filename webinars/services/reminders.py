@@ -132,9 +132,14 @@ def notice_create(
 
 
 def _dispatch_soon() -> None:
+    """Nudge the dispatcher so a notice leaves within seconds. Best effort:
+    the row is already committed and the periodic run sends it anyway."""
     from webinars.tasks import reminders_dispatch
 
-    reminders_dispatch.delay()
+    try:
+        reminders_dispatch.delay()
+    except Exception as error:  # a broker hiccup must not fail the person's request
+        logger.warning("Could not nudge the reminder dispatcher: %s", error)
 
 
 def reminders_cancel_pending(*, registrations: QuerySet[Registration] | list[Registration]) -> int:
