@@ -46,7 +46,7 @@ CHECKSUM_ERROR = b"""<response>
 NOT_FOUND = b"""<response>
   <returncode>FAILED</returncode>
   <messageKey>notFound</messageKey>
-  <message>We could not find a meeting with that meeting ID - perhaps the meeting is not yet running?</message>
+  <message>We could not find a meeting with that meeting ID</message>
 </response>"""
 
 RECORDINGS = b"""<response>
