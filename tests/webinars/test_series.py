@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.test import override_settings
+from django.utils import translation
 
 from academy.errors import ApplicationError
 from tests.webinars.factories import SeriesFactory
@@ -73,7 +74,7 @@ def test_autumn_change_in_paris_keeps_local_time():
     ],
 )
 def test_bad_rules_are_refused_on_the_rule_field(rule, message):
-    with pytest.raises(ApplicationError) as error:
+    with translation.override("en"), pytest.raises(ApplicationError) as error:
         recurrence.rule_parse(rule, dtstart=datetime.datetime(2026, 1, 1, 14))
     assert message in error.value.message
     assert "rrule" in error.value.fields

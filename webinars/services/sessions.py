@@ -97,6 +97,7 @@ def session_create(
     capacity: int | None = None,
     video_provider: str = VideoProvider.EXTERNAL,
     video_url: str = "",
+    recording_url: str = "",
     trainers: Sequence[User] = (),
     audience: dict[str, Any] | None = None,
     series: Series | None = None,
@@ -120,6 +121,7 @@ def session_create(
         capacity=capacity,
         video_provider=video_provider,
         video_url=video_url.strip(),
+        recording_url=recording_url.strip(),
     )
     audience_apply(session, audience)
     _bbb_prepare(session)
