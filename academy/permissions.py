@@ -9,7 +9,7 @@ from academy.models import User
 
 def can(user: User | AnonymousUser, permission: str, obj: object | None = None) -> bool:
     """Whether ``user`` may do ``permission`` (e.g. ``"distributors.invite_member"``) on ``obj``."""
-    return bool(user.is_authenticated and user.is_active and user.has_perm(permission, obj))
+    return bool(user.is_authenticated and user.is_active and user.has_perm(permission, obj))  # type: ignore[arg-type]
 
 
 def require(user: User | AnonymousUser, permission: str, obj: object | None = None) -> None:

@@ -4,6 +4,7 @@ and API run a fixed number of queries whatever the number of rows."""
 
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import (
@@ -258,7 +259,7 @@ def feedback_list(*, session: Session) -> QuerySet[Feedback]:
     return Feedback.objects.filter(session=session).select_related("user").order_by("-created_at", "-id")
 
 
-def attendance_by_distributor_month(*, user: User, months: int = 6) -> QuerySet[Registration]:
+def attendance_by_distributor_month(*, user: User, months: int = 6) -> QuerySet[Any, Any]:
     """For managers (their territories) and admins: per distributor and month
     of ended sessions, confirmed registrations (``registered``), attendances
     (``attended``) and minutes attended in total. Rows are dicts with ``distributor_id``,
@@ -306,7 +307,7 @@ def calendar_feed(*, token: str) -> tuple[User, QuerySet[Session]] | None:
     return user, sessions
 
 
-def attendance_last_month(*, user: User) -> dict:
+def attendance_last_month(*, user: User) -> dict[str, Any]:
     """Last calendar month's totals over the manager's territories:
     ``registered``, ``attended``, ``rate`` (percent) and ``month`` (one query)."""
     today = timezone.localdate()

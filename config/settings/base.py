@@ -278,7 +278,7 @@ BBB_SECRET = env.str("BBB_SECRET", default="")
 BBB_CHECKSUM_ALGORITHM = env.str("BBB_CHECKSUM_ALGORITHM", default="sha1")
 BBB_TIMEOUT_SECONDS = env.float("BBB_TIMEOUT_SECONDS", default=10.0)
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
-    **SPECTACULAR_SETTINGS.get("ENUM_NAME_OVERRIDES", {}),
+    **SPECTACULAR_SETTINGS.get("ENUM_NAME_OVERRIDES", {}),  # type: ignore[dict-item]
     "WebinarSessionStatusEnum": "webinars.models.SessionStatus",
     "WebinarRegistrationStatusEnum": "webinars.models.RegistrationStatus",
 }

@@ -6,6 +6,7 @@ import csv
 import datetime
 import io
 import zoneinfo
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -231,7 +232,7 @@ class ImportReport:
     skipped: list[str] = field(default_factory=list)
 
 
-def _column(headers: list[str], names: set[str]) -> str | None:
+def _column(headers: Sequence[str], names: set[str]) -> str | None:
     for header in headers:
         if header.strip().lower() in names:
             return header
@@ -240,6 +241,7 @@ def _column(headers: list[str], names: set[str]) -> str | None:
 
 def _parse_time(value: str, *, zone: zoneinfo.ZoneInfo, day: datetime.date) -> datetime.datetime:
     value = value.strip()
+    parsed: datetime.datetime | None
     try:
         parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
@@ -255,6 +257,7 @@ def _parse_time(value: str, *, zone: zoneinfo.ZoneInfo, day: datetime.date) -> d
                 parsed = datetime.datetime.combine(day, datetime.time.fromisoformat(value))
             except ValueError as error:
                 raise ValueError(value) from error
+    assert parsed is not None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
 
 

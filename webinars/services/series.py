@@ -203,13 +203,14 @@ def _sessions_follow(*, series: Series, actor: User | None) -> None:
         .order_by("starts_at")
     )
     kept = {s.occurrence_start for s in followers if s.occurrence_start in wanted}
-    free_by_day = {}
+    free_by_day: dict[datetime.date, datetime.datetime | None] = {}
     for occurrence in sorted(wanted - kept):
         free_by_day.setdefault(occurrence.astimezone(zone).date(), occurrence)
     trainers = list(series.trainers.all())
     audience = _audience_of(series)
     for session in followers:
         inherited = _inherited(series, session)
+        target: datetime.datetime | None
         if session.occurrence_start in wanted:
             target = session.occurrence_start
         else:

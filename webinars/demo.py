@@ -1,0 +1,202 @@
+"""Demo web-conferences: the monthly distributors' meeting (first Thursday,
+14:00 Abidjan time, in French) with six past sessions — attendance, no-shows,
+feedback, replays — and upcoming ones with registrations; and a quarterly
+product update in English for the Maghreb and Europe."""
+
+import datetime
+import random
+
+from dateutil.relativedelta import relativedelta
+from django.utils import timezone
+
+from academy.demo import TRAINER2_EMAIL, TRAINER_EMAIL, DemoLogin
+from academy.models import User
+from distributors.models import Membership, Territory, Verb
+from distributors.services import engagement_record
+from webinars import recurrence, services
+from webinars.models import Registration, RegistrationStatus, Series, Session, SessionStatus
+
+MONTHLY_TITLE = "Rendez-vous mensuel des distributeurs"
+QUARTERLY_TITLE = "Quarterly product update"
+MONTHLY_RULE = "FREQ=MONTHLY;BYDAY=1TH"
+
+AGENDAS = [
+    "Nouveautés de la gamme de tests d’intolérance alimentaire ; retours terrain des distributeurs ; "
+    "questions-réponses.",
+    "Préparer un appel d’offres hospitalier : pièces à fournir, délais, prix ; cas pratique au Sénégal.",
+    "Démonstration du lecteur de bandelettes et du contrôle qualité au laboratoire ; erreurs fréquentes.",
+    "Chaîne du froid et logistique des kits : stockage, transport, péremption ; partage d’expériences.",
+    "Argumentaire auprès des laboratoires privés : objections courantes et réponses ; jeu de rôle.",
+    "Bilan du semestre, objectifs par territoire et calendrier des formations à venir.",
+]
+COMMENTS = [
+    "Très clair, merci. Le cas pratique sur les appels d’offres nous aide beaucoup.",
+    "Bonne session, mais la connexion était difficile depuis Douala.",
+    "Utile pour nos nouveaux délégués. Pouvez-vous partager les diapositives ?",
+    "Un peu long sur la partie logistique, le reste était parfait.",
+    "Merci pour les réponses précises sur la conservation des kits.",
+    "",
+]
+
+
+def _people() -> list[User]:
+    """Current staff of the demo distributors, in a stable order."""
+    memberships = (
+        Membership.objects.filter(left_on__isnull=True, distributor__status__in=["active", "onboarding"])
+        .select_related("user")
+        .order_by("user__email")
+    )
+    return [membership.user for membership in memberships]
+
+
+def _first_date(months_back: int) -> datetime.date:
+    return (timezone.localdate() - relativedelta(months=months_back)).replace(day=1)
+
+
+def _past_session(series: Series, occurrence: datetime.datetime, index: int, trainer: User) -> Session:
+    occurrence_utc = occurrence.astimezone(datetime.UTC)
+    session = Session.objects.filter(series=series, occurrence_start=occurrence_utc).first()
+    if session is not None:
+        return session
+    return services.session_create(
+        actor=None,
+        series=series,
+        occurrence_start=occurrence_utc,
+        title=series.title,
+        agenda=AGENDAS[index % len(AGENDAS)],
+        language=series.language,
+        starts_at=occurrence_utc,
+        duration_minutes=series.duration_minutes,
+        time_zone=series.time_zone,
+        capacity=series.capacity,
+        video_url=series.video_url,
+        trainers=[trainer],
+    )
+
+
+def _run_past_session(session: Session, people: list[User], rng: random.Random) -> None:
+    """Registrations, presence, end, feedback, replay and materials of a session in the past."""
+    start = session.starts_at
+    for person in people:
+        if rng.random() > 0.7:
+            continue
+        membership = person.memberships.filter(left_on__isnull=True).select_related("distributor").first()
+        registered_at = start - datetime.timedelta(days=rng.randint(2, 20), hours=rng.randint(0, 8))
+        registration = Registration.objects.create(
+            session=session,
+            user=person,
+            distributor=membership.distributor if membership else None,
+            status=RegistrationStatus.CONFIRMED,
+            created_at=registered_at,
+        )
+        engagement_record(
+            actor=person,
+            verb=Verb.WEBINAR_REGISTERED,
+            obj=session,
+            distributor=registration.distributor,
+            occurred_at=registered_at,
+        )
+        if rng.random() < 0.25:
+            continue  # a no-show
+        joined = start + datetime.timedelta(minutes=rng.randint(-5, 12))
+        left = start + datetime.timedelta(minutes=rng.randint(25, session.duration_minutes + 5))
+        services.attendance_interval_open(session=session, user=person, at=joined)
+        services.attendance_interval_close(session=session, user=person, at=max(left, joined))
+    Session.objects.filter(pk=session.pk).update(status=SessionStatus.LIVE, started_at=start)
+    session.refresh_from_db()
+    services.session_end(actor=None, session=session, at=session.ends_at)
+    session.refresh_from_db()
+    for attendance in session.attendances.filter(attended=True).select_related("user"):
+        if rng.random() < 0.5:
+            services.feedback_submit(
+                user=attendance.user,
+                session=session,
+                rating=rng.choice([3, 4, 4, 5, 5]),
+                comment=rng.choice(COMMENTS),
+            )
+    month = timezone.localtime(start, session.tzinfo).strftime("%Y-%m")
+    services.session_update(
+        actor=None,
+        session=session,
+        mark_customised=False,
+        recording_url=f"https://replay.academy.example/rendez-vous/{month}",
+    )
+    trainer = session.trainers.first()
+    if trainer is not None:
+        services.material_add(
+            actor=trainer,
+            session=session,
+            title="Support de présentation (PDF)",
+            url=f"https://docs.academy.example/rendez-vous/{month}.pdf",
+        )
+
+
+def _monthly(trainer: User) -> Series:
+    series = Series.objects.filter(title=MONTHLY_TITLE).first()
+    if series is not None:
+        return series
+    series = services.series_create(
+        actor=trainer,
+        title=MONTHLY_TITLE,
+        description=(
+            "Une heure chaque mois pour suivre l’actualité de la gamme, partager les retours du terrain "
+            "et poser vos questions aux équipes produit et formation."
+        ),
+        language="fr",
+        rrule=MONTHLY_RULE,
+        start_date=_first_date(8),
+        start_time=datetime.time(14, 0),
+        time_zone="Africa/Abidjan",
+        duration_minutes=60,
+        capacity=80,
+        video_url="https://meet.jit.si/academy-rendez-vous-mensuel",
+    )
+    people = _people()
+    past = recurrence.occurrences(
+        rule=MONTHLY_RULE,
+        start_date=series.start_date,
+        start_time=series.start_time,
+        time_zone=series.time_zone,
+        after=timezone.now() - relativedelta(months=6, days=5),
+        before=timezone.now() - datetime.timedelta(hours=2),
+    )[-6:]
+    for index, occurrence in enumerate(past):
+        session = _past_session(series, occurrence, index, trainer)
+        _run_past_session(session, people, random.Random(index))
+    upcoming = list(series.sessions.filter(status=SessionStatus.SCHEDULED).order_by("starts_at")[:2])
+    if upcoming:
+        services.session_update(
+            actor=trainer,
+            session=upcoming[0],
+            agenda="Lancement du nouveau test rapide ; témoignage d’Ivoire Labo Services ; questions-réponses.",
+        )
+    for position, session in enumerate(upcoming):
+        for person in people[: 14 if position == 0 else 6]:
+            services.registration_create(user=person, session=session)
+    return series
+
+
+def _quarterly(trainer: User) -> None:
+    if Series.objects.filter(title=QUARTERLY_TITLE).exists():
+        return
+    territories = list(Territory.objects.filter(name__in=["Maghreb", "Europe"]))
+    services.series_create(
+        actor=trainer,
+        title=QUARTERLY_TITLE,
+        description="What is new in the range, regulatory news and the roadmap for the next quarter.",
+        language="en",
+        rrule="FREQ=MONTHLY;INTERVAL=3;BYDAY=2WE",
+        start_date=_first_date(1),
+        start_time=datetime.time(10, 0),
+        time_zone="Europe/Paris",
+        duration_minutes=45,
+        video_url="https://meet.jit.si/academy-quarterly-update",
+        audience={"audience_everyone": False, "audience_territories": territories} if territories else None,
+    )
+
+
+def seed() -> list[DemoLogin]:
+    trainer = User.objects.get(email=TRAINER_EMAIL)
+    _monthly(trainer)
+    _quarterly(User.objects.filter(email=TRAINER2_EMAIL).first() or trainer)
+    return []
