@@ -168,7 +168,7 @@ def _monthly(trainer: User) -> Series:
         services.session_update(
             actor=trainer,
             session=upcoming[0],
-            agenda="Lancement du nouveau test rapide ; témoignage d’Ivoire Labo Services ; questions-réponses.",
+            agenda="Lancement du nouveau test rapide ; témoignage d’Ivoire Labo Services ; questions.",
         )
     for position, session in enumerate(upcoming):
         for person in people[: 14 if position == 0 else 6]:
