@@ -313,7 +313,14 @@ def series_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             )
         except ApplicationError:
             preview = []
-    return render(request, "webinars/series_form.html", {"form": form, "series": series, "preview": preview})
+    zone = (
+        form.cleaned_data.get("time_zone") if form.is_bound and hasattr(form, "cleaned_data") else None
+    ) or (series.time_zone if series else "UTC")
+    return render(
+        request,
+        "webinars/series_form.html",
+        {"form": form, "series": series, "preview": preview, "preview_zone": zone},
+    )
 
 
 @login_required

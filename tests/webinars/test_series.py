@@ -191,3 +191,15 @@ def test_learners_cannot_create_series(network):
             start_time=datetime.time(9),
             time_zone="UTC",
         )
+
+
+@pytest.mark.django_db
+@override_settings(WEBINAR_GENERATE_MONTHS_AHEAD=3)
+def test_pausing_a_series_keeps_its_sessions_and_stops_generation(network):
+    with time_machine.travel(datetime.datetime(2026, 1, 10, 8, tzinfo=UTC), tick=False):
+        series = SeriesFactory(actor=network.trainer, start_date=datetime.date(2026, 1, 1))
+        before = set(series.sessions.values_list("pk", flat=True))
+        services.series_update(actor=network.trainer, series=series, is_active=False)
+        assert set(series.sessions.values_list("pk", flat=True)) == before
+    with time_machine.travel(datetime.datetime(2026, 3, 10, 8, tzinfo=UTC), tick=False):
+        assert services.series_generate_all() == 0

@@ -144,10 +144,14 @@ def test_series_form_previews_then_creates(client, network):
         "audience_leads": "on",
         "audience_staff": "on",
     }
+    network.trainer.time_zone = "Asia/Tokyo"
+    network.trainer.save()
     with time_machine.travel(datetime.datetime(2026, 2, 10, tzinfo=datetime.UTC)):
-        preview = client.post(url, {**data, "preview": "1"})
+        preview = client.post(url, {**data, "preview": "1", "time_zone": "Europe/Paris"})
         body = preview.content.decode()
+        # In the series' zone, with the trainer's own time beside it.
         assert preview.status_code == 200 and "jeudi 5 mars 2026, 14:00" in body
+        assert "(Europe/Paris · 22:00" in body
         assert not Series.objects.exists()
         bad = client.post(url, {**data, "rrule": "FREQ=MINUTELY"})
         assert bad.status_code == 200 and "errorlist" in bad.content.decode()

@@ -8,6 +8,7 @@ from academy.models import Role, User, time_zone_choices
 from distributors.models import Distributor, Territory
 from webinars.channels import channel_choices
 from webinars.models import Feedback, Material, Registration, Series, Session, VideoProvider
+from webinars.services import join_is_open
 
 
 class PersonOutputSerializer(serializers.ModelSerializer):
@@ -85,8 +86,6 @@ class SessionDetailOutputSerializer(SessionOutputSerializer):
         fields = [*SessionOutputSerializer.Meta.fields, "trainers", "materials", "join_open", "recording_url"]
 
     def get_join_open(self, session: Session) -> bool:
-        from webinars.services import join_is_open
-
         return join_is_open(session)
 
     def get_recording_url(self, session: Session) -> str:

@@ -180,8 +180,8 @@ def _horizon(now: datetime.datetime) -> datetime.datetime:
     return now + relativedelta(months=settings.WEBINAR_GENERATE_MONTHS_AHEAD)
 
 
-def _wanted(series: Series, now: datetime.datetime) -> list[datetime.datetime]:
-    if not series.is_active:
+def _wanted(series: Series, now: datetime.datetime, *, generating: bool = True) -> list[datetime.datetime]:
+    if generating and not series.is_active:
         return []
     return recurrence.occurrences(
         rule=series.rrule,
@@ -196,7 +196,8 @@ def _wanted(series: Series, now: datetime.datetime) -> list[datetime.datetime]:
 def _sessions_follow(*, series: Series, actor: User | None) -> None:
     now = timezone.now()
     zone = zoneinfo.ZoneInfo(series.time_zone)
-    wanted = {occurrence.astimezone(datetime.UTC) for occurrence in _wanted(series, now)}
+    # A paused series keeps the sessions it has; it only stops making new ones.
+    wanted = {occurrence.astimezone(datetime.UTC) for occurrence in _wanted(series, now, generating=False)}
     followers = list(
         series.sessions.filter(status=SessionStatus.SCHEDULED, is_customised=False, starts_at__gt=now)
         .select_for_update()
