@@ -62,8 +62,9 @@ class SeriesForm(_AudienceMixin):
             *AUDIENCE_FIELDS,
         ]
         widgets = {
-            "start_date": forms.DateInput(attrs={"type": "date"}),
-            "start_time": forms.TimeInput(attrs={"type": "time"}),
+            # Browsers read ISO values in date and time inputs, whatever the language.
+            "start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "start_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         }
 
     def service_fields(self) -> dict:

@@ -159,6 +159,8 @@ def test_series_form_previews_then_creates(client, network):
     assert created.status_code == 302
     series = Series.objects.get()
     assert series.sessions.count() >= 2
+    edit = client.get(reverse("webinars:series_edit", args=[series.pk])).content.decode()
+    assert 'value="2026-01-01"' in edit and 'value="14:00"' in edit
 
 
 def test_one_off_session_form(client, network):
