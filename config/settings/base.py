@@ -124,6 +124,8 @@ LANGUAGES = [("fr", _("French")), ("en", _("English"))]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"
+# Our catalogues take precedence over Django's own (same msgids, other wording).
+LOCALE_PATHS = [BASE_DIR / app / "locale" for app in LOCAL_APPS]
 LANGUAGE_COOKIE_NAME = "academy_language"
 LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
 LANGUAGE_COOKIE_SAMESITE = "Lax"
