@@ -3,7 +3,6 @@ CELERY_; tasks are discovered in each app's tasks.py; the periodic schedule is
 defined here and nowhere else."""
 
 import os
-from pathlib import Path
 
 from celery import Celery
 from celery.schedules import crontab
@@ -13,15 +12,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 app = Celery("academy")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-
-
-@app.on_after_configure.connect
-def _prepare_file_broker(sender: Celery, **kwargs: object) -> None:
-    # The embedded file-system broker needs its folders before the first send.
-    options = sender.conf.broker_transport_options or {}
-    for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
-        if options.get(key):
-            Path(options[key]).mkdir(parents=True, exist_ok=True)
 
 
 # Due work lives in database rows; these periodic tasks claim and process it.

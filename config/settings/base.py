@@ -124,6 +124,8 @@ LANGUAGES = [("fr", _("French")), ("en", _("English"))]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"
+# Our catalogues take precedence over Django's own (same msgids, other wording).
+LOCALE_PATHS = [BASE_DIR / app / "locale" for app in LOCAL_APPS]
 LANGUAGE_COOKIE_NAME = "academy_language"
 LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
 LANGUAGE_COOKIE_SAMESITE = "Lax"
@@ -191,6 +193,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "control_folder": str(VAR_DIR / "celery" / "control"),
         "store_processed": False,
     }
+    for _folder in ("queue", "processed", "control"):
+        (VAR_DIR / "celery" / _folder).mkdir(parents=True, exist_ok=True)
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_ACCEPT_CONTENT = ["json"]
