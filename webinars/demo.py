@@ -81,6 +81,8 @@ def _run_past_session(session: Session, people: list[User], rng: random.Random) 
         if rng.random() > 0.7:
             continue
         membership = person.memberships.filter(left_on__isnull=True).select_related("distributor").first()
+        if membership is not None and membership.joined_on > start.date():
+            continue  # not with the distributor yet
         registered_at = start - datetime.timedelta(days=rng.randint(2, 20), hours=rng.randint(0, 8))
         registration = Registration.objects.create(
             session=session,
