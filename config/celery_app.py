@@ -15,7 +15,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-@app.on_configure.connect
+@app.on_after_configure.connect
 def _prepare_file_broker(sender: Celery, **kwargs: object) -> None:
     # The embedded file-system broker needs its folders before the first send.
     options = sender.conf.broker_transport_options or {}
