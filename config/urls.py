@@ -9,6 +9,7 @@ from academy import views as academy_views
 
 api_v1 = [
     path("", include("academy.api.urls")),
+    path("", include("distributors.api.urls")),
 ]
 
 urlpatterns = [
@@ -21,6 +22,7 @@ urlpatterns = [
         login_required(SpectacularSwaggerView.as_view(url_name="api-schema")),
         name="api-docs",
     ),
+    path("distributors/", include("distributors.urls")),
     path("", include("academy.urls")),
 ]
 
