@@ -875,8 +875,12 @@ def _seed_person_events(rng: random.Random, user: User, membership: Membership, 
                 )
 
 
+def _rng(*key: object) -> random.Random:
+    # One generator per person: the same events every run, whoever else is seeded.
+    return random.Random("/".join(str(part) for part in key))
+
+
 def _seed_events() -> None:
-    rng = random.Random(20260301)  # the same demo every time
     seeded = set(EngagementEvent.objects.filter(verb=Verb.LOGGED_IN).values_list("actor_id", flat=True))
     memberships = (
         Membership.objects.select_related("user", "distributor")
@@ -884,12 +888,14 @@ def _seed_events() -> None:
         .order_by("user__email", "joined_on")
     )
     for membership in memberships:
+        rng = _rng(membership.user.email, membership.distributor.name)
         _seed_person_events(rng, membership.user, membership, _week_level)
     today = timezone.localdate()
     for email in (MANAGER_WEST_EMAIL, MANAGER_CENTRAL_EMAIL, TRAINER_EMAIL, ADMIN_EMAIL):
         staff = User.objects.filter(email=email).exclude(pk__in=seeded).first()
         if staff is None:
             continue
+        rng = _rng(email)
         for week in range(EVENT_WEEKS):
             day = today - datetime.timedelta(weeks=week, days=rng.randint(0, 4))
             services.engagement_record(

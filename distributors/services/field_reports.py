@@ -129,7 +129,7 @@ def field_report_triage(
     """
     require(actor, "distributors.triage_field_report", report)
     reply = (reply or "").strip()
-    locked = FieldReport.objects.select_for_update().get(pk=report.pk)
+    locked = FieldReport.objects.select_for_update(of=("self",)).get(pk=report.pk)
     current = locked.status
     if status:
         if status not in FieldReportStatus.values:
@@ -188,7 +188,7 @@ def field_report_reply_email_send(*, reply_id: int) -> bool:
     inactive, or a reply already e-mailed."""
     with transaction.atomic():
         answer = (
-            FieldReportReply.objects.select_for_update()
+            FieldReportReply.objects.select_for_update(of=("self",))
             .select_related("report", "report__sender", "report__distributor", "author")
             .filter(pk=reply_id)
             .first()

@@ -75,7 +75,9 @@ def _refuse_unusable(invitation: Invitation) -> None:
 
 
 def _lock(invitation: Invitation) -> Invitation:
-    return Invitation.objects.select_for_update().select_related("distributor").get(pk=invitation.pk)
+    return (
+        Invitation.objects.select_for_update(of=("self",)).select_related("distributor").get(pk=invitation.pk)
+    )
 
 
 def _normalised_email(email: str) -> str:
@@ -139,7 +141,7 @@ def invitation_create(
     token, digest = _new_token()
     now = timezone.now()
     invitation = (
-        Invitation.objects.select_for_update()
+        Invitation.objects.select_for_update(of=("self",))
         .filter(distributor=distributor, email=email, accepted_at__isnull=True, revoked_at__isnull=True)
         .first()
     )
@@ -305,7 +307,7 @@ def invitation_email_send(*, invitation_id: int, token: str) -> bool:
     """
     with transaction.atomic():
         invitation = (
-            Invitation.objects.select_for_update()
+            Invitation.objects.select_for_update(of=("self",))
             .select_related("distributor", "invited_by")
             .filter(pk=invitation_id)
             .first()

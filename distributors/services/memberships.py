@@ -82,7 +82,9 @@ def membership_end(
     and history; events already logged stay attached to this distributor.
     Records ``left_distributor`` and sends ``membership_ended``."""
     membership = (
-        Membership.objects.select_for_update().select_related("user", "distributor").get(pk=membership.pk)
+        Membership.objects.select_for_update(of=("self",))
+        .select_related("user", "distributor")
+        .get(pk=membership.pk)
     )
     if membership.left_on is not None:
         raise ApplicationError(_("This person has already left."), code="membership_ended")

@@ -147,7 +147,7 @@ def distributor_status_change(
         message = _("“%(value)s” is not a distributor status.") % {"value": status}
         raise ApplicationError(message, fields={"status": [message]})
     reason = required_text(reason, field="reason", message=_("Say why the status changes."))
-    locked = Distributor.objects.select_for_update().get(pk=distributor.pk)
+    locked = Distributor.objects.select_for_update(of=("self",)).get(pk=distributor.pk)
     current = locked.status
     if status == current:
         message = _("The distributor is already “%(status)s”.") % {"status": _status_label(current)}

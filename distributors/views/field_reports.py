@@ -30,6 +30,7 @@ def field_report_list(request: HttpRequest) -> HttpResponse:
         request,
         "distributors/field_report_list.html",
         {"page": page, "filter": filterset, "may_send": membership is not None},
+        status=400 if filterset.form.errors else 200,
     )
 
 
@@ -39,8 +40,8 @@ def field_report_create(request: HttpRequest) -> HttpResponse:
     if membership is None:
         raise PermissionDenied(_("Only distributor staff can send field reports."))
     form = FieldReportForm(
-        request.POST or None,
-        request.FILES or None,
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
         initial={"country": str(membership.distributor.country)},
     )
     if request.method == "POST" and form.is_valid():

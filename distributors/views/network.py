@@ -70,6 +70,7 @@ def distributor_list(request: HttpRequest) -> HttpResponse:
         request,
         "distributors/distributor_list.html",
         {"page": page, "filter": filterset, "search": search, "sort": sort, "columns": columns},
+        status=400 if filterset.form.errors else 200,
     )
 
 
@@ -105,7 +106,9 @@ def distributor_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def distributor_status_change(request: HttpRequest, pk: int) -> HttpResponse:
     distributor = managed_distributor(request, pk, "distributors.change_status")
-    form = StatusChangeForm(request.POST or None, next_statuses=distributor.next_statuses)
+    form = StatusChangeForm(
+        request.POST if request.method == "POST" else None, next_statuses=distributor.next_statuses
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.distributor_status_change(
@@ -134,7 +137,7 @@ def distributor_status_change(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def scorecard_review_create(request: HttpRequest, pk: int) -> HttpResponse:
     distributor = managed_distributor(request, pk, "distributors.review_scorecard")
-    form = ScorecardReviewForm(request.POST or None)
+    form = ScorecardReviewForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.scorecard_review_create(actor=request.user, distributor=distributor, **form.cleaned_data)

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -57,7 +58,7 @@ def invitations(request: HttpRequest, pk: int) -> HttpResponse:
     """The distributor's open invitations and the form to invite someone."""
     distributor = managed_distributor(request, pk, "distributors.invite_member")
     may_invite_lead = can(request.user, "distributors.manage_distributor", distributor)
-    form = InvitationForm(request.POST or None, may_invite_lead=may_invite_lead)
+    form = InvitationForm(request.POST if request.method == "POST" else None, may_invite_lead=may_invite_lead)
     if request.method == "POST" and form.is_valid():
         try:
             invitation = services.invitation_create(
@@ -125,7 +126,7 @@ def member_remove(request: HttpRequest, pk: int, membership_id: int) -> HttpResp
         pk=membership_id,
     )
     may_manage = can(request.user, "distributors.manage_distributor", distributor)
-    form = MemberRemoveForm(request.POST or None)
+    form = MemberRemoveForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.membership_remove(
@@ -177,7 +178,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "distributors/invitation_accept.html", context)
     inviter = invitation.invited_by
     form = InvitationAcceptForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         initial={
             "first_name": invitation.first_name,
             "last_name": invitation.last_name,
@@ -202,7 +203,10 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             user = membership.user
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             academy_services.user_login_record(user=user)
-            welcome = _("Welcome to the team of %(distributor)s!") % {"distributor": membership.distributor}
+            with translation.override(user.language):  # the language just chosen
+                welcome = _("Welcome to the team of %(distributor)s!") % {
+                    "distributor": membership.distributor
+                }
             messages.success(request, welcome)
             response = redirect("distributors:mine")
             # Keep the visitor cookie in step so the language holds after sign-out.
