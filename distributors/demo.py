@@ -714,6 +714,9 @@ def _seed_field_reports(distributors: dict[str, Distributor]) -> None:
         )
         sent_at = timezone.now() - datetime.timedelta(days=days, hours=3)
         _backdate(report, created_at=sent_at)
+        EngagementEvent.objects.filter(verb=Verb.FIELD_REPORT_SENT, object_id=str(report.pk)).update(
+            occurred_at=sent_at
+        )
         manager = distributor.territory.managers.first()
         for step_days, status, body in steps:
             reply = services.field_report_triage(actor=manager, report=report, status=status, reply=body)

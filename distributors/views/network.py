@@ -23,7 +23,7 @@ SORTS = {
     "country": gettext_lazy("Country"),
     "status": gettext_lazy("Status"),
     "territory": gettext_lazy("Territory"),
-    "headcount": gettext_lazy("Staff"),
+    "headcount": gettext_lazy("Headcount"),
     "partnership": gettext_lazy("Partner since"),
 }
 
