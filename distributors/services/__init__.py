@@ -13,6 +13,7 @@ from distributors.services.field_reports import (
 from distributors.services.invitations import (
     invitation_accept_existing_account,
     invitation_accept_new_account,
+    invitation_accept_on_login,
     invitation_accept_url,
     invitation_create,
     invitation_email_send,
@@ -41,6 +42,7 @@ __all__ = [
     "field_report_triage",
     "invitation_accept_existing_account",
     "invitation_accept_new_account",
+    "invitation_accept_on_login",
     "invitation_accept_url",
     "invitation_create",
     "invitation_email_send",

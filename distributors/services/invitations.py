@@ -27,6 +27,7 @@ from distributors.models import (
     Verb,
     invitation_token_digest,
 )
+from distributors.selectors import invitation_status_q
 from distributors.services._base import full_clean
 from distributors.services.engagement import engagement_record
 from distributors.services.memberships import membership_start
@@ -344,3 +345,22 @@ def invitation_email_send(*, invitation_id: int, token: str) -> bool:
         invitation.send_count += 1
         invitation.save(update_fields=["sent_at", "send_count", "updated_at"])
     return True
+
+
+def invitation_accept_on_login(*, user: User) -> Membership | None:
+    """Attach a person who has just signed in to the team that invited their
+    address: done when they belong to no team and exactly one pending
+    invitation is addressed to them (with several, they choose through the
+    links). Returns the new membership, or None when nothing changed; it
+    never raises, so signing in cannot fail because of an invitation."""
+    if user.role != Role.LEARNER or Membership.objects.filter(user=user, left_on__isnull=True).exists():
+        return None
+    pending = list(
+        Invitation.objects.filter(invitation_status_q(InvitationStatus.PENDING), email=user.email.lower())[:2]
+    )
+    if len(pending) != 1:
+        return None
+    try:
+        return invitation_accept_existing_account(invitation=pending[0], user=user)
+    except ApplicationError:  # accepted or withdrawn meanwhile: the sign-in goes on
+        return None

@@ -167,6 +167,13 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             status=404,
         )
     problem = services.invitation_problem(invitation)
+    if (
+        problem is not None
+        and invitation.accepted_by_id is not None
+        and invitation.accepted_by_id == request.user.pk
+    ):
+        # Already theirs (e.g. attached when they signed in to accept it).
+        return redirect("distributors:mine")
     if problem is not None:
         return render(request, "distributors/invitation_unusable.html", {"message": problem[1]}, status=410)
     account = User.objects.filter(email=invitation.email).first()

@@ -202,3 +202,29 @@ def test_resend_and_revoke_isolation(client, network):
     assert Invitation.objects.get(pk=invitation.pk).status == "pending"
     client.logout()
     assert client.post(url("invitation-revoke", invitation.pk)).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("name", "target", "person"),
+    [
+        ("territory-detail", "territory", "manager_a"),
+        ("membership-detail", "membership", "lead_a"),
+        ("invitation-detail", "invitation", "lead_a"),
+        ("event-detail", "event", "manager_a"),
+    ],
+)
+def test_detail_endpoints_query_counts(client, network, django_assert_num_queries, name, target, person):
+    from distributors import services
+    from distributors.models import Verb
+
+    objects = {
+        "territory": lambda: network.territory_a,
+        "membership": lambda: network.staff_a.memberships.get(),
+        "invitation": lambda: InvitationFactory(actor=network.lead_a, distributor=network.distributor_a),
+        "event": lambda: services.engagement_record(actor=network.staff_a, verb=Verb.LOGGED_IN),
+    }
+    pk = objects[target]().pk
+    client.force_login(getattr(network, person))
+    expected = 5 if target == "territory" else 4  # session, user, membership, object (+ managers)
+    with django_assert_num_queries(expected):
+        assert client.get(url(name, pk)).status_code == 200

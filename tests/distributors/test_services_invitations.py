@@ -298,3 +298,29 @@ def test_email_task_sends_once_and_only_for_the_current_link(network, mailoutbox
     services.invitation_resend(actor=network.lead_a, invitation=invitation)
     assert services.invitation_email_send(invitation_id=invitation.pk, token=old) is False
     assert services.invitation_email_send(invitation_id=0, token=old) is False
+
+
+def test_signing_in_attaches_the_one_pending_invitation(network):
+    person = UserFactory(email="returning@test.example")
+    invitation = InvitationFactory(
+        actor=network.lead_a, distributor=network.distributor_a, email=person.email
+    )
+    membership = services.invitation_accept_on_login(user=person)
+    assert membership is not None and membership.distributor == network.distributor_a
+    assert Invitation.objects.get(pk=invitation.pk).status == "accepted"
+    assert services.invitation_accept_on_login(user=person) is None
+
+
+def test_signing_in_attaches_nothing_when_unclear(network):
+    person = UserFactory(email="returning@test.example")
+    assert services.invitation_accept_on_login(user=person) is None  # no invitation
+    InvitationFactory(actor=network.lead_a, distributor=network.distributor_a, email=person.email)
+    InvitationFactory(actor=network.lead_b, distributor=network.distributor_b, email=person.email)
+    assert services.invitation_accept_on_login(user=person) is None  # two teams: they choose
+    InvitationFactory(actor=network.lead_b, distributor=network.distributor_b, email=network.staff_a.email)
+    assert services.invitation_accept_on_login(user=network.staff_a) is None  # still in a team
+    expired = UserFactory(email="late@test.example")
+    InvitationFactory(actor=network.lead_a, distributor=network.distributor_a, email=expired.email)
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=15)):
+        assert services.invitation_accept_on_login(user=expired) is None
+    assert not Membership.objects.filter(user__in=[person, expired]).exists()

@@ -321,7 +321,7 @@ def test_resent_invitation_makes_the_old_link_invalid(client, network):
     assert client.get(old).status_code == 404
 
 
-def test_existing_account_signs_in_then_joins(client, network):
+def test_existing_account_joins_when_signing_in_from_the_link(client, network):
     person = UserFactory(email="returning@test.example")
     invitation = InvitationFactory(
         actor=network.lead_b, distributor=network.distributor_b, email=person.email
@@ -329,12 +329,30 @@ def test_existing_account_signs_in_then_joins(client, network):
     page = client.get(_accept_url(invitation)).content.decode()
     login = reverse("academy:login") + "?next=" + _accept_url(invitation).replace("/", "%2F")
     assert login in page
-    client.force_login(person)
-    assert "Rejoindre Dist B" in client.get(_accept_url(invitation)).content.decode()
-    response = client.post(_accept_url(invitation))
-    assert response.status_code == 302 and response.url == reverse("distributors:mine")
+    response = client.post(
+        reverse("academy:login"),
+        {"username": person.email, "password": "correct-horse-battery", "next": _accept_url(invitation)},
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == reverse("distributors:mine")
+    assert "Bienvenue dans l’équipe de Dist B !" in response.content.decode()
     assert person.memberships.get().distributor == network.distributor_b
     assert Invitation.objects.get().status == "accepted"
+
+
+def test_existing_account_confirms_when_several_teams_invited_them(client, network):
+    person = UserFactory(email="returning@test.example")
+    first = InvitationFactory(actor=network.lead_a, distributor=network.distributor_a, email=person.email)
+    second = InvitationFactory(actor=network.lead_b, distributor=network.distributor_b, email=person.email)
+    client.force_login(person)  # two invitations: nothing is decided for them
+    assert not person.memberships.exists()
+    assert "Rejoindre Dist B" in client.get(_accept_url(second)).content.decode()
+    response = client.post(_accept_url(second))
+    assert response.status_code == 302 and response.url == reverse("distributors:mine")
+    assert person.memberships.get().distributor == network.distributor_b
+    response = client.post(_accept_url(first))
+    assert response.status_code == 400
+    assert "Vous faites encore partie de Dist B." in response.content.decode()
 
 
 def test_signed_in_as_someone_else(client, network):
