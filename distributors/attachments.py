@@ -3,12 +3,17 @@ only on the name: PDF, JPEG, PNG, Word (.docx) and Excel (.xlsx), 10 MB at most.
 
 import zipfile
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 from django.core.files.uploadedfile import UploadedFile
+from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from academy.errors import ApplicationError
+
+if TYPE_CHECKING:
+    from distributors.models import FieldReport
 
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 
@@ -90,3 +95,24 @@ def attachment_check(upload: UploadedFile) -> str:
     if not _content_matches(upload, content_type):
         raise _refuse(_("The file content does not match its type; it may be damaged."))
     return content_type
+
+
+def attachment_response(report: "FieldReport") -> FileResponse:
+    """The report's attachment as a download (404 when there is none). Callers
+    first check that the person may read the report."""
+    if not report.attachment:
+        raise Http404(_("This report has no attachment."))
+    try:
+        handle = report.attachment.open("rb")
+    except FileNotFoundError as error:
+        raise Http404(_("This report has no attachment.")) from error
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=report.attachment_name or PurePosixPath(report.attachment.name or "").name,
+        content_type=report.attachment_content_type or "application/octet-stream",
+    )
+    # Private, and never rendered by the browser as a page of the site.
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

@@ -753,7 +753,6 @@ def _seed_invitations(distributors: dict[str, Distributor]) -> None:
         if state == "revoked":
             services.invitation_revoke(actor=inviter, invitation=invitation)
         elif state == "accepted":
-            invitation.expires_at = now + datetime.timedelta(days=1)
             membership = services.invitation_accept_new_account(
                 invitation=invitation,
                 first_name=first,

@@ -3,8 +3,7 @@ so others' objects are 404), writes go through the services (which check
 permissions: 403)."""
 
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404
-from django.utils.translation import gettext as _
+from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -15,6 +14,7 @@ from rest_framework.response import Response
 from academy.permissions import require
 from distributors import selectors, services
 from distributors.api import serializers as s
+from distributors.attachments import attachment_response
 from distributors.filters import (
     DistributorFilter,
     EngagementEventFilter,
@@ -23,7 +23,7 @@ from distributors.filters import (
     MembershipFilter,
     TerritoryFilter,
 )
-from distributors.models import Distributor, FieldReport, Invitation, Membership
+from distributors.models import FieldReport, Invitation, Membership
 
 
 def _page_of(serializer_class, name: str):
@@ -77,9 +77,6 @@ class DistributorViewSet(
     def get_queryset(self) -> QuerySet:
         return selectors.distributor_list(user=self.request.user)
 
-    def get_distributor(self) -> Distributor:
-        return self.get_object()
-
     @extend_schema(
         summary="Create a distributor (managers of the territory, administrators)",
         request=s.DistributorCreateInputSerializer,
@@ -99,7 +96,7 @@ class DistributorViewSet(
         tags=["distributors"],
     )
     def partial_update(self, request: Request, pk: str) -> Response:
-        distributor = self.get_distributor()
+        distributor = self.get_object()
         data = self._valid(s.DistributorUpdateInputSerializer, request.data)
         services.distributor_update(actor=request.user, distributor=distributor, **data)
         return Response(self._output(distributor.pk))
@@ -112,7 +109,7 @@ class DistributorViewSet(
     )
     @action(detail=True, methods=["post"], url_path="status")
     def change_status(self, request: Request, pk: str) -> Response:
-        distributor = self.get_distributor()
+        distributor = self.get_object()
         data = self._valid(s.StatusChangeInputSerializer, request.data)
         change = services.distributor_status_change(actor=request.user, distributor=distributor, **data)
         return Response(s.StatusChangeOutputSerializer(change).data, status=status.HTTP_201_CREATED)
@@ -124,7 +121,7 @@ class DistributorViewSet(
     )
     @action(detail=True, methods=["get"], url_path="status-changes", filterset_class=None)
     def status_changes(self, request: Request, pk: str) -> Response:
-        distributor = self.get_distributor()
+        distributor = self.get_object()
         require(request.user, "distributors.manage_distributor", distributor)
         return self._paginated(
             selectors.distributor_status_history(distributor=distributor), s.StatusChangeOutputSerializer
@@ -141,7 +138,7 @@ class DistributorViewSet(
     )
     @action(detail=True, methods=["get", "post"], url_path="scorecards", filterset_class=None)
     def scorecards(self, request: Request, pk: str) -> Response:
-        distributor = self.get_distributor()
+        distributor = self.get_object()
         if request.method == "POST":
             data = self._valid(s.ScorecardReviewInputSerializer, request.data)
             review = services.scorecard_review_create(actor=request.user, distributor=distributor, **data)
@@ -157,7 +154,7 @@ class DistributorViewSet(
     )
     @action(detail=True, methods=["get"], url_path="turnover", filterset_class=None, pagination_class=None)
     def turnover(self, request: Request, pk: str) -> Response:
-        distributor = self.get_distributor()
+        distributor = self.get_object()
         require(request.user, "distributors.view_team", distributor)
         quarters = selectors.distributor_turnover(distributor=distributor)
         return Response(s.TurnoverOutputSerializer(quarters, many=True).data)
@@ -331,17 +328,7 @@ class FieldReportViewSet(
     )
     @action(detail=True, methods=["get"], filterset_class=None)
     def attachment(self, request: Request, pk: str) -> FileResponse:
-        report = self.get_object()
-        if not report.attachment:
-            raise Http404(_("This report has no attachment."))
-        response = FileResponse(
-            report.attachment.open("rb"),
-            as_attachment=True,
-            filename=report.attachment_name,
-            content_type=report.attachment_content_type or "application/octet-stream",
-        )
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return attachment_response(self.get_object())
 
 
 @extend_schema_view(

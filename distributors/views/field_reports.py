@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from academy.errors import ApplicationError
 from academy.permissions import can, require
 from distributors import selectors, services
+from distributors.attachments import attachment_response
 from distributors.filters import FieldReportFilter
 from distributors.forms import FieldReportForm, FieldReportTriageForm, apply_error
 from distributors.models import FieldReport
@@ -111,18 +112,4 @@ def field_report_triage(request: HttpRequest, pk: int) -> HttpResponse:
 def field_report_attachment(request: HttpRequest, pk: int) -> FileResponse:
     """The attachment, to people who may read the report only (404 otherwise)."""
     report = get_object_or_404(selectors.field_report_visible_queryset(user=request.user), pk=pk)
-    if not report.attachment:
-        raise Http404(_("This report has no attachment."))
-    try:
-        handle = report.attachment.open("rb")
-    except FileNotFoundError as error:
-        raise Http404(_("This report has no attachment.")) from error
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=report.attachment_name or report.attachment.name.rsplit("/", 1)[-1],
-        content_type=report.attachment_content_type or "application/octet-stream",
-    )
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return attachment_response(report)

@@ -33,15 +33,20 @@ def _require_company_view(request: HttpRequest) -> None:
         raise PermissionDenied(_("This page is for the company's managers."))
 
 
-def managed_distributor(request: HttpRequest, pk: int, permission: str) -> Distributor:
-    """The distributor ``pk`` if the person may see it (404 otherwise) and
-    holds ``permission`` on it (403 otherwise)."""
-    distributor = get_object_or_404(
+def visible_distributor(request: HttpRequest, pk: int) -> Distributor:
+    """The distributor ``pk`` if the person may know it exists (404 otherwise)."""
+    return get_object_or_404(
         selectors.distributor_visible_queryset(user=request.user).select_related(
             "territory", "account_manager"
         ),
         pk=pk,
     )
+
+
+def managed_distributor(request: HttpRequest, pk: int, permission: str) -> Distributor:
+    """The distributor ``pk`` if the person may see it (404 otherwise) and
+    holds ``permission`` on it (403 otherwise)."""
+    distributor = visible_distributor(request, pk)
     require(request.user, permission, distributor)
     return distributor
 
@@ -76,12 +81,7 @@ def distributor_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def distributor_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    distributor = get_object_or_404(
-        selectors.distributor_visible_queryset(user=request.user).select_related(
-            "territory", "account_manager"
-        ),
-        pk=pk,
-    )
+    distributor = visible_distributor(request, pk)
     if not can(request.user, "distributors.manage_distributor", distributor):
         # A member of this distributor: their own page shows what they may see.
         return redirect("distributors:mine")
