@@ -276,7 +276,7 @@ class FieldReportViewSet(
 
     filterset_class = FieldReportFilter
     search_fields = ["title", "description", "product"]
-    ordering_fields = ["created_at", "urgency", "status"]
+    ordering_fields = ["created_at", "status_changed_at"]
 
     def get_queryset(self) -> QuerySet:
         if self.action == "list":

@@ -1,6 +1,6 @@
 """Who belongs (and belonged) to which distributor."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from academy import roles
 from academy.models import User
@@ -49,7 +49,7 @@ def distributor_memberships(*, distributor: Distributor) -> QuerySet[Membership]
     return (
         Membership.objects.filter(distributor=distributor)
         .select_related("user", "ended_by")
-        .order_by("-left_on", "role", "user__last_name", "user__first_name", "id")
+        .order_by(F("left_on").desc(nulls_first=True), "role", "user__last_name", "user__first_name", "id")
     )
 
 
