@@ -10,6 +10,7 @@ from academy import views as academy_views
 api_v1 = [
     path("", include("academy.api.urls")),
     path("webinars/", include("webinars.api.urls")),
+    path("", include("distributors.api.urls")),
 ]
 
 urlpatterns = [
@@ -23,6 +24,7 @@ urlpatterns = [
         name="api-docs",
     ),
     path("webinars/", include("webinars.urls")),
+    path("distributors/", include("distributors.urls")),
     path("", include("academy.urls")),
 ]
 

@@ -5,7 +5,11 @@ from distributors.models import (
     Distributor,
     DistributorStatusChange,
     EngagementEvent,
+    FieldReport,
+    FieldReportReply,
+    Invitation,
     Membership,
+    ScorecardReview,
     Territory,
 )
 
@@ -76,3 +80,63 @@ class EngagementEventAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(ScorecardReview)
+class ScorecardReviewAdmin(admin.ModelAdmin):
+    list_display = [
+        "distributor",
+        "reviewed_on",
+        "payment_reliability",
+        "established_network",
+        "technical_competence",
+        "commitment",
+        "reviewed_by",
+    ]
+    list_filter = ["distributor__territory", "reviewed_on"]
+    search_fields = ["distributor__name", "summary"]
+    raw_id_fields = ["distributor", "reviewed_by"]
+    date_hierarchy = "reviewed_on"
+    list_select_related = ["distributor", "reviewed_by"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "distributor", "role", "status_display", "expires_at", "invited_by"]
+    list_filter = ["role", "language", ("accepted_at", admin.EmptyFieldListFilter), "distributor__territory"]
+    search_fields = ["email", "first_name", "last_name", "distributor__name"]
+    raw_id_fields = ["distributor", "invited_by", "accepted_by", "membership", "revoked_by"]
+    readonly_fields = ["token_hash", "sent_at", "send_count", "accepted_at", "accepted_by", "membership"]
+    list_select_related = ["distributor", "invited_by"]
+
+    @admin.display(description=_("status"))
+    def status_display(self, obj: Invitation) -> str:
+        return obj.get_status_display()
+
+
+class FieldReportReplyInline(admin.TabularInline):
+    model = FieldReportReply
+    extra = 0
+    raw_id_fields = ["author"]
+    readonly_fields = ["created_at", "emailed_at"]
+
+
+@admin.register(FieldReport)
+class FieldReportAdmin(admin.ModelAdmin):
+    list_display = ["title", "distributor", "kind", "urgency", "status", "country", "created_at"]
+    list_filter = ["status", "kind", "urgency", "distributor__territory", "country"]
+    search_fields = ["title", "description", "product", "distributor__name", "sender__email"]
+    raw_id_fields = ["distributor", "sender"]
+    readonly_fields = ["attachment_name", "attachment_size", "attachment_content_type", "status_changed_at"]
+    date_hierarchy = "created_at"
+    list_select_related = ["distributor"]
+    inlines = [FieldReportReplyInline]
+
+
+@admin.register(FieldReportReply)
+class FieldReportReplyAdmin(admin.ModelAdmin):
+    list_display = ["report", "author", "status_from", "status_to", "created_at"]
+    list_filter = ["status_to"]
+    search_fields = ["report__title", "body", "author__email"]
+    raw_id_fields = ["report", "author"]
+    list_select_related = ["report", "author"]

@@ -1,11 +1,13 @@
 """Permissions of the distributors app (django-rules).
 
-Object permissions take a Distributor. Visibility of lists is enforced by the
-selectors; these answer "may this user act on this distributor"."""
+Object permissions take a Distributor, except the field report ones, which
+take a FieldReport. Visibility of lists is enforced by the selectors; these
+answer "may this user act on this object"."""
 
 import rules
 
 from academy.rules import is_admin, is_manager
+from distributors.models import Territory
 from distributors.selectors import membership_current
 
 
@@ -29,12 +31,58 @@ def is_member_of(user, distributor) -> bool:
 def is_territory_manager_of(user, distributor) -> bool:
     if distributor is None:
         return False
-    return is_manager(user) and distributor.territory.managers.filter(pk=user.pk).exists()
+    # Through the link table: one small query, without loading the territory.
+    return is_manager(user) and (
+        Territory.managers.through.objects.filter(
+            territory_id=distributor.territory_id, user_id=user.pk
+        ).exists()
+    )
 
 
 manages_distributor = is_admin | is_territory_manager_of
 
 rules.add_perm("distributors.view_distributor", manages_distributor | is_member_of)
 rules.add_perm("distributors.manage_distributor", manages_distributor)
+rules.add_perm("distributors.change_status", manages_distributor)
+rules.add_perm("distributors.review_scorecard", manages_distributor)
 rules.add_perm("distributors.view_team", manages_distributor | is_lead_of)
 rules.add_perm("distributors.manage_team", manages_distributor | is_lead_of)
+rules.add_perm("distributors.invite_member", manages_distributor | is_lead_of)
+rules.add_perm("distributors.remove_member", manages_distributor | is_lead_of)
+rules.add_perm("distributors.send_field_report", is_member_of)
+
+
+# Field reports: the object is a FieldReport.
+@rules.predicate
+def is_report_sender(user, report) -> bool:
+    return report is not None and report.sender_id is not None and report.sender_id == user.pk
+
+
+@rules.predicate
+def leads_report_distributor(user, report) -> bool:
+    return report is not None and is_lead_of(user, report.distributor)
+
+
+@rules.predicate
+def manages_report_distributor(user, report) -> bool:
+    return report is not None and bool(manages_distributor(user, report.distributor))
+
+
+rules.add_perm(
+    "distributors.view_field_report",
+    manages_report_distributor | is_report_sender | leads_report_distributor,
+)
+rules.add_perm("distributors.triage_field_report", manages_report_distributor)
+
+
+# Creating a distributor: the object is the Territory it goes in.
+@rules.predicate
+def manages_territory(user, territory) -> bool:
+    return (
+        territory is not None
+        and is_manager(user)
+        and Territory.managers.through.objects.filter(territory_id=territory.pk, user_id=user.pk).exists()
+    )
+
+
+rules.add_perm("distributors.add_distributor", is_admin | manages_territory)

@@ -1,0 +1,71 @@
+"""Reads of the distributors app. Every selector that takes the acting user
+returns only what that user may see; everything is importable from
+``distributors.selectors``."""
+
+from distributors.selectors.engagement import (
+    engagement_event_visible_queryset,
+    engagement_recent,
+    engagement_summary,
+)
+from distributors.selectors.field_reports import (
+    field_report_detail_queryset,
+    field_report_list,
+    field_report_visible_queryset,
+)
+from distributors.selectors.invitations import (
+    invitation_for_token,
+    invitation_open_list,
+    invitation_status_q,
+    invitation_visible_queryset,
+)
+from distributors.selectors.memberships import (
+    distributor_memberships,
+    membership_cache_clear,
+    membership_current,
+    membership_history,
+    membership_visible_queryset,
+    team_current,
+)
+from distributors.selectors.network import (
+    DISTRIBUTOR_ORDERINGS,
+    QuarterTurnover,
+    ScorecardStep,
+    distributor_list,
+    distributor_status_history,
+    distributor_turnover,
+    distributor_visible_queryset,
+    scorecard_trend,
+    territory_list,
+    territory_overview,
+    turnover_by_quarter,
+)
+
+__all__ = [
+    "DISTRIBUTOR_ORDERINGS",
+    "QuarterTurnover",
+    "ScorecardStep",
+    "distributor_list",
+    "distributor_memberships",
+    "distributor_status_history",
+    "distributor_turnover",
+    "distributor_visible_queryset",
+    "engagement_event_visible_queryset",
+    "engagement_recent",
+    "engagement_summary",
+    "field_report_detail_queryset",
+    "field_report_list",
+    "field_report_visible_queryset",
+    "invitation_for_token",
+    "invitation_open_list",
+    "invitation_status_q",
+    "invitation_visible_queryset",
+    "membership_cache_clear",
+    "membership_current",
+    "membership_history",
+    "membership_visible_queryset",
+    "scorecard_trend",
+    "team_current",
+    "territory_list",
+    "territory_overview",
+    "turnover_by_quarter",
+]

@@ -1,0 +1,59 @@
+"""Writes of the distributors app: one function per use case.
+
+Other apps call ``engagement_record`` (the engagement log) and the membership
+services; everything is importable from ``distributors.services``.
+"""
+
+from distributors.services.engagement import engagement_record
+from distributors.services.field_reports import (
+    field_report_create,
+    field_report_reply_email_send,
+    field_report_triage,
+)
+from distributors.services.invitations import (
+    invitation_accept_existing_account,
+    invitation_accept_new_account,
+    invitation_accept_on_login,
+    invitation_accept_url,
+    invitation_create,
+    invitation_email_send,
+    invitation_problem,
+    invitation_resend,
+    invitation_revoke,
+    invitation_token_digest,
+)
+from distributors.services.memberships import membership_end, membership_remove, membership_start
+from distributors.services.network import (
+    distributor_create,
+    distributor_status_change,
+    distributor_update,
+    scorecard_review_create,
+    territory_country_codes,
+    territory_create,
+)
+
+__all__ = [
+    "distributor_create",
+    "distributor_status_change",
+    "distributor_update",
+    "engagement_record",
+    "field_report_create",
+    "field_report_reply_email_send",
+    "field_report_triage",
+    "invitation_accept_existing_account",
+    "invitation_accept_new_account",
+    "invitation_accept_on_login",
+    "invitation_accept_url",
+    "invitation_create",
+    "invitation_email_send",
+    "invitation_problem",
+    "invitation_resend",
+    "invitation_revoke",
+    "invitation_token_digest",
+    "membership_end",
+    "membership_remove",
+    "membership_start",
+    "scorecard_review_create",
+    "territory_country_codes",
+    "territory_create",
+]
