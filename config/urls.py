@@ -21,6 +21,7 @@ urlpatterns = [
         login_required(SpectacularSwaggerView.as_view(url_name="api-schema")),
         name="api-docs",
     ),
+    path("courses/", include("courses.urls")),
     path("", include("academy.urls")),
 ]
 

@@ -4,7 +4,7 @@ import factory
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from courses import services
-from courses.models import Category, Course, Lesson, LearningPath, Module, Question
+from courses.models import Category, Course, LearningPath, Lesson, Module, Question
 from tests.academy.factories import UserFactory
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

@@ -151,7 +151,7 @@ def test_reordering_modules_lessons_and_questions(network, course):
     assert lessons_of(course)[0].pk == lessons[0].pk
     second = ModuleFactory(course=course, title="Module 2")
     services.module_move(actor=network.trainer, module=second, direction="up")
-    assert list(course.modules.order_by("position").values_list("title", flat=True))[0] == "Module 2"
+    assert next(iter(course.modules.order_by("position").values_list("title", flat=True))) == "Module 2"
     with pytest.raises(ApplicationError):
         services.module_move(actor=network.trainer, module=second, direction="sideways")
 
