@@ -9,6 +9,7 @@ from academy import views as academy_views
 
 api_v1 = [
     path("", include("academy.api.urls")),
+    path("", include("courses.api.urls")),
 ]
 
 urlpatterns = [
