@@ -30,4 +30,8 @@ app.conf.beat_schedule = {
         "task": "academy.sessions_clear_expired",
         "schedule": crontab(hour=3, minute=17),
     },
+    "courses-reminders-dispatch": {
+        "task": "courses.reminders_dispatch",
+        "schedule": crontab(minute="*/5"),
+    },
 }
