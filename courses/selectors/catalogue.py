@@ -119,9 +119,8 @@ def _editor_q(user: User) -> Q | None:
     if roles.ADMIN in granted:
         return None
     if roles.TRAINER in granted:
-        return Q(owner=user) | Exists(
-            Course.trainers.through.objects.filter(course_id=OuterRef("pk"), user=user)
-        )
+        co_author = Exists(Course.trainers.through.objects.filter(course_id=OuterRef("pk"), user=user))
+        return Q(owner=user) | Q(co_author)
     return Q(pk__in=[])
 
 

@@ -207,6 +207,7 @@ def attempt_results(*, attempt: QuizAttempt) -> list[dict]:
     results = []
     for question in attempt_questions(attempt=attempt):
         answer = answers.get(question.pk)
+        choices = question.ordered_choices  # type: ignore[attr-defined]
         results.append(
             {
                 "id": question.pk,
@@ -214,10 +215,8 @@ def attempt_results(*, attempt: QuizAttempt) -> list[dict]:
                 "selected": answer.selected if answer else [],
                 "is_correct": bool(answer and answer.is_correct),
                 "explanation": question.explanation,
-                "correct_choices": [c.pk for c in question.ordered_choices if c.is_correct]
-                if reveal
-                else None,  # type: ignore[attr-defined]
-                "choices": [{"id": c.pk, "text": c.text} for c in question.ordered_choices],  # type: ignore[attr-defined]
+                "correct_choices": [c.pk for c in choices if c.is_correct] if reveal else None,
+                "choices": [{"id": c.pk, "text": c.text} for c in choices],
             }
         )
     return results

@@ -166,12 +166,11 @@ def _message(reminder: Reminder) -> tuple[str, dict, str, str]:
         certificate = reminder.certificate
         assert certificate is not None
         days = EXPIRY_KINDS[ReminderKind(reminder.kind)]
-        item = certificate.course or certificate.path
-        url = (
-            reverse("courses:course", args=[item.slug])
-            if certificate.course_id
-            else reverse("courses:path", args=[item.slug])  # type: ignore[union-attr]
-        )
+        if certificate.course is not None:
+            url = reverse("courses:course", args=[certificate.course.slug])
+        else:
+            assert certificate.path is not None
+            url = reverse("courses:path", args=[certificate.path.slug])
         context = {"certificate": certificate, "days": days, "url": url}
         title = ngettext(
             "Your certificate “%(title)s” expires in %(days)s day",

@@ -9,11 +9,11 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize(
     ("person", "expected", "queries"),
     [
-        ("staff_a", ["Mon distributeur", "Dist A"], 4),
-        ("lead_a", ["Mon équipe : 2 personnes", "Dist A"], 5),
+        ("staff_a", ["Mon distributeur", "Dist A", "Continuer à apprendre"], 7),
+        ("lead_a", ["Mon équipe : 2 personnes", "Dist A", "Affectations de l’équipe"], 9),
         ("manager_a", ["Mes territoires", "West"], 5),
         ("admin", ["Mes territoires", "West", "Central"], 5),
-        ("trainer", ["Rien à afficher pour l’instant"], 4),
+        ("trainer", ["Vous n’avez pas encore de formation."], 5),
     ],
 )
 def test_home_shows_each_role_its_data(client, network, django_assert_num_queries, person, expected, queries):
