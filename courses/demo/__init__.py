@@ -218,15 +218,15 @@ def _path(author: User, data: tuple, courses: dict[str, Course]) -> LearningPath
 
 
 def _answers(quiz, *, right: bool) -> dict[int, list[int]]:
+    """All right, or a failing attempt that still gets every other question
+    right (the first questions are the ones people miss)."""
     answers = {}
-    for question in quiz.questions.prefetch_related("choices"):
+    for index, question in enumerate(quiz.questions.prefetch_related("choices")):
         choices = list(question.choices.all())
-        wanted = (
-            [c.pk for c in choices if c.is_correct]
-            if right
-            else [next(c.pk for c in choices if not c.is_correct)]
-        )
-        answers[question.pk] = wanted
+        if right or index % 2:
+            answers[question.pk] = [c.pk for c in choices if c.is_correct]
+        else:
+            answers[question.pk] = [next(c.pk for c in choices if not c.is_correct)]
     return answers
 
 

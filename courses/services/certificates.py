@@ -26,9 +26,8 @@ from courses.models import (
     PathEnrollment,
     PublicationStatus,
 )
-from courses.services._common import moment
+from courses.services._common import event, moment
 from distributors.models import Verb
-from distributors.services import engagement_record
 
 # Unambiguous letters and digits (no 0/O, 1/I/L): codes are read aloud and typed.
 _ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -126,9 +125,7 @@ def certificate_issue(
         issued_on=issued_on,
         expires_on=issued_on + relativedelta(months=validity) if validity else None,
     )
-    engagement_record(
-        actor=user, verb=Verb.CERTIFICATE_ISSUED, obj=item, occurred_at=now, context={"certificate": code}
-    )
+    event(actor=user, verb=Verb.CERTIFICATE_ISSUED, obj=item, at=now, context={"certificate": code})
     reminders.reminders_schedule_certificate(certificate=certificate, now=timezone.now())
     with in_language_of(user):
         notification_create(

@@ -17,11 +17,9 @@ from courses.models import (
     LessonKind,
     LessonProgress,
 )
-from courses.services._common import moment
+from courses.services._common import distributor_at, event, moment
 from distributors.audience import audience_includes
 from distributors.models import Verb
-from distributors.selectors import membership_current
-from distributors.services import engagement_record
 
 
 def enrollment_active(*, user: User, course: Course, lock: bool = False) -> Enrollment | None:
@@ -71,11 +69,10 @@ def enrollment_create(
                 )
             source = EnrollmentSource.RECERTIFICATION
     now = moment(at)
-    membership = membership_current(user=user)
     enrollment = Enrollment(
         user=user,
         course=course,
-        distributor=membership.distributor if membership else None,
+        distributor=distributor_at(user, now),
         course_version=course.version,
         source=source,
         enrolled_at=now,
@@ -85,7 +82,7 @@ def enrollment_create(
             enrollment.save()
     except IntegrityError:  # enrolled by a concurrent request
         return Enrollment.objects.get(user=user, course=course, status=EnrollmentStatus.ACTIVE)
-    engagement_record(actor=user, verb=Verb.ENROLLED, obj=course, occurred_at=now, context={"source": source})
+    event(actor=user, verb=Verb.ENROLLED, obj=course, at=now, context={"source": source})
     return enrollment
 
 
@@ -123,7 +120,7 @@ def lesson_open(*, user: User, lesson: Lesson, at: datetime.datetime | None = No
         enrollment=enrollment, lesson=lesson, defaults={"viewed_at": now}
     )
     if created:
-        engagement_record(actor=user, verb=Verb.LESSON_VIEWED, obj=lesson, occurred_at=now)
+        event(actor=user, verb=Verb.LESSON_VIEWED, obj=lesson, at=now)
     if enrollment.last_lesson_id != lesson.pk:
         enrollment.last_lesson = lesson
         enrollment.save(update_fields=["last_lesson", "updated_at"])
@@ -146,7 +143,7 @@ def lesson_complete(*, user: User, lesson: Lesson, at: datetime.datetime | None 
         enrollment=enrollment, lesson=lesson, defaults={"viewed_at": now}
     )
     if created:
-        engagement_record(actor=user, verb=Verb.LESSON_VIEWED, obj=lesson, occurred_at=now)
+        event(actor=user, verb=Verb.LESSON_VIEWED, obj=lesson, at=now)
     if progress.completed_at is None:
         lesson_progress_complete(enrollment=enrollment, progress=progress, at=now)
     return progress
@@ -161,12 +158,8 @@ def lesson_progress_complete(
     progress.completed_at = at
     progress.save(update_fields=["completed_at", "updated_at"])
     lesson = progress.lesson
-    engagement_record(
-        actor=enrollment.user,
-        verb=Verb.LESSON_COMPLETED,
-        obj=lesson,
-        minutes=lesson.estimated_minutes,
-        occurred_at=at,
+    event(
+        actor=enrollment.user, verb=Verb.LESSON_COMPLETED, obj=lesson, at=at, minutes=lesson.estimated_minutes
     )
     percent = progress_percent_map(course=enrollment.course, enrollment_ids=[enrollment.pk])[enrollment.pk]
     enrollment.progress_percent = percent
@@ -183,9 +176,7 @@ def _enrollment_complete(*, enrollment: Enrollment, at: datetime.datetime) -> No
     enrollment.completed_at = at
     enrollment.progress_percent = 100
     enrollment.save(update_fields=["status", "completed_at", "progress_percent", "updated_at"])
-    engagement_record(
-        actor=enrollment.user, verb=Verb.COURSE_COMPLETED, obj=enrollment.course, occurred_at=at
-    )
+    event(actor=enrollment.user, verb=Verb.COURSE_COMPLETED, obj=enrollment.course, at=at)
     certificates.certificate_issue(enrollment=enrollment, at=at)
     assignments.assignees_complete(user=enrollment.user, course=enrollment.course, at=at)
     paths.paths_check_completion(user=enrollment.user, course=enrollment.course, at=at)

@@ -14,11 +14,9 @@ from courses.models import (
     LearningPath,
     PathEnrollment,
 )
-from courses.services._common import moment
+from courses.services._common import distributor_at, event, moment
 from distributors.audience import audience_includes
 from distributors.models import Verb
-from distributors.selectors import membership_current
-from distributors.services import engagement_record
 
 
 @transaction.atomic
@@ -49,12 +47,11 @@ def path_enroll(
                 _("You already hold a valid certificate for this learning path."), code="already_certified"
             )
     now = moment(at)
-    membership = membership_current(user=user)
     enrollment = PathEnrollment(
         user=user,
         path=path,
         source=source,
-        distributor=membership.distributor if membership else None,
+        distributor=distributor_at(user, now),
         enrolled_at=now,
     )
     try:
@@ -62,7 +59,7 @@ def path_enroll(
             enrollment.save()
     except IntegrityError:
         return PathEnrollment.objects.get(user=user, path=path, status=EnrollmentStatus.ACTIVE)
-    engagement_record(actor=user, verb=Verb.ENROLLED, obj=path, occurred_at=now, context={"source": source})
+    event(actor=user, verb=Verb.ENROLLED, obj=path, at=now, context={"source": source})
     held = certificates.courses_held(user=user, courses=list(path.courses.all()))
     for course in path.courses.order_by("path_links__position"):
         if course.pk not in held:
@@ -89,6 +86,6 @@ def _path_complete_if_done(*, enrollment: PathEnrollment, at: datetime.datetime)
     enrollment.status = EnrollmentStatus.COMPLETED
     enrollment.completed_at = at
     enrollment.save(update_fields=["status", "completed_at", "updated_at"])
-    engagement_record(actor=enrollment.user, verb=Verb.PATH_COMPLETED, obj=enrollment.path, occurred_at=at)
+    event(actor=enrollment.user, verb=Verb.PATH_COMPLETED, obj=enrollment.path, at=at)
     certificates.certificate_issue(path_enrollment=enrollment, at=at)
     assignments.assignees_complete(user=enrollment.user, path=enrollment.path, at=at)

@@ -19,10 +19,9 @@ from courses.models import (
     QuizAnswer,
     QuizAttempt,
 )
-from courses.services._common import moment
+from courses.services._common import event, moment
 from courses.services.learning import enrollment_active, lesson_progress_complete
 from distributors.models import Verb
-from distributors.services import engagement_record
 
 
 def _no_attempts_left() -> ApplicationError:
@@ -169,11 +168,11 @@ def quiz_attempt_submit(
     attempt.passed = attempt.score >= quiz.pass_mark
     attempt.submitted_at = now
     attempt.save(update_fields=["score", "passed", "submitted_at", "updated_at"])
-    engagement_record(
+    event(
         actor=user,
         verb=Verb.QUIZ_PASSED if attempt.passed else Verb.QUIZ_FAILED,
         obj=quiz.lesson,
-        occurred_at=now,
+        at=now,
         context={"score": attempt.score, "attempt": attempt.number},
     )
     if attempt.passed:

@@ -660,3 +660,22 @@ def test_path_assignment(network):
     assignee.refresh_from_db()
     assert assignee.state() == "done"
     assert Course.objects.get().certificates.count() == 1
+
+
+def test_history_with_past_dates_counts_for_the_team_of_the_day(network, course):
+    from distributors import services as distributor_services
+
+    today = timezone.localdate()
+    mover = UserFactory()
+    first = distributor_services.membership_start(
+        user=mover, distributor=network.distributor_a, joined_on=today - datetime.timedelta(days=100)
+    )
+    distributor_services.membership_end(membership=first, left_on=today - datetime.timedelta(days=20))
+    distributor_services.membership_start(user=mover, distributor=network.distributor_b)
+    then = timezone.now() - datetime.timedelta(days=50)
+    enrollment = services.enrollment_create(user=mover, course=course, source="assignment", at=then)
+    services.lesson_complete(user=mover, lesson=lessons_of(course)[0], at=then)
+    services.lesson_complete(user=mover, lesson=lessons_of(course)[1])
+    assert enrollment.distributor == network.distributor_a
+    events = EngagementEvent.objects.filter(actor=mover, verb="lesson_completed").order_by("occurred_at")
+    assert [event.distributor for event in events] == [network.distributor_a, network.distributor_b]
