@@ -122,9 +122,8 @@ def lesson_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "is_done": lesson.pk in page.completed_lesson_ids,
     }
     if lesson.kind == LessonKind.QUIZ:
-        state = selectors.quiz_state(
-            quiz=lesson.quiz, enrollment=page.enrollment if page.is_enrolled else None
-        )
+        # A completed enrolment still shows its last attempt for review.
+        state = selectors.quiz_state(quiz=lesson.quiz, enrollment=page.enrollment)
         context["quiz"] = state
         if state.open_attempt is not None:
             context["form"] = QuizAnswerForm(questions=state.questions)

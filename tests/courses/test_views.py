@@ -349,3 +349,10 @@ def test_learning_path_pages(client, network):
     assert "Découvrir l’entreprise" in body
     client.post(_url("path_enrol", path.slug))
     assert Enrollment.objects.get(user=network.staff_a).source == "path"
+
+
+def test_completed_learners_can_review_their_quiz(client, network, course):
+    complete_course(network.staff_a, course)
+    client.force_login(network.staff_a)
+    body = client.get(_url("lesson", course.slug, lessons_of(course)[2].pk)).content.decode()
+    assert "Tentative 1 : 100 %" in body and "Commencer le quiz" not in body and "Réessayer" not in body
