@@ -2,6 +2,7 @@
 
 from django import forms
 from django.db import models
+from django.db.models import QuerySet
 from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
@@ -91,7 +92,7 @@ class CourseForm(forms.ModelForm):
         }
         help_texts = {"slug": _("Part of the page address; made from the title when left empty.")}
 
-    def __init__(self, *args, translations: "forms.models.QuerySet | None" = None, **kwargs) -> None:
+    def __init__(self, *args, translations: QuerySet[Course] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["slug"].required = False
         self.fields["trainers"].queryset = User.objects.filter(role__in=["trainer", "admin"], is_active=True)

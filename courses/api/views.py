@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from academy.errors import ApplicationError
+from academy.models import User
 from academy.permissions import can, require
 from courses import selectors, services
 from courses.api import serializers as s
@@ -338,8 +339,6 @@ class AssignmentListView(generics.ListCreateAPIView):
             .filter(user_id__in=values.get("people", []))
             .values_list("user", flat=True)
         )
-        from academy.models import User
-
         unknown = set(values.get("people", [])) - set(people)
         if unknown:
             message = _("Not current members of %(distributor)s: %(people)s") % {

@@ -1,6 +1,5 @@
 """What learners can find and open: catalogue, course and lesson pages."""
 
-import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import (
@@ -249,7 +248,3 @@ def course_page(*, user: User, course: Course) -> CoursePage:
         translations=translations,
         lessons=lessons,
     )
-
-
-def expiring_soon(today: datetime.date, days: int = 60) -> Q:
-    return Q(expires_on__gte=today, expires_on__lte=today + datetime.timedelta(days=days))

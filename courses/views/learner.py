@@ -1,6 +1,8 @@
 """Learner pages: catalogue, course, lesson (text, video, document, quiz),
 my learning, learning paths, certificates and their public verification."""
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -357,7 +359,7 @@ def certificate_renew(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 def verify_form(request: HttpRequest) -> HttpResponse:
     """Public: type a verification code."""
-    code = request.GET.get("code", "").strip().upper()
+    code = re.sub(r"[^A-Z0-9-]", "", request.GET.get("code", "").upper())[:40]
     if code:
         return redirect("courses:verify", code=code)
     return render(request, "courses/verify.html", {"searched": False})

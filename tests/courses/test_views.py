@@ -325,6 +325,8 @@ def test_public_verification(client, network, course, time_machine):
     assert response.status_code == 404 and "Aucun certificat" in response.content.decode()
     response = client.get(_url("verify_form"), {"code": f" {certificate.code.lower()} "})
     assert response.url == _url("verify", certificate.code)
+    response = client.get(_url("verify_form"), {"code": "ab/cd ef"})
+    assert response.url == _url("verify", "ABCDEF")
     Certificate.objects.filter(pk=certificate.pk).update(expires_on=certificate.issued_on)
     time_machine.move_to(timezone.now() + datetime.timedelta(days=2))
     assert "Certificat expiré" in client.get(_url("verify", certificate.code)).content.decode()
