@@ -26,4 +26,8 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=2, minute=41),
     },
     "webinars-sessions-upkeep": {"task": "webinars.sessions_upkeep", "schedule": crontab(minute="*/15")},
+    "courses-reminders-dispatch": {
+        "task": "courses.reminders_dispatch",
+        "schedule": crontab(minute="*/5"),
+    },
 }

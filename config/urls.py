@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("academy.api.urls")),
     path("webinars/", include("webinars.api.urls")),
     path("", include("distributors.api.urls")),
+    path("", include("courses.api.urls")),
 ]
 
 urlpatterns = [
@@ -25,6 +26,7 @@ urlpatterns = [
     ),
     path("webinars/", include("webinars.urls")),
     path("distributors/", include("distributors.urls")),
+    path("courses/", include("courses.urls")),
     path("", include("academy.urls")),
 ]
 

@@ -252,6 +252,15 @@ SPECTACULAR_SETTINGS = {
         "DistributorStatusEnum": "distributors.models.DistributorStatus",
         "InvitationStatusEnum": "distributors.models.InvitationStatus",
         "FieldReportStatusEnum": "distributors.models.FieldReportStatus",
+        "WebinarSessionStatusEnum": "webinars.models.SessionStatus",
+        "WebinarRegistrationStatusEnum": "webinars.models.RegistrationStatus",
+        "CoursePublicationStatusEnum": "courses.models.PublicationStatus",
+        "EnrollmentStatusEnum": "courses.models.EnrollmentStatus",
+        "CertificateStatusEnum": "courses.models.CertificateStatus",
+        "LessonKindEnum": "courses.models.LessonKind",
+        "QuestionKindEnum": "courses.models.QuestionKind",
+        "FieldReportKindEnum": "distributors.models.FieldReportKind",
+        "WebinarReminderKindEnum": "webinars.models.ReminderKind",
     },
 }
 
@@ -292,8 +301,3 @@ BBB_URL = env.str("BBB_URL", default="")
 BBB_SECRET = env.str("BBB_SECRET", default="")
 BBB_CHECKSUM_ALGORITHM = env.str("BBB_CHECKSUM_ALGORITHM", default="sha1")
 BBB_TIMEOUT_SECONDS = env.float("BBB_TIMEOUT_SECONDS", default=10.0)
-SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
-    **SPECTACULAR_SETTINGS.get("ENUM_NAME_OVERRIDES", {}),  # type: ignore[dict-item]
-    "WebinarSessionStatusEnum": "webinars.models.SessionStatus",
-    "WebinarRegistrationStatusEnum": "webinars.models.RegistrationStatus",
-}

@@ -9,11 +9,15 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize(
     ("person", "expected", "queries"),
     [
-        ("staff_a", ["Mon distributeur", "Dist A", "Aucune web-conférence n’est prévue"], 5),
-        ("lead_a", ["Mon équipe : 2 personnes", "Dist A"], 6),
+        (
+            "staff_a",
+            ["Mon distributeur", "Dist A", "Aucune web-conférence n’est prévue", "Continuer à apprendre"],
+            8,
+        ),
+        ("lead_a", ["Mon équipe : 2 personnes", "Dist A", "Affectations de l’équipe"], 10),
         ("manager_a", ["Mes territoires", "West"], 6),
         ("admin", ["Mes territoires", "West", "Central"], 5),
-        ("trainer", ["Aucune web-conférence à venir"], 5),
+        ("trainer", ["Aucune web-conférence à venir", "Vous n’avez pas encore de formation."], 6),
     ],
 )
 def test_home_shows_each_role_its_data(client, network, django_assert_num_queries, person, expected, queries):

@@ -1,0 +1,82 @@
+"""Reads of the courses app. Selectors that take the acting user return
+only what that user may see.
+
+catalogue: catalogue, course and path visibility, course page
+learning: a learner's enrolments, quiz state, certificates, assignments
+results: trainers' courses and course results
+assignments: assignments and team figures (certified headcount, status per person, completions)
+certificates: own certificates and public verification
+"""
+
+from courses.selectors.assignments import (
+    HeadcountRow,
+    assignable_distributors,
+    assignee_status_list,
+    assignment_list,
+    certified_headcount,
+    completion_list,
+    team_members,
+)
+from courses.selectors.catalogue import (
+    CoursePage,
+    course_catalogue,
+    course_editable,
+    course_page,
+    course_visible,
+    path_catalogue,
+    path_visible,
+)
+from courses.selectors.certificates import certificate_of, certificate_public
+from courses.selectors.learning import (
+    QuizState,
+    attempt_list,
+    attempt_questions,
+    attempt_results,
+    certificates_expiring,
+    lesson_of_course,
+    my_assignments,
+    my_certificates,
+    my_enrollments,
+    my_path_enrollments,
+    quiz_state,
+)
+from courses.selectors.results import (
+    CourseResults,
+    authored_courses,
+    authored_paths,
+    course_results,
+)
+
+__all__ = [
+    "CoursePage",
+    "CourseResults",
+    "HeadcountRow",
+    "QuizState",
+    "assignable_distributors",
+    "assignee_status_list",
+    "assignment_list",
+    "attempt_list",
+    "attempt_questions",
+    "attempt_results",
+    "authored_courses",
+    "authored_paths",
+    "certificate_of",
+    "certificate_public",
+    "certificates_expiring",
+    "certified_headcount",
+    "completion_list",
+    "course_catalogue",
+    "course_editable",
+    "course_page",
+    "course_results",
+    "course_visible",
+    "lesson_of_course",
+    "my_assignments",
+    "my_certificates",
+    "my_enrollments",
+    "my_path_enrollments",
+    "path_catalogue",
+    "path_visible",
+    "quiz_state",
+    "team_members",
+]

@@ -1,0 +1,250 @@
+"""What learners can find and open: catalogue, course and lesson pages."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.utils import timezone
+
+from academy import roles
+from academy.models import User
+from courses.models import (
+    Certificate,
+    CertificateStatus,
+    Course,
+    Enrollment,
+    EnrollmentStatus,
+    LearningPath,
+    Lesson,
+    LessonProgress,
+    Module,
+    PathCourse,
+    PathEnrollment,
+    PublicationStatus,
+)
+from distributors.audience import audience_filter
+
+
+def _language_rank(user: User) -> Case:
+    return Case(When(language=user.language, then=Value(0)), default=Value(1), output_field=IntegerField())
+
+
+def course_catalogue(
+    *,
+    user: User,
+    language: str = "",
+    level: str = "",
+    category: str = "",
+    search: str = "",
+) -> QuerySet[Course]:
+    """Published courses whose audience includes ``user``, in their language
+    first, then by title.
+
+    Without a language filter, a course is left out when its version in the
+    person's language is also offered to them. Each course carries
+    ``my_status`` and ``my_progress`` (the person's latest enrolment, or
+    None) and its category.
+    """
+    published = Course.objects.filter(status=PublicationStatus.PUBLISHED)
+    courses = audience_filter(published, user=user)
+    if language:
+        courses = courses.filter(language=language)
+    else:
+        twin = audience_filter(
+            published.filter(translation_group=OuterRef("translation_group"), language=user.language),
+            user=user,
+        )
+        courses = courses.exclude(~Q(language=user.language) & Exists(twin))
+    if level:
+        courses = courses.filter(level=level)
+    if category:
+        courses = courses.filter(category__slug=category)
+    if search.strip():
+        term = search.strip()
+        courses = courses.filter(
+            Q(title__icontains=term)
+            | Q(summary__icontains=term)
+            | Q(category__name_fr__icontains=term)
+            | Q(category__name_en__icontains=term)
+        )
+    mine = Enrollment.objects.filter(user=user, course=OuterRef("pk")).order_by("-enrolled_at", "-id")
+    return (
+        courses.select_related("category")
+        .annotate(
+            language_rank=_language_rank(user),
+            my_status=Subquery(mine.values("status")[:1]),
+            my_progress=Subquery(mine.values("progress_percent")[:1]),
+        )
+        .order_by("language_rank", "title", "id")
+    )
+
+
+def path_catalogue(*, user: User) -> QuerySet[LearningPath]:
+    """Published learning paths whose audience includes ``user``, their
+    language first, each with ``n_courses`` and ``my_status``."""
+    mine = PathEnrollment.objects.filter(user=user, path=OuterRef("pk")).order_by("-enrolled_at", "-id")
+    n_courses = (
+        PathCourse.objects.filter(path=OuterRef("pk"))
+        .order_by()
+        .values("path")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return (
+        audience_filter(LearningPath.objects.filter(status=PublicationStatus.PUBLISHED), user=user)
+        .annotate(
+            language_rank=_language_rank(user),
+            my_status=Subquery(mine.values("status")[:1]),
+            n_courses=Subquery(n_courses, output_field=IntegerField()),
+        )
+        .order_by("language_rank", "title", "id")
+    )
+
+
+def _editor_q(user: User) -> Q | None:
+    """Courses ``user`` may edit (None: all of them)."""
+    granted = roles.user_roles(user)
+    if roles.ADMIN in granted:
+        return None
+    if roles.TRAINER in granted:
+        co_author = Exists(Course.trainers.through.objects.filter(course_id=OuterRef("pk"), user=user))
+        return Q(owner=user) | Q(co_author)
+    return Q(pk__in=[])
+
+
+def course_visible(*, user: User) -> QuerySet[Course]:
+    """Courses whose page ``user`` may open: published and in their
+    audience, or ones they are or were enrolled in (even archived), or ones
+    they author (admins: all)."""
+    editor = _editor_q(user)
+    if editor is None:
+        return Course.objects.all()
+    offered = audience_filter(Course.objects.filter(status=PublicationStatus.PUBLISHED), user=user)
+    enrolled = Exists(Enrollment.objects.filter(user=user, course=OuterRef("pk")))
+    return Course.objects.filter(Q(pk__in=offered.values("pk")) | enrolled | editor)
+
+
+def course_editable(*, user: User) -> QuerySet[Course]:
+    """Courses ``user`` may edit: admins all, trainers those they own or co-author."""
+    editor = _editor_q(user)
+    return Course.objects.all() if editor is None else Course.objects.filter(editor)
+
+
+def path_visible(*, user: User) -> QuerySet[LearningPath]:
+    """Learning paths whose page ``user`` may open."""
+    granted = roles.user_roles(user)
+    if roles.ADMIN in granted:
+        return LearningPath.objects.all()
+    offered = audience_filter(LearningPath.objects.filter(status=PublicationStatus.PUBLISHED), user=user)
+    enrolled = Exists(PathEnrollment.objects.filter(user=user, path=OuterRef("pk")))
+    owned = Q(owner=user) if roles.TRAINER in granted else Q(pk__in=[])
+    return LearningPath.objects.filter(Q(pk__in=offered.values("pk")) | enrolled | owned)
+
+
+@dataclass
+class CoursePage:
+    """Everything a course page shows to one person."""
+
+    course: Course
+    modules: list[Module]
+    enrollment: Enrollment | None
+    completed_lesson_ids: set[int]
+    certificate: Certificate | None
+    translations: list[Course]
+    lessons: list[Lesson] = field(default_factory=list)
+
+    @property
+    def is_enrolled(self) -> bool:
+        return self.enrollment is not None and self.enrollment.status == EnrollmentStatus.ACTIVE
+
+    @property
+    def has_access(self) -> bool:
+        """Whether the person has (or had) an enrolment: lessons open to them."""
+        return self.enrollment is not None
+
+    @property
+    def resume_lesson(self) -> Lesson | None:
+        """Where to carry on: the first required lesson not completed, after
+        the last one opened when that one is done (else the first lesson)."""
+        if not self.lessons:
+            return None
+        if self.enrollment is None or self.enrollment.status != EnrollmentStatus.ACTIVE:
+            return self.lessons[0]
+        last = self.enrollment.last_lesson_id
+        if last is not None and last not in self.completed_lesson_ids:
+            return next((lesson for lesson in self.lessons if lesson.pk == last), self.lessons[0])
+        todo = [lesson for lesson in self.lessons if lesson.pk not in self.completed_lesson_ids]
+        return next((lesson for lesson in todo if lesson.is_required), todo[0] if todo else self.lessons[0])
+
+    def neighbours(self, lesson: Lesson) -> tuple[Lesson | None, Lesson | None]:
+        ids = [item.pk for item in self.lessons]
+        index = ids.index(lesson.pk)
+        previous = self.lessons[index - 1] if index > 0 else None
+        following = self.lessons[index + 1] if index + 1 < len(self.lessons) else None
+        return previous, following
+
+
+def course_page(*, user: User, course: Course) -> CoursePage:
+    """The outline of ``course`` (modules and their lessons in order), the
+    person's latest enrolment with the lessons they completed in it, their
+    valid certificate and the other-language versions they may open. Five
+    queries whatever the size of the course."""
+    modules = list(
+        course.modules.order_by("position", "id").prefetch_related(
+            Prefetch("lessons", queryset=Lesson.objects.order_by("position", "id"))
+        )
+    )
+    enrollment = (
+        Enrollment.objects.filter(user=user, course=course)
+        .order_by(
+            Case(When(status=EnrollmentStatus.ACTIVE, then=Value(0)), default=Value(1)),
+            "-enrolled_at",
+            "-id",
+        )
+        .first()
+    )
+    done: set[int] = set()
+    if enrollment is not None:
+        enrollment.course = course
+        done = set(
+            LessonProgress.objects.filter(enrollment=enrollment, completed_at__isnull=False).values_list(
+                "lesson_id", flat=True
+            )
+        )
+    today = timezone.localdate()
+    certificate = (
+        Certificate.objects.filter(user=user, course=course, status=CertificateStatus.VALID)
+        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
+        .order_by("-issued_on")
+        .first()
+    )
+    translations = list(
+        course_visible(user=user)
+        .filter(translation_group=course.translation_group, status=PublicationStatus.PUBLISHED)
+        .exclude(pk=course.pk)
+        .only("pk", "slug", "title", "language")
+    )
+    lessons = [lesson for module in modules for lesson in module.lessons.all()]
+    for lesson in lessons:  # spare a query per lesson when templates ask for its course
+        lesson.module = next(module for module in modules if module.pk == lesson.module_id)
+        lesson.module.course = course
+    return CoursePage(
+        course=course,
+        modules=modules,
+        enrollment=enrollment,
+        completed_lesson_ids=done,
+        certificate=certificate,
+        translations=translations,
+        lessons=lessons,
+    )

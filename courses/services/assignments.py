@@ -1,0 +1,228 @@
+"""Assignments: what a distributor's people must follow, and how it follows
+staff turnover (newcomers enrolled, leavers released)."""
+
+import datetime
+from collections.abc import Sequence
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from academy.errors import ApplicationError
+from academy.models import User
+from academy.permissions import require
+from courses.models import (
+    Assignee,
+    Assignment,
+    AssignmentTarget,
+    Course,
+    EnrollmentSource,
+    LearningPath,
+    Reminder,
+    ReminderStatus,
+)
+from courses.services._common import field_error, full_clean, moment
+from distributors.models import Distributor, Membership, MembershipRole
+
+
+def _matches(assignment: Assignment, membership: Membership) -> bool:
+    if assignment.target == AssignmentTarget.DISTRIBUTOR:
+        return True
+    return assignment.target == AssignmentTarget.ROLE and membership.role == assignment.role
+
+
+def assignee_add(
+    *, assignment: Assignment, user: User, due_on: datetime.date | None, at: datetime.datetime | None = None
+) -> Assignee:
+    """Make ``user`` concerned by ``assignment`` with their due date, and
+    enrol them. Someone who already holds a valid certificate for the course
+    or path is done at once. Re-adding a released person (who came back)
+    makes them concerned again."""
+    from courses.services import certificates, learning, paths, reminders
+
+    now = moment(at)
+    assignee, created = Assignee.objects.get_or_create(
+        assignment=assignment, user=user, defaults={"due_on": due_on}
+    )
+    if not created:
+        if assignee.completed_at is not None:
+            return assignee
+        assignee.due_on, assignee.released_at = due_on, None
+    holding = certificates.certificate_valid(user=user, course=assignment.course, path=assignment.path)
+    if holding is not None:
+        assignee.completed_at = now
+    elif assignment.course is not None:
+        assignee.enrollment = learning.enrollment_create(
+            user=user, course=assignment.course, source=EnrollmentSource.ASSIGNMENT, at=now
+        )
+    else:
+        assert assignment.path is not None
+        assignee.path_enrollment = paths.path_enroll(
+            user=user, path=assignment.path, source=EnrollmentSource.ASSIGNMENT, at=now
+        )
+        if assignee.path_enrollment.completed_at is not None:
+            assignee.completed_at = assignee.path_enrollment.completed_at
+    assignee.save()
+    reminders.reminders_schedule_assignee(assignee=assignee, now=max(now, timezone.now()))
+    return assignee
+
+
+@transaction.atomic
+def assignment_create(
+    *,
+    actor: User,
+    distributor: Distributor,
+    course: Course | None = None,
+    path: LearningPath | None = None,
+    target: str = AssignmentTarget.DISTRIBUTOR,
+    role: str = "",
+    people: Sequence[User] = (),
+    due_on: datetime.date | None = None,
+    due_days: int | None = None,
+    at: datetime.datetime | None = None,
+) -> Assignment:
+    """Assign a published course or learning path to a distributor's whole
+    team, one role in it, or named current members.
+
+    Managers assign to the distributors of their territories, a team lead to
+    their own distributor. People already there are due ``due_on`` (or
+    ``due_days`` from today); whole-team and role assignments also enrol
+    people who join later, due ``due_days`` after joining.
+    """
+    require(actor, "courses.assign", distributor)
+    now = moment(at)
+    today = timezone.localdate(now)
+    if (course is None) == (path is None):
+        raise field_error("course", _("Choose a course or a learning path."))
+    item = course or path
+    assert item is not None
+    if not item.is_published:
+        raise field_error(
+            "course" if course else "path", _("Only published courses and paths can be assigned.")
+        )
+    if due_on is None and due_days is None:
+        raise field_error("due_on", _("Give a due date or a number of days."))
+    if due_on is not None and due_on < today:
+        raise field_error("due_on", _("The due date cannot be in the past."))
+    if target != AssignmentTarget.ROLE:
+        role = ""
+    elif role not in MembershipRole.values:
+        raise field_error("role", _("Choose a role."))
+    team = {
+        membership.user_id: membership
+        for membership in Membership.objects.filter(
+            distributor=distributor, left_on__isnull=True
+        ).select_related("user")
+    }
+    if target == AssignmentTarget.PEOPLE:
+        if not people:
+            raise field_error("people", _("Choose at least one person."))
+        strangers = [str(person) for person in people if person.pk not in team]
+        if strangers:
+            raise field_error(
+                "people",
+                _("Not current members of %(distributor)s: %(people)s")
+                % {"distributor": distributor.name, "people": ", ".join(strangers)},
+            )
+    assignment = Assignment(
+        distributor=distributor,
+        target=target,
+        role=role,
+        course=course,
+        path=path,
+        due_on=due_on,
+        due_days=due_days,
+        created_by=actor,
+    )
+    full_clean(assignment)
+    assignment.save()
+    due = due_on or today + datetime.timedelta(days=due_days or 0)
+    if target == AssignmentTarget.PEOPLE:
+        concerned = [team[person.pk].user for person in people]
+    else:
+        concerned = [m.user for m in team.values() if _matches(assignment, m)]
+    for user in concerned:
+        assignee_add(assignment=assignment, user=user, due_on=due, at=now)
+    return assignment
+
+
+@transaction.atomic
+def assignment_cancel(
+    *, actor: User, assignment: Assignment, at: datetime.datetime | None = None
+) -> Assignment:
+    """Stop an assignment: nobody new is enrolled, people not done are
+    released and their reminders cancelled. Enrolments and progress stay."""
+    require(actor, "courses.cancel_assignment", assignment)
+    if assignment.cancelled_at is not None:
+        raise ApplicationError(_("This assignment is already cancelled."), code="already_cancelled")
+    now = moment(at)
+    assignment.cancelled_at, assignment.cancelled_by = now, actor
+    assignment.save(update_fields=["cancelled_at", "cancelled_by", "updated_at"])
+    pending = assignment.assignees.filter(completed_at__isnull=True, released_at__isnull=True)
+    Reminder.objects.filter(assignee__in=pending, status=ReminderStatus.PENDING).update(
+        status=ReminderStatus.CANCELLED, updated_at=now
+    )
+    pending.update(released_at=now, updated_at=now)
+    return assignment
+
+
+def assignments_apply_to_member(*, membership: Membership) -> list[Assignee]:
+    """A person joined a distributor: enrol them in what is assigned to the
+    whole team or to their role, due ``due_days`` after joining (or the
+    assignment's due date when it has no number of days and is still ahead).
+    Called from the ``membership_started`` signal, inside its transaction."""
+    joined = membership.joined_on
+    added = []
+    for assignment in Assignment.objects.filter(
+        distributor_id=membership.distributor_id,
+        cancelled_at__isnull=True,
+        target__in=[AssignmentTarget.DISTRIBUTOR, AssignmentTarget.ROLE],
+    ).select_related("course", "path"):
+        if not _matches(assignment, membership) or not assignment.item.is_published:
+            continue
+        if assignment.due_days is not None:
+            due: datetime.date | None = joined + datetime.timedelta(days=assignment.due_days)
+        else:
+            due = assignment.due_on if assignment.due_on and assignment.due_on >= joined else None
+        added.append(assignee_add(assignment=assignment, user=membership.user, due_on=due))
+    return added
+
+
+def assignments_release_member(*, membership: Membership) -> int:
+    """A person left a distributor: the assignments of that distributor no
+    longer concern them (their pending reminders are cancelled); what they
+    learnt stays theirs. Called from the ``membership_ended`` signal."""
+    now = timezone.now()
+    pending = Assignee.objects.filter(
+        user_id=membership.user_id,
+        assignment__distributor_id=membership.distributor_id,
+        completed_at__isnull=True,
+        released_at__isnull=True,
+    )
+    Reminder.objects.filter(assignee__in=pending, status=ReminderStatus.PENDING).update(
+        status=ReminderStatus.CANCELLED, updated_at=now
+    )
+    return pending.update(released_at=now, updated_at=now)
+
+
+def assignees_complete(
+    *,
+    user: User,
+    course: Course | None = None,
+    path: LearningPath | None = None,
+    at: datetime.datetime | None = None,
+) -> int:
+    """Mark done what was assigned to ``user`` for this course or path, and
+    cancel the reminders not sent yet."""
+    now = moment(at)
+    open_rows = Assignee.objects.filter(user=user, completed_at__isnull=True, released_at__isnull=True)
+    open_rows = (
+        open_rows.filter(assignment__course=course) if course else open_rows.filter(assignment__path=path)
+    )
+    ids = list(open_rows.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    Reminder.objects.filter(assignee_id__in=ids, status=ReminderStatus.PENDING).update(
+        status=ReminderStatus.CANCELLED, updated_at=timezone.now()
+    )
+    return Assignee.objects.filter(pk__in=ids).update(completed_at=now, updated_at=timezone.now())

@@ -1,0 +1,182 @@
+"""Writes of learners: enrolment, lessons opened and completed, course completion."""
+
+import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.utils.translation import gettext as _
+
+from academy.errors import ApplicationError
+from academy.models import User
+from courses.models import (
+    Course,
+    Enrollment,
+    EnrollmentSource,
+    EnrollmentStatus,
+    Lesson,
+    LessonKind,
+    LessonProgress,
+)
+from courses.services._common import distributor_at, event, moment
+from distributors.audience import audience_includes
+from distributors.models import Verb
+
+
+def enrollment_active(*, user: User, course: Course, lock: bool = False) -> Enrollment | None:
+    """The person's enrolment in progress for ``course``, if any."""
+    queryset = Enrollment.objects.filter(user=user, course=course, status=EnrollmentStatus.ACTIVE)
+    if lock:
+        queryset = queryset.select_for_update()
+    return queryset.first()
+
+
+@transaction.atomic
+def enrollment_create(
+    *,
+    user: User,
+    course: Course,
+    source: str = EnrollmentSource.SELF,
+    at: datetime.datetime | None = None,
+) -> Enrollment:
+    """Enrol ``user`` in ``course`` and return the enrolment in progress.
+
+    Idempotent: an enrolment already in progress is returned as is.
+    Self-enrolment needs a published course open to self-enrolment whose
+    audience includes the person; someone who holds a valid certificate may
+    enrol again only within 60 days of its expiry (recertification).
+    Assignments, paths and recertification enrol regardless of audience:
+    being assigned a course grants access to it.
+    """
+    from courses.services import certificates
+
+    existing = enrollment_active(user=user, course=course)
+    if existing is not None:
+        return existing
+    if source == EnrollmentSource.SELF:
+        if not course.is_published or not audience_includes(course, user=user):
+            raise ApplicationError(_("This course is not open to you."), code="not_in_audience", status=403)
+        if not course.self_enrolment:
+            raise ApplicationError(
+                _("This course is followed on assignment only. Ask your team lead."),
+                code="assignment_only",
+                status=403,
+            )
+        holding = certificates.certificate_valid(user=user, course=course)
+        if holding is not None:
+            if not certificates.recertification_open(holding):
+                raise ApplicationError(
+                    _("You already hold a valid certificate for this course."), code="already_certified"
+                )
+            source = EnrollmentSource.RECERTIFICATION
+    now = moment(at)
+    enrollment = Enrollment(
+        user=user,
+        course=course,
+        distributor=distributor_at(user, now),
+        course_version=course.version,
+        source=source,
+        enrolled_at=now,
+    )
+    try:
+        with transaction.atomic():
+            enrollment.save()
+    except IntegrityError:  # enrolled by a concurrent request
+        return Enrollment.objects.get(user=user, course=course, status=EnrollmentStatus.ACTIVE)
+    event(actor=user, verb=Verb.ENROLLED, obj=course, at=now, context={"source": source})
+    return enrollment
+
+
+def progress_percent_map(*, course: Course, enrollment_ids: list[int]) -> dict[int, int]:
+    """Progress (whole %, rounded down) of each enrolment: completed required
+    lessons over required lessons of the course."""
+    required = Lesson.objects.filter(module__course=course, is_required=True)
+    total = required.count()
+    if not total:
+        return dict.fromkeys(enrollment_ids, 0)
+    counts = dict(
+        LessonProgress.objects.filter(
+            enrollment_id__in=enrollment_ids, lesson__in=required, completed_at__isnull=False
+        )
+        .values_list("enrollment_id")
+        .annotate(n=Count("id"))
+        .values_list("enrollment_id", "n")
+    )
+    return {pk: min(100, counts.get(pk, 0) * 100 // total) for pk in enrollment_ids}
+
+
+@transaction.atomic
+def lesson_open(*, user: User, lesson: Lesson, at: datetime.datetime | None = None) -> LessonProgress | None:
+    """Record that the learner opened ``lesson`` (resume point, first view).
+
+    Video and document lessons are complete once opened. Returns None when
+    the person has no enrolment in progress (preview, review after
+    completion): nothing is recorded then.
+    """
+    enrollment = enrollment_active(user=user, course=lesson.module.course, lock=True)
+    if enrollment is None:
+        return None
+    now = moment(at)
+    progress, created = LessonProgress.objects.get_or_create(
+        enrollment=enrollment, lesson=lesson, defaults={"viewed_at": now}
+    )
+    if created:
+        event(actor=user, verb=Verb.LESSON_VIEWED, obj=lesson, at=now)
+    if enrollment.last_lesson_id != lesson.pk:
+        enrollment.last_lesson = lesson
+        enrollment.save(update_fields=["last_lesson", "updated_at"])
+    if lesson.kind in (LessonKind.VIDEO, LessonKind.DOCUMENT) and progress.completed_at is None:
+        lesson_progress_complete(enrollment=enrollment, progress=progress, at=now)
+    return progress
+
+
+@transaction.atomic
+def lesson_complete(*, user: User, lesson: Lesson, at: datetime.datetime | None = None) -> LessonProgress:
+    """Mark a text, video or document lesson complete (idempotent). Quiz
+    lessons are completed by passing the quiz."""
+    if lesson.kind == LessonKind.QUIZ:
+        raise ApplicationError(_("Pass the quiz to complete this lesson."), code="quiz_lesson")
+    enrollment = enrollment_active(user=user, course=lesson.module.course, lock=True)
+    if enrollment is None:
+        raise ApplicationError(_("Enrol in the course first."), code="not_enrolled", status=403)
+    now = moment(at)
+    progress, created = LessonProgress.objects.get_or_create(
+        enrollment=enrollment, lesson=lesson, defaults={"viewed_at": now}
+    )
+    if created:
+        event(actor=user, verb=Verb.LESSON_VIEWED, obj=lesson, at=now)
+    if progress.completed_at is None:
+        lesson_progress_complete(enrollment=enrollment, progress=progress, at=now)
+    return progress
+
+
+def lesson_progress_complete(
+    *, enrollment: Enrollment, progress: LessonProgress, at: datetime.datetime
+) -> Enrollment:
+    """Complete one lesson of an enrolment (caller holds the enrolment lock),
+    update the progress and complete the course when every required lesson is
+    done."""
+    progress.completed_at = at
+    progress.save(update_fields=["completed_at", "updated_at"])
+    lesson = progress.lesson
+    event(
+        actor=enrollment.user, verb=Verb.LESSON_COMPLETED, obj=lesson, at=at, minutes=lesson.estimated_minutes
+    )
+    percent = progress_percent_map(course=enrollment.course, enrollment_ids=[enrollment.pk])[enrollment.pk]
+    enrollment.progress_percent = percent
+    enrollment.save(update_fields=["progress_percent", "updated_at"])
+    if percent >= 100 and enrollment.status == EnrollmentStatus.ACTIVE:
+        _enrollment_complete(enrollment=enrollment, at=at)
+    return enrollment
+
+
+def _enrollment_complete(*, enrollment: Enrollment, at: datetime.datetime) -> None:
+    from courses.services import assignments, certificates, paths
+
+    enrollment.status = EnrollmentStatus.COMPLETED
+    enrollment.completed_at = at
+    enrollment.progress_percent = 100
+    enrollment.save(update_fields=["status", "completed_at", "progress_percent", "updated_at"])
+    event(actor=enrollment.user, verb=Verb.COURSE_COMPLETED, obj=enrollment.course, at=at)
+    certificates.certificate_issue(enrollment=enrollment, at=at)
+    assignments.assignees_complete(user=enrollment.user, course=enrollment.course, at=at)
+    paths.paths_check_completion(user=enrollment.user, course=enrollment.course, at=at)

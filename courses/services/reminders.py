@@ -1,0 +1,283 @@
+"""Reminder e-mails: rows scheduled when something becomes due, sent once
+by a periodic dispatcher.
+
+Each reminder is a row before it is an e-mail, unique per target and kind.
+``reminders_dispatch`` claims due rows (``pending`` → ``sending``) in one
+short transaction — ``SELECT ... FOR UPDATE SKIP LOCKED`` where the database
+supports it, so concurrent dispatchers never claim the same row — then
+sends each claimed row and marks it ``sent``. A send that raises puts the
+row back to ``pending`` with an exponential backoff, up to ``MAX_ATTEMPTS``,
+then ``failed``. A row is never sent twice: a dispatcher that dies after
+claiming leaves it in ``sending`` for an administrator to look at rather than
+risk a second e-mail.
+"""
+
+import datetime
+import logging
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from academy.errors import ApplicationError
+from academy.i18n import in_language_of
+from academy.services import email_send, notification_create
+from courses.models import (
+    Assignee,
+    Certificate,
+    PublicationStatus,
+    Reminder,
+    ReminderKind,
+    ReminderStatus,
+)
+from courses.services._common import local_morning
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+BACKOFF_BASE = datetime.timedelta(minutes=5)
+BATCH_SIZE = 200
+EXPIRY_KINDS = {ReminderKind.EXPIRY_60: 60, ReminderKind.EXPIRY_30: 30, ReminderKind.EXPIRY_7: 7}
+DUE_SOON_DAYS = 7
+
+
+def _schedule(
+    *,
+    kind: str,
+    send_at: datetime.datetime,
+    certificate: Certificate | None = None,
+    assignee: Assignee | None = None,
+) -> Reminder:
+    target = {"certificate": certificate} if certificate is not None else {"assignee": assignee}
+    owner = certificate.user if certificate is not None else assignee.user  # type: ignore[union-attr]
+    reminder, created = Reminder.objects.get_or_create(
+        kind=kind,
+        **target,
+        defaults={"user": owner, "send_at": send_at, "next_attempt_at": send_at},
+    )
+    if not created and reminder.status in (ReminderStatus.PENDING, ReminderStatus.CANCELLED):
+        reminder.send_at = reminder.next_attempt_at = send_at
+        reminder.status = ReminderStatus.PENDING
+        reminder.attempts = 0
+        reminder.save(update_fields=["send_at", "next_attempt_at", "status", "attempts", "updated_at"])
+    return reminder
+
+
+def reminders_schedule_certificate(*, certificate: Certificate, now: datetime.datetime) -> list[Reminder]:
+    """Schedule the reminders 60, 30 and 7 days before the certificate
+    expires, in the holder's morning; those whose day has already passed
+    are skipped."""
+    if certificate.expires_on is None:
+        return []
+    today = timezone.localdate(now, certificate.user.tzinfo)
+    scheduled = []
+    for kind, days in EXPIRY_KINDS.items():
+        day = certificate.expires_on - datetime.timedelta(days=days)
+        if day < today:
+            continue
+        send_at = (
+            max(local_morning(day, certificate.user), now)
+            if day == today
+            else local_morning(day, certificate.user)
+        )
+        scheduled.append(_schedule(kind=kind, send_at=send_at, certificate=certificate))
+    return scheduled
+
+
+def reminders_schedule_assignee(*, assignee: Assignee, now: datetime.datetime) -> list[Reminder]:
+    """Schedule the “due soon” reminder (7 days before the due date, or now
+    when less is left) and the “overdue” one (the morning after it)."""
+    if assignee.due_on is None or assignee.completed_at is not None or assignee.released_at is not None:
+        return []
+    user = assignee.user
+    today = timezone.localdate(now, user.tzinfo)
+    scheduled = []
+    if assignee.due_on >= today:
+        soon = assignee.due_on - datetime.timedelta(days=DUE_SOON_DAYS)
+        send_at = local_morning(soon, user) if soon > today else now
+        scheduled.append(_schedule(kind=ReminderKind.DUE_SOON, send_at=send_at, assignee=assignee))
+    overdue = local_morning(assignee.due_on + datetime.timedelta(days=1), user)
+    scheduled.append(_schedule(kind=ReminderKind.OVERDUE, send_at=max(overdue, now), assignee=assignee))
+    return scheduled
+
+
+def reminders_cancel(*, certificate: Certificate | None = None, assignee: Assignee | None = None) -> int:
+    """Cancel the reminders of a certificate or an assigned person not sent yet."""
+    target = {"certificate": certificate} if certificate is not None else {"assignee": assignee}
+    return Reminder.objects.filter(status=ReminderStatus.PENDING, **target).update(
+        status=ReminderStatus.CANCELLED, updated_at=timezone.now()
+    )
+
+
+@dataclass
+class DispatchResult:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    cancelled: int = 0
+
+
+def reminders_claim(*, now: datetime.datetime, limit: int = BATCH_SIZE) -> list[int]:
+    """Claim up to ``limit`` due reminders for this dispatcher: they move to
+    ``sending`` in one transaction. Rows locked by another dispatcher are
+    skipped (PostgreSQL); on SQLite the write lock serialises dispatchers."""
+    with transaction.atomic():
+        due = Reminder.objects.filter(status=ReminderStatus.PENDING, next_attempt_at__lte=now).order_by(
+            "next_attempt_at", "id"
+        )
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        ids = list(due.values_list("pk", flat=True)[:limit])
+        Reminder.objects.filter(pk__in=ids, status=ReminderStatus.PENDING).update(
+            status=ReminderStatus.SENDING, claimed_at=now, updated_at=now
+        )
+    return ids
+
+
+def _still_relevant(reminder: Reminder, today: datetime.date) -> bool:
+    if reminder.certificate_id is not None:
+        certificate = reminder.certificate
+        return certificate is not None and certificate.state(today) == "valid"
+    assignee = reminder.assignee
+    return (
+        assignee is not None
+        and assignee.completed_at is None
+        and assignee.released_at is None
+        and assignee.assignment.cancelled_at is None
+    )
+
+
+def _recertification_enrol(certificate: Certificate) -> None:
+    """Enrol the holder again so the course waits for them in “My learning”."""
+    from courses.services.certificates import certificate_recertify
+
+    item = certificate.course or certificate.path
+    if item is None or item.status != PublicationStatus.PUBLISHED:
+        return
+    certificate_recertify(user=certificate.user, certificate=certificate)
+
+
+def _message(reminder: Reminder) -> tuple[str, dict, str, str]:
+    """Template, context, notification title and link of a reminder."""
+    if reminder.certificate_id is not None:
+        certificate = reminder.certificate
+        assert certificate is not None
+        days = EXPIRY_KINDS[ReminderKind(reminder.kind)]
+        if certificate.course is not None:
+            url = reverse("courses:course", args=[certificate.course.slug])
+        else:
+            assert certificate.path is not None
+            url = reverse("courses:path", args=[certificate.path.slug])
+        context = {"certificate": certificate, "days": days, "url": url}
+        title = ngettext(
+            "Your certificate “%(title)s” expires in %(days)s day",
+            "Your certificate “%(title)s” expires in %(days)s days",
+            days,
+        ) % {"title": certificate.title, "days": days}
+        return "courses/emails/certificate_expiry", context, title, url
+    assignee = reminder.assignee
+    assert assignee is not None
+    assignment = assignee.assignment
+    item = assignment.item
+    url = (
+        reverse("courses:course", args=[item.slug])
+        if assignment.course_id
+        else reverse("courses:path", args=[item.slug])
+    )
+    context = {
+        "assignee": assignee,
+        "item": item,
+        "url": url,
+        "overdue": reminder.kind == ReminderKind.OVERDUE,
+    }
+    if reminder.kind == ReminderKind.OVERDUE:
+        title = _("“%(title)s” is overdue") % {"title": item.title}
+    else:
+        title = _("“%(title)s” is due soon") % {"title": item.title}
+    return "courses/emails/assignment_due", context, title, url
+
+
+def _send(reminder: Reminder, now: datetime.datetime, result: DispatchResult) -> None:
+    today = timezone.localdate(now, reminder.user.tzinfo)
+    if not _still_relevant(reminder, today):
+        Reminder.objects.filter(pk=reminder.pk).update(status=ReminderStatus.CANCELLED, updated_at=now)
+        result.cancelled += 1
+        return
+    if reminder.certificate_id is not None:
+        try:
+            _recertification_enrol(reminder.certificate)  # type: ignore[arg-type]
+        except ApplicationError as error:  # e.g. already renewed: the reminder still goes out
+            logger.info("No re-enrolment for reminder %s: %s", reminder.pk, error.message)
+    try:
+        template, context, title, url = _message(reminder)
+        email_send(user=reminder.user, template=template, context=context)
+    except Exception as error:  # any failure of the mail system: retried later
+        logger.warning("Reminder %s could not be sent: %s", reminder.pk, error)
+        attempts = reminder.attempts + 1
+        final = attempts >= MAX_ATTEMPTS
+        Reminder.objects.filter(pk=reminder.pk).update(
+            status=ReminderStatus.FAILED if final else ReminderStatus.PENDING,
+            attempts=attempts,
+            next_attempt_at=now + BACKOFF_BASE * 2 ** (attempts - 1),
+            last_error=f"{type(error).__name__}: {error}"[:2000],
+            updated_at=now,
+        )
+        if final:
+            result.failed += 1
+        else:
+            result.retried += 1
+        return
+    Reminder.objects.filter(pk=reminder.pk).update(
+        status=ReminderStatus.SENT, sent_at=now, attempts=reminder.attempts + 1, last_error="", updated_at=now
+    )
+    with in_language_of(reminder.user):
+        template, context, title, url = _message(reminder)
+        notification_create(user=reminder.user, kind=f"courses.{reminder.kind}", title=title, url=url)
+    result.sent += 1
+
+
+def reminders_dispatch(*, now: datetime.datetime | None = None, limit: int = BATCH_SIZE) -> DispatchResult:
+    """Send the reminders that are due, each at most once (see the module
+    docstring). Safe to run concurrently and repeatedly."""
+    now = now or timezone.now()
+    result = DispatchResult()
+    ids = reminders_claim(now=now, limit=limit)
+    claimed = (
+        Reminder.objects.filter(pk__in=ids, status=ReminderStatus.SENDING)
+        .select_related(
+            "user",
+            "certificate__course",
+            "certificate__path",
+            "certificate__user",
+            "assignee__assignment__course",
+            "assignee__assignment__path",
+        )
+        .order_by("next_attempt_at", "id")
+    )
+    for reminder in claimed:
+        _send(reminder, now, result)
+    return result
+
+
+def reminder_requeue(*, reminder: Reminder, now: datetime.datetime | None = None) -> Reminder:
+    """Put a failed or stuck reminder back in the queue (administrators)."""
+    now = now or timezone.now()
+    Reminder.objects.filter(pk=reminder.pk).update(
+        status=ReminderStatus.PENDING, attempts=0, next_attempt_at=now, updated_at=now
+    )
+    reminder.refresh_from_db()
+    return reminder
+
+
+__all__ = [
+    "DispatchResult",
+    "reminder_requeue",
+    "reminders_cancel",
+    "reminders_claim",
+    "reminders_dispatch",
+    "reminders_schedule_assignee",
+    "reminders_schedule_certificate",
+]

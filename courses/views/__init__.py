@@ -1,0 +1,1 @@
+"""Pages of the courses app: learner pages, trainer authoring, assignments."""

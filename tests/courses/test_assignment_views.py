@@ -1,0 +1,121 @@
+"""Pages of managers and team leads: assignments and team training."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from courses import services
+from courses.models import Assignment
+from tests.courses.factories import build_course, complete_course
+
+pytestmark = pytest.mark.django_db
+
+
+def _url(name, *args):
+    return reverse(f"courses:{name}", args=args)
+
+
+def test_assignment_pages_are_for_managers_and_leads(client, network, course):
+    for person in ("staff_a", "trainer"):
+        client.force_login(getattr(network, person))
+        assert client.get(_url("assignments")).status_code == 403
+        assert client.get(_url("assignment_new")).status_code == 403
+    client.force_login(network.lead_a)
+    assert client.get(_url("assignments")).status_code == 200
+
+
+def test_assignment_list_is_scoped_and_constant(client, network, course, django_assert_num_queries):
+    other = build_course(owner=network.trainer, title="Analyse de l’eau")
+    services.assignment_create(
+        actor=network.manager_a, distributor=network.distributor_a, course=course, due_days=30
+    )
+    services.assignment_create(
+        actor=network.manager_b, distributor=network.distributor_b, course=other, due_days=30
+    )
+    client.force_login(network.manager_a)
+    # session, user, membership, distributors, count, page, unread notifications
+    with django_assert_num_queries(7):
+        body = client.get(_url("assignments")).content.decode()
+    assert course.title in body and "Analyse de l’eau" not in body
+    services.assignment_create(
+        actor=network.manager_a, distributor=network.distributor_a, course=other, due_days=10
+    )
+    with django_assert_num_queries(7):
+        body = client.get(_url("assignments")).content.decode()
+    assert "Analyse de l’eau" in body
+    foreign = Assignment.objects.get(distributor=network.distributor_b)
+    assert client.get(_url("assignment", foreign.pk)).status_code == 404
+    assert client.post(_url("assignment_cancel", foreign.pk)).status_code == 404
+    assert client.get(_url("team", network.distributor_b.pk)).status_code == 404
+    client.force_login(network.lead_b)
+    body = client.get(_url("assignments")).content.decode()
+    assert "Analyse de l’eau" in body and course.title not in body
+
+
+def test_create_an_assignment_from_the_page(client, network, course):
+    from tests.distributors.factories import DistributorFactory
+
+    DistributorFactory(name="Ivoire Labo", territory=network.territory_a, country="CI")
+    client.force_login(network.manager_a)
+    body = client.get(_url("assignment_new")).content.decode()
+    assert "Continuer" in body and "Ivoire Labo" in body  # two distributors: choose one first
+    body = client.get(_url("assignment_new"), {"distributor": network.distributor_a.pk}).content.decode()
+    assert str(network.staff_a) in body
+    data = {"distributor": network.distributor_a.pk, "course": course.pk, "target": "distributor"}
+    response = client.post(_url("assignment_new"), data)
+    assert response.status_code == 400
+    assert "Indiquez une échéance ou un nombre de jours." in response.content.decode()
+    response = client.post(_url("assignment_new"), {**data, "target": "people", "due_days": 15})
+    assert response.status_code == 400 and "Choisissez au moins une personne." in response.content.decode()
+    response = client.post(
+        _url("assignment_new"), {**data, "target": "people", "people": [network.staff_a.pk], "due_days": 15}
+    )
+    assignment = Assignment.objects.get()
+    assert response.url == _url("assignment", assignment.pk)
+    assert list(assignment.assignees.values_list("user", flat=True)) == [network.staff_a.pk]
+    # A distributor of another territory is not offered (and refused).
+    response = client.post(
+        _url("assignment_new"), {**data, "distributor": network.distributor_b.pk, "due_days": 5}
+    )
+    assert response.status_code == 400 and Assignment.objects.count() == 1
+
+
+def test_lead_assigns_within_own_distributor(client, network, course):
+    client.force_login(network.lead_a)
+    body = client.get(_url("assignment_new")).content.decode()
+    assert "Dist B" not in body and str(network.staff_a) in body  # their only distributor is preselected
+    due = (timezone.localdate() + datetime.timedelta(days=20)).isoformat()
+    client.post(
+        _url("assignment_new"),
+        {
+            "distributor": network.distributor_a.pk,
+            "course": course.pk,
+            "target": "role",
+            "role": "staff",
+            "due_on": due,
+        },
+    )
+    assignment = Assignment.objects.get()
+    assert assignment.created_by == network.lead_a and assignment.role == "staff"
+    body = client.get(_url("assignment", assignment.pk)).content.decode()
+    assert str(network.staff_a) in body and "Annuler l’affectation" in body
+    client.post(_url("assignment_cancel", assignment.pk))
+    assignment.refresh_from_db()
+    assert assignment.cancelled_at is not None
+
+
+def test_team_training_page(client, network, course, django_assert_num_queries):
+    services.assignment_create(
+        actor=network.manager_a, distributor=network.distributor_a, course=course, due_days=30
+    )
+    complete_course(network.staff_a, course)
+    client.force_login(network.lead_a)
+    # session, user, membership, distributor, count, page, headcount (follows, courses, staff, certified),
+    # unread notifications
+    with django_assert_num_queries(11):
+        body = client.get(_url("team", network.distributor_a.pk)).content.decode()
+    assert "Effectif certifié" in body
+    assert "<td>1</td><td>2</td>" in body  # 1 certified of 2 current staff
+    assert "Fait" in body and "À faire" in body

@@ -1,0 +1,270 @@
+"""Reminder dispatch: due rows claimed by a periodic task and sent exactly once."""
+
+import datetime
+import threading
+from unittest import mock
+
+import pytest
+from django.core import mail
+from django.db import connection, connections
+from django.utils import timezone
+
+from academy.errors import ApplicationError
+from config.celery_app import app as celery_app
+from courses import services, tasks
+from courses.models import Certificate, Enrollment, Reminder
+from courses.services import reminders
+from tests.courses.factories import build_course, complete_course
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def due_soon(network, course):
+    """An assignment due in 3 days: its “due soon” reminder is due now."""
+    services.assignment_create(
+        actor=network.manager_a,
+        distributor=network.distributor_a,
+        course=course,
+        target="people",
+        people=[network.staff_a],
+        due_on=timezone.localdate() + datetime.timedelta(days=3),
+    )
+    return Reminder.objects.get(kind="due_soon")
+
+
+def test_beat_runs_the_dispatcher_every_few_minutes():
+    entry = celery_app.conf.beat_schedule["courses-reminders-dispatch"]
+    assert entry["task"] == "courses.reminders_dispatch"
+    assert entry["schedule"].minute == set(range(0, 60, 5))
+
+
+def test_due_reminder_is_sent_once_in_the_learner_language(network, due_soon, course):
+    assert tasks.reminders_dispatch.delay().get() == {"sent": 1, "retried": 0, "failed": 0, "cancelled": 0}
+    assert tasks.reminders_dispatch.delay().get()["sent"] == 0  # twice: still one e-mail
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [network.staff_a.email]
+    assert f"« {course.title} » arrive à échéance" in message.subject
+    assert "/courses/" + course.slug in message.body
+    due_soon.refresh_from_db()
+    assert (due_soon.status, due_soon.attempts) == ("sent", 1) and due_soon.sent_at is not None
+    assert network.staff_a.notifications.filter(kind="courses.due_soon").count() == 1
+
+
+def test_overdue_reminder_goes_out_the_morning_after_the_due_date(network, due_soon, time_machine):
+    reminders.reminders_dispatch()
+    overdue = Reminder.objects.get(kind="overdue")
+    assert reminders.reminders_dispatch(now=overdue.send_at - datetime.timedelta(minutes=1)).sent == 0
+    time_machine.move_to(overdue.send_at + datetime.timedelta(minutes=2))
+    assert reminders.reminders_dispatch().sent == 1
+    assert reminders.reminders_dispatch().sent == 0
+    assert [m.subject.split("] ")[1] for m in mail.outbox][1].endswith("est en retard")
+
+
+def test_a_failed_send_is_retried_with_backoff_then_sent_once(network, due_soon, time_machine):
+    time_machine.move_to(timezone.now(), tick=False)
+    real_send = reminders.email_send
+    calls = {"n": 0}
+
+    def flaky(**kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise ConnectionError("SMTP server unreachable")
+        real_send(**kwargs)
+
+    with mock.patch.object(reminders, "email_send", side_effect=flaky):
+        result = reminders.reminders_dispatch()
+        assert (result.sent, result.retried) == (0, 1)
+        due_soon.refresh_from_db()
+        assert (due_soon.status, due_soon.attempts) == ("pending", 1)
+        assert due_soon.next_attempt_at == timezone.now() + datetime.timedelta(minutes=5)
+        assert "SMTP server unreachable" in due_soon.last_error
+        assert reminders.reminders_dispatch().sent == 0  # not due again yet
+        time_machine.move_to(timezone.now() + datetime.timedelta(minutes=6), tick=False)
+        assert reminders.reminders_dispatch().sent == 1
+        assert reminders.reminders_dispatch().sent == 0
+    assert len(mail.outbox) == 1 and calls["n"] == 2
+
+
+def test_sending_gives_up_after_too_many_failures(network, due_soon, time_machine):
+    time_machine.move_to(timezone.now(), tick=False)
+    with mock.patch.object(reminders, "email_send", side_effect=ConnectionError("down")):
+        for _ in range(reminders.MAX_ATTEMPTS):
+            reminders.reminders_dispatch()
+            time_machine.move_to(timezone.now() + datetime.timedelta(hours=3), tick=False)
+        due_soon.refresh_from_db()
+        assert (due_soon.status, due_soon.attempts) == ("failed", reminders.MAX_ATTEMPTS)
+        assert reminders.reminders_dispatch().failed == 0  # left alone
+    assert mail.outbox == []
+    services.reminder_requeue(reminder=due_soon)
+    assert reminders.reminders_dispatch().sent == 1
+
+
+def test_reminders_no_longer_relevant_are_cancelled(network, due_soon, course):
+    Reminder.objects.filter(pk=due_soon.pk).update(status="pending")
+    services.assignments_release_member(membership=network.staff_a.memberships.get())
+    assert reminders.reminders_dispatch().sent == 0
+    due_soon.refresh_from_db()
+    assert due_soon.status == "cancelled" and mail.outbox == []
+
+
+def test_expiry_reminder_enrols_the_holder_again(network, time_machine):
+    time_machine.move_to(datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC))
+    course = build_course(owner=network.trainer, validity_months=12, kinds=("text",))
+    complete_course(network.staff_a, course)
+    certificate = Certificate.objects.get()
+    assert certificate.expires_on == datetime.date(2027, 3, 2)
+    time_machine.move_to(
+        datetime.datetime(2027, 1, 1, 8, 30, tzinfo=datetime.UTC)
+    )  # 60 days before, Dakar morning
+    result = reminders.reminders_dispatch()
+    assert result.sent == 1
+    assert "expire dans 60 jours" in mail.outbox[0].subject
+    again = Enrollment.objects.get(user=network.staff_a, status="active")
+    assert again.source == "recertification"
+    time_machine.move_to(datetime.datetime(2027, 1, 31, 8, 30, tzinfo=datetime.UTC))
+    assert reminders.reminders_dispatch().sent == 1  # 30 days before: same enrolment
+    assert Enrollment.objects.filter(user=network.staff_a, status="active").count() == 1
+
+
+def test_revoked_certificate_gets_no_reminder(network, time_machine):
+    time_machine.move_to(datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC))
+    course = build_course(owner=network.trainer, validity_months=12, kinds=("text",))
+    complete_course(network.staff_a, course)
+    Certificate.objects.update(status="revoked")  # changed behind the services' back
+    time_machine.move_to(datetime.datetime(2027, 1, 1, 8, 30, tzinfo=datetime.UTC))
+    assert reminders.reminders_dispatch().cancelled == 1
+    assert mail.outbox == []
+
+
+# ------------------------------------------------------------------ PostgreSQL: concurrent workers
+
+
+def _require_postgresql():
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            "needs PostgreSQL (SELECT ... FOR UPDATE SKIP LOCKED): run with DATABASE_URL=postgres://..."
+        )
+
+
+def _in_thread(target):
+    errors: list[BaseException] = []
+
+    def run():
+        try:
+            target()
+        except BaseException as error:  # surfaced in the test thread
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    return thread, errors
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_claim_skips_rows_another_dispatcher_holds(network, course):
+    _require_postgresql()
+    services.assignment_create(
+        actor=network.manager_a,
+        distributor=network.distributor_a,
+        course=course,
+        due_on=timezone.localdate() + datetime.timedelta(days=2),
+    )
+    due = list(Reminder.objects.filter(kind="due_soon").values_list("pk", flat=True))
+    assert len(due) == 2
+    locked = threading.Event()
+    release = threading.Event()
+
+    def hold_locks():
+        from django.db import transaction
+
+        with transaction.atomic():
+            list(Reminder.objects.select_for_update().filter(pk=due[0]))
+            locked.set()
+            release.wait(10)
+
+    thread, errors = _in_thread(hold_locks)
+    thread.start()
+    assert locked.wait(10)
+    try:
+        claimed = reminders.reminders_claim(now=timezone.now())
+        assert claimed == [due[1]]  # the locked row is skipped, not waited for
+    finally:
+        release.set()
+        thread.join(10)
+    assert not errors
+    assert reminders.reminders_claim(now=timezone.now()) == [due[0]]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_dispatchers_send_each_reminder_once(network, course):
+    _require_postgresql()
+    from distributors import services as distributor_services
+    from tests.academy.factories import UserFactory
+
+    for _ in range(8):
+        distributor_services.membership_start(user=UserFactory(), distributor=network.distributor_a)
+    services.assignment_create(
+        actor=network.manager_a,
+        distributor=network.distributor_a,
+        course=course,
+        due_on=timezone.localdate() + datetime.timedelta(days=2),
+    )
+    expected = Reminder.objects.filter(kind="due_soon").count()
+    assert expected == 10
+    barrier = threading.Barrier(3)
+    results = []
+
+    def dispatch():
+        barrier.wait(10)
+        results.append(reminders.reminders_dispatch(limit=4))
+
+    threads = [_in_thread(dispatch) for _ in range(3)]
+    for thread, _errors in threads:
+        thread.start()
+    for thread, errors in threads:
+        thread.join(30)
+        assert not errors
+    reminders.reminders_dispatch()  # whatever the three left
+    assert len(mail.outbox) == expected
+    assert len({m.to[0] for m in mail.outbox}) == expected  # one e-mail per person
+    assert set(Reminder.objects.filter(kind="due_soon").values_list("status", flat=True)) == {"sent"}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_quiz_starts_cannot_exceed_the_maximum(network):
+    _require_postgresql()
+    from courses.models import QuizAttempt
+    from tests.courses.factories import lessons_of, wrong_answers
+
+    course = build_course(owner=network.trainer, kinds=("quiz",), max_attempts=2)
+    quiz = lessons_of(course)[0].quiz
+    services.enrollment_create(user=network.staff_a, course=course)
+    first = services.quiz_attempt_start(user=network.staff_a, quiz=quiz)
+    services.quiz_attempt_submit(user=network.staff_a, attempt=first, answers=wrong_answers(quiz))
+    barrier = threading.Barrier(4)
+    started, refused = [], []
+
+    def start_and_submit():
+        barrier.wait(10)
+        try:
+            attempt = services.quiz_attempt_start(user=network.staff_a, quiz=quiz)
+            started.append(attempt.pk)
+            services.quiz_attempt_submit(user=network.staff_a, attempt=attempt, answers=wrong_answers(quiz))
+        except ApplicationError as error:
+            refused.append(error.code)
+
+    threads = [_in_thread(start_and_submit) for _ in range(4)]
+    for thread, _errors in threads:
+        thread.start()
+    for thread, errors in threads:
+        thread.join(30)
+        assert not errors
+    assert QuizAttempt.objects.filter(quiz=quiz).count() == 2
+    assert QuizAttempt.objects.filter(quiz=quiz, submitted_at__isnull=False).count() == 2
+    assert len(set(started)) == 1 and refused  # one second attempt, the others refused
