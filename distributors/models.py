@@ -645,3 +645,7 @@ class FieldReportReply(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.report} — {self.created_at:%Y-%m-%d}"
+
+
+# Engagement measurement models live in their own module of this app.
+from distributors.engagement.models import *  # noqa: E402, F403

@@ -1,0 +1,397 @@
+"""What the score and the at-risk rules are computed from, for every
+distributor at once and as of any day, in a fixed number of queries.
+
+Sources: the daily rollups (activity, quizzes, last activity), memberships
+(staff on the day), course assignments and certificates (courses models),
+web-conference sessions of the monthly series and attendances (webinars
+models). The queries are written here against the public models of those
+apps, because their selectors answer for one distributor and one acting
+user, and the score needs every distributor in one pass.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce, TruncWeek
+
+from courses.models import (
+    Assignee,
+    Assignment,
+    Certificate,
+    CertificateStatus,
+    LessonProgress,
+    PathCourse,
+)
+from distributors.engagement.models import DistributorDay, PersonDay
+from distributors.models import Distributor, Membership
+from webinars.models import Attendance, Session, SessionStatus
+
+
+def _midnight(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=datetime.UTC)
+
+
+@dataclass
+class Window:
+    """The rolling window of a score: ``start`` … ``as_of`` (both included)."""
+
+    as_of: datetime.date
+    days: int
+
+    @property
+    def start(self) -> datetime.date:
+        return self.as_of - datetime.timedelta(days=self.days - 1)
+
+
+@dataclass
+class CourseHeadcount:
+    course_id: int
+    staff: int
+    certified: int
+    certified_before: int = 0
+
+
+@dataclass
+class DistributorFacts:
+    distributor_id: int
+    staff: int = 0
+    active_staff: int = 0
+    assigned: int = 0
+    assigned_done: int = 0
+    overdue: int = 0
+    quizzes_passed: int = 0
+    quizzes_failed: int = 0
+    monthly_sessions: int = 0
+    sessions_attended: int = 0
+    # Whether anyone attended each of the last monthly sessions, newest first.
+    last_sessions_attended: list[bool] = field(default_factory=list)
+    last_activity_on: datetime.date | None = None
+    events: int = 0
+    minutes_learned: int = 0
+    webinars_attended: int = 0
+    headcounts: list[CourseHeadcount] = field(default_factory=list)
+    # New staff who have not started the onboarding path: (name, joined_on).
+    onboarding_late: list[tuple[str, datetime.date]] = field(default_factory=list)
+
+
+def monthly_sessions(*, until: datetime.date, since: datetime.date | None = None) -> list[Session]:
+    """Ended sessions of the monthly series up to ``until`` (and from ``since``), newest first."""
+    qs = Session.objects.filter(
+        status=SessionStatus.ENDED,
+        series__rrule__icontains=settings.ENGAGEMENT_MONTHLY_SERIES_RRULE,
+        starts_at__lt=_midnight(until + datetime.timedelta(days=1)),
+    )
+    if since is not None:
+        qs = qs.filter(starts_at__gte=_midnight(since))
+    return list(qs.order_by("-starts_at", "-id").only("id", "starts_at"))
+
+
+def staff_on(day: datetime.date) -> Q:
+    """Memberships open on ``day``."""
+    return Q(joined_on__lte=day) & (Q(left_on__isnull=True) | Q(left_on__gt=day))
+
+
+def certified_pairs(*, day: datetime.date, course_ids: set[int], user_ids: QuerySet) -> set[tuple[int, int]]:
+    """(person, course) pairs where the person held a valid certificate on
+    ``day``, among the people of ``user_ids`` (a query of user ids)."""
+    if not course_ids:
+        return set()
+    valid_then = Q(status=CertificateStatus.VALID) | Q(status_changed_at__gt=_midnight(day + datetime.timedelta(1)))
+    return set(
+        Certificate.objects.filter(
+            valid_then,
+            Q(expires_on__isnull=True) | Q(expires_on__gte=day),
+            course_id__in=course_ids,
+            user_id__in=user_ids,
+            issued_on__lte=day,
+        )
+        .values_list("user_id", "course_id")
+        .distinct()
+    )
+
+
+def assigned_courses(*, day: datetime.date) -> dict[int, set[int]]:
+    """Courses assigned to each distributor on ``day`` (directly or through a path)."""
+    active = Q(cancelled_at__isnull=True) | Q(cancelled_at__gte=_midnight(day + datetime.timedelta(1)))
+    made = Q(created_at__lt=_midnight(day + datetime.timedelta(1)))
+    result: dict[int, set[int]] = defaultdict(set)
+    rows = Assignment.objects.filter(active, made).values_list("distributor_id", "course_id", "path_id")
+    path_courses: dict[int, list[int]] = defaultdict(list)
+    rows = list(rows)
+    paths = {path_id for _d, _c, path_id in rows if path_id}
+    if paths:
+        for path_id, course_id in PathCourse.objects.filter(path_id__in=paths).values_list("path_id", "course_id"):
+            path_courses[path_id].append(course_id)
+    for distributor_id, course_id, path_id in rows:
+        if course_id:
+            result[distributor_id].add(course_id)
+        else:
+            result[distributor_id].update(path_courses.get(path_id, ()))
+    return result
+
+
+def onboarding_course_ids() -> set[int]:
+    return set(
+        PathCourse.objects.filter(path__slug__in=settings.ENGAGEMENT_ONBOARDING_PATH_SLUGS).values_list(
+            "course_id", flat=True
+        )
+    )
+
+
+def distributor_facts(
+    *, as_of: datetime.date, window_days: int | None = None, with_risk_facts: bool = False
+) -> dict[int, DistributorFacts]:
+    """The facts of every distributor as of ``as_of`` over the rolling window.
+
+    ``with_risk_facts`` adds what only the current at-risk rules need (the
+    last monthly sessions, late onboarding, certificates before the window).
+    About ten queries whatever the number of distributors and events."""
+    window = Window(as_of, window_days or settings.ENGAGEMENT_SCORE_WINDOW_DAYS)
+    facts = {pk: DistributorFacts(pk) for pk in Distributor.objects.values_list("pk", flat=True)}
+
+    memberships = list(
+        Membership.objects.filter(staff_on(as_of)).values_list(
+            "distributor_id", "user_id", "joined_on", "user__first_name", "user__last_name"
+        )
+    )
+    staff_by_distributor: dict[int, set[int]] = defaultdict(set)
+    for distributor_id, user_id, *_rest in memberships:
+        staff_by_distributor[distributor_id].add(user_id)
+    staff_ids = Membership.objects.filter(staff_on(as_of)).values("user_id")
+    active_people = set(
+        PersonDay.objects.filter(day__gte=window.start, day__lte=as_of, user_id__in=staff_ids)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+    for distributor_id, people in staff_by_distributor.items():
+        if distributor_id in facts:
+            facts[distributor_id].staff = len(people)
+            facts[distributor_id].active_staff = len(people & active_people)
+
+    in_window = Q(day__gte=window.start)
+    for row in (
+        DistributorDay.objects.filter(day__lte=as_of)
+        .values("distributor_id")
+        .annotate(
+            last=Max("day"),
+            passed=Coalesce(Sum("quizzes_passed", filter=in_window), 0),
+            failed=Coalesce(Sum("quizzes_failed", filter=in_window), 0),
+            events=Coalesce(Sum("events", filter=in_window), 0),
+            minutes=Coalesce(Sum("minutes_learned", filter=in_window), 0),
+            attended=Coalesce(Sum("webinars_attended", filter=in_window), 0),
+        )
+        .order_by()
+    ):
+        item = facts.get(row["distributor_id"])
+        if item is not None:
+            item.last_activity_on = row["last"]
+            item.quizzes_passed, item.quizzes_failed = row["passed"], row["failed"]
+            item.events, item.minutes_learned, item.webinars_attended = (
+                row["events"],
+                row["minutes"],
+                row["attended"],
+            )
+
+    day_after = _midnight(as_of + datetime.timedelta(days=1))
+    for row in (
+        Assignee.objects.filter(
+            Q(assignment__cancelled_at__isnull=True) | Q(assignment__cancelled_at__gte=day_after),
+            Q(released_at__isnull=True) | Q(released_at__gte=day_after) | Q(completed_at__lt=day_after),
+            created_at__lt=day_after,
+        )
+        .values("assignment__distributor_id")
+        .annotate(
+            total=Count("id"),
+            done=Count("id", filter=Q(completed_at__lt=day_after)),
+            overdue=Count(
+                "id",
+                filter=(Q(completed_at__isnull=True) | Q(completed_at__gte=day_after))
+                & Q(due_on__lt=as_of)
+                & (Q(released_at__isnull=True) | Q(released_at__gte=day_after)),
+            ),
+        )
+        .order_by()
+    ):
+        item = facts.get(row["assignment__distributor_id"])
+        if item is not None:
+            item.assigned, item.assigned_done, item.overdue = row["total"], row["done"], row["overdue"]
+
+    lookback = max(window.days, 400) if with_risk_facts else window.days
+    sessions = monthly_sessions(until=as_of, since=as_of - datetime.timedelta(days=lookback))
+    in_window_ids = {s.pk for s in sessions if s.starts_at.date() >= window.start}
+    attended_pairs = set(
+        Attendance.objects.filter(session_id__in=[s.pk for s in sessions], attended=True, distributor__isnull=False)
+        .values_list("distributor_id", "session_id")
+        .distinct()
+    )
+    last = sessions[: settings.ENGAGEMENT_RISK_MISSED_WEBINARS]
+    for item in facts.values():
+        item.monthly_sessions = len(in_window_ids)
+        item.sessions_attended = sum(1 for pk in in_window_ids if (item.distributor_id, pk) in attended_pairs)
+        item.last_sessions_attended = [(item.distributor_id, s.pk) in attended_pairs for s in last]
+
+    courses = assigned_courses(day=as_of)
+    course_ids = set().union(*courses.values()) if courses else set()
+    now_pairs = certified_pairs(day=as_of, course_ids=course_ids, user_ids=staff_ids)
+    before_pairs: set[tuple[int, int]] = set()
+    before_staff: dict[int, set[int]] = defaultdict(set)
+    if with_risk_facts and course_ids:
+        before = as_of - datetime.timedelta(days=settings.ENGAGEMENT_RISK_CERTIFIED_LOOKBACK_DAYS)
+        for distributor_id, user_id in Membership.objects.filter(staff_on(before)).values_list(
+            "distributor_id", "user_id"
+        ):
+            before_staff[distributor_id].add(user_id)
+        before_pairs = certified_pairs(
+            day=before,
+            course_ids=course_ids,
+            user_ids=Membership.objects.filter(staff_on(before)).values("user_id"),
+        )
+    for distributor_id, assigned in courses.items():
+        item = facts.get(distributor_id)
+        if item is None:
+            continue
+        people = staff_by_distributor.get(distributor_id, set())
+        earlier = before_staff.get(distributor_id, set())
+        item.headcounts = [
+            CourseHeadcount(
+                course_id=course_id,
+                staff=len(people),
+                certified=sum(1 for user_id in people if (user_id, course_id) in now_pairs),
+                certified_before=sum(1 for user_id in earlier if (user_id, course_id) in before_pairs),
+            )
+            for course_id in sorted(assigned)
+        ]
+
+    if with_risk_facts:
+        _onboarding_facts(facts, memberships, as_of)
+    return facts
+
+
+def _onboarding_facts(facts: dict[int, DistributorFacts], memberships: list[tuple], as_of: datetime.date) -> None:
+    late = as_of - datetime.timedelta(days=settings.ENGAGEMENT_RISK_ONBOARDING_DAYS)
+    recent = as_of - datetime.timedelta(days=settings.ENGAGEMENT_RISK_NEW_STAFF_DAYS)
+    newcomers = [row for row in memberships if recent <= row[2] <= late]
+    course_ids = onboarding_course_ids()
+    if not newcomers or not course_ids:
+        return
+    user_ids = {row[1] for row in newcomers}
+    started = set(
+        LessonProgress.objects.filter(enrollment__course_id__in=course_ids, enrollment__user_id__in=user_ids)
+        .values_list("enrollment__user_id", flat=True)
+        .distinct()
+    ) | set(
+        Certificate.objects.filter(course_id__in=course_ids, user_id__in=user_ids).values_list("user_id", flat=True)
+    )
+    for distributor_id, user_id, joined_on, first_name, last_name in newcomers:
+        if user_id not in started and distributor_id in facts:
+            facts[distributor_id].onboarding_late.append((f"{first_name} {last_name}".strip(), joined_on))
+
+
+@dataclass
+class PersonFacts:
+    user_id: int
+    distributor_id: int
+    joined_on: datetime.date
+    active_weeks: int = 0
+    lessons_completed: int = 0
+    courses_completed: int = 0
+    quizzes_passed: int = 0
+    quizzes_failed: int = 0
+    minutes_learned: int = 0
+    webinars_attended: int = 0
+    last_activity_on: datetime.date | None = None
+    assigned: int = 0
+    assigned_done: int = 0
+    monthly_sessions: int = 0
+    sessions_attended: int = 0
+    assigned_courses: int = 0
+    certified_courses: int = 0
+
+
+def person_facts(*, as_of: datetime.date, window_days: int | None = None) -> dict[int, PersonFacts]:
+    """The facts of every current staff member as of ``as_of`` (six queries)."""
+    window = Window(as_of, window_days or settings.ENGAGEMENT_SCORE_WINDOW_DAYS)
+    people = {
+        user_id: PersonFacts(user_id, distributor_id, joined_on)
+        for user_id, distributor_id, joined_on in Membership.objects.filter(staff_on(as_of)).values_list(
+            "user_id", "distributor_id", "joined_on"
+        )
+    }
+    if not people:
+        return people
+    staff_ids = Membership.objects.filter(staff_on(as_of)).values("user_id")
+    since = as_of - datetime.timedelta(days=max(window.days, settings.ENGAGEMENT_RECENCY_ZERO_DAYS))
+    in_window = Q(day__gte=window.start)
+    for row in (
+        PersonDay.objects.filter(day__gte=since, day__lte=as_of, user_id__in=staff_ids)
+        .values("user_id")
+        .annotate(
+            last=Max("day"),
+            weeks=Count(TruncWeek("day"), filter=in_window, distinct=True),
+            lessons=Coalesce(Sum("lessons_completed", filter=in_window), 0),
+            courses=Coalesce(Sum("courses_completed", filter=in_window), 0),
+            passed=Coalesce(Sum("quizzes_passed", filter=in_window), 0),
+            failed=Coalesce(Sum("quizzes_failed", filter=in_window), 0),
+            minutes=Coalesce(Sum("minutes_learned", filter=in_window), 0),
+            attended=Coalesce(Sum("webinars_attended", filter=in_window), 0),
+        )
+        .order_by()
+    ):
+        item = people.get(row["user_id"])
+        if item is None:
+            continue
+        item.last_activity_on = row["last"]
+        item.active_weeks, item.lessons_completed, item.courses_completed = (
+            row["weeks"],
+            row["lessons"],
+            row["courses"],
+        )
+        item.quizzes_passed, item.quizzes_failed = row["passed"], row["failed"]
+        item.minutes_learned, item.webinars_attended = row["minutes"], row["attended"]
+
+    day_after = _midnight(as_of + datetime.timedelta(days=1))
+    for row in (
+        Assignee.objects.filter(
+            assignment__cancelled_at__isnull=True,
+            released_at__isnull=True,
+            user_id__in=staff_ids,
+        )
+        .values("user_id")
+        .annotate(total=Count("id"), done=Count("id", filter=Q(completed_at__lt=day_after)))
+        .order_by()
+    ):
+        people[row["user_id"]].assigned, people[row["user_id"]].assigned_done = row["total"], row["done"]
+
+    sessions = monthly_sessions(until=as_of, since=window.start)
+    attended = set(
+        Attendance.objects.filter(session_id__in=[s.pk for s in sessions], attended=True).values_list(
+            "user_id", "session_id"
+        )
+    )
+    for item in people.values():
+        held = [s for s in sessions if s.starts_at.date() >= item.joined_on]
+        item.monthly_sessions = len(held)
+        item.sessions_attended = sum(1 for s in held if (item.user_id, s.pk) in attended)
+
+    courses = assigned_courses(day=as_of)
+    course_ids = set().union(*courses.values()) if courses else set()
+    pairs = certified_pairs(day=as_of, course_ids=course_ids, user_ids=staff_ids)
+    for item in people.values():
+        assigned = courses.get(item.distributor_id, set())
+        item.assigned_courses = len(assigned)
+        item.certified_courses = sum(1 for course_id in assigned if (item.user_id, course_id) in pairs)
+    return people
+
+
+__all__ = [
+    "CourseHeadcount",
+    "DistributorFacts",
+    "PersonFacts",
+    "Window",
+    "distributor_facts",
+    "monthly_sessions",
+    "person_facts",
+]
