@@ -30,4 +30,13 @@ app.conf.beat_schedule = {
         "task": "courses.reminders_dispatch",
         "schedule": crontab(minute="*/5"),
     },
+    "distributors-engagement-refresh": {"task": "distributors.engagement_refresh", "schedule": 600.0},
+    "distributors-engagement-history": {
+        "task": "distributors.engagement_history",
+        "schedule": crontab(hour=1, minute=23),
+    },
+    "distributors-engagement-digests": {
+        "task": "distributors.engagement_digests",
+        "schedule": crontab(day_of_week="mon", hour=6, minute=7),
+    },
 }

@@ -86,3 +86,7 @@ def manages_territory(user, territory) -> bool:
 
 
 rules.add_perm("distributors.add_distributor", is_admin | manages_territory)
+
+# Engagement measurement (distributors.engagement): the object is a Distributor.
+rules.add_perm("distributors.view_engagement", manages_distributor | is_lead_of)
+rules.add_perm("distributors.nudge", manages_distributor)

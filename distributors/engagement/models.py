@@ -191,6 +191,8 @@ class DistributorScore(ScoreComponents):
     score_month_ago = models.PositiveSmallIntegerField(_("score a month earlier"), null=True, blank=True)
     risks = models.JSONField(_("at-risk reasons"), default=list, blank=True)
     is_at_risk = models.BooleanField(_("at risk"), default=False)
+    # The reason codes as ",code,code," so lists filter on one in SQL.
+    risk_codes = models.CharField(_("at-risk reason codes"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("distributor engagement score")
@@ -314,6 +316,7 @@ class Nudge(BaseModel):
     template = models.CharField(_("template"), max_length=32)
     messages = models.JSONField(_("messages"), default=dict)
     sent_at = models.DateTimeField(_("sent at"))
+    delivered_at = models.DateTimeField(_("e-mails sent at"), null=True, blank=True)
     recipients = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="+", verbose_name=_("recipients"), blank=True
     )

@@ -216,6 +216,7 @@ def current_snapshots_refresh(*, today: datetime.date | None = None) -> int:
                 score_month_ago=earlier.get(item.distributor_id),
                 risks=risks,
                 is_at_risk=bool(risks),
+                risk_codes="".join(f",{risk['code']}" for risk in risks) + ("," if risks else ""),
             )
         )
         headcounts.extend(

@@ -1,0 +1,127 @@
+"""Engagement API: the distributors' scores and the xAPI statements endpoint."""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, viewsets
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from academy import roles
+from distributors.engagement import selectors
+from distributors.engagement.api.xapi import XAPI_VERSION, statement, verb_displays
+from distributors.engagement.risks import risk_message
+from distributors.engagement.scores import COMPONENTS
+from distributors.models import XAPI_VERBS, Verb
+from distributors.selectors import engagement_event_visible_queryset
+
+
+class DistributorEngagementOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    country = serializers.CharField(source="country.code")
+    status = serializers.CharField()
+    territory = serializers.CharField(source="territory.name")
+    score = serializers.IntegerField(source="e_score", allow_null=True)
+    components = serializers.SerializerMethodField()
+    staff = serializers.IntegerField(source="e_staff", allow_null=True)
+    active_staff = serializers.IntegerField(source="e_active_staff", allow_null=True)
+    last_activity_on = serializers.DateField(source="e_last_activity_on", allow_null=True)
+    score_month_ago = serializers.IntegerField(source="e_score_month_ago", allow_null=True)
+    at_risk = serializers.BooleanField(source="e_is_at_risk", allow_null=True)
+    risks = serializers.SerializerMethodField()
+
+    def get_components(self, obj) -> dict[str, int | None]:
+        return {name: getattr(obj, f"e_{name}") for name in COMPONENTS}
+
+    def get_risks(self, obj) -> list[dict[str, Any]]:
+        return [{**risk, "message": risk_message(risk)} for risk in obj.e_risks or []]
+
+
+class EngagementFilterSerializer(serializers.Serializer):
+    country = serializers.CharField(required=False, max_length=2, allow_blank=True)
+    status = serializers.CharField(required=False, max_length=16, allow_blank=True)
+    risk = serializers.CharField(required=False, max_length=20, allow_blank=True)
+    ordering = serializers.ChoiceField(required=False, choices=["score", "-score", "name", "activity"])
+
+
+@extend_schema(tags=["engagement"], parameters=[EngagementFilterSerializer])
+class DistributorEngagementViewSet(viewsets.ReadOnlyModelViewSet):
+    """Distributors the person follows with their current engagement score,
+    components and at-risk reasons (managers: their territories, admins:
+    all, a lead: their own distributor)."""
+
+    serializer_class = DistributorEngagementOutputSerializer
+
+    def get_queryset(self) -> QuerySet:
+        if self.action == "retrieve":
+            return selectors.engagement_distributors(user=self.request.user).select_related("territory")
+        params = EngagementFilterSerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        return selectors.engagement_table(user=self.request.user, **params.validated_data)
+
+
+class StatementsQuerySerializer(serializers.Serializer):
+    since = serializers.DateTimeField(required=False, help_text="Only events after this time (ISO 8601).")
+    until = serializers.DateTimeField(required=False, help_text="Only events at or before this time.")
+    verb = serializers.CharField(required=False, max_length=200, help_text="A verb IRI or code.")
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=500, default=100)
+    after = serializers.IntegerField(required=False, min_value=0, help_text="Cursor given by `more`.")
+
+    def validate_verb(self, value: str) -> list[str]:
+        codes = [code for code, iri in XAPI_VERBS.items() if iri == value] or (
+            [value] if value in Verb.values else []
+        )
+        if not codes:
+            raise serializers.ValidationError(_("Unknown verb."))
+        return codes
+
+
+class XAPIStatementsView(APIView):
+    """Read-only xAPI 1.0.3 statements of the engagement log, oldest first,
+    ``limit`` per page with a ``more`` link; filters ``since``, ``until``
+    and ``verb`` (IRI or code). For managers (their territories' events) and
+    administrators (all)."""
+
+    @extend_schema(
+        tags=["engagement"],
+        parameters=[
+            StatementsQuerySerializer,
+            OpenApiParameter("X-Experience-API-Version", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Request) -> Response:
+        if not roles.user_roles(request.user) & {roles.MANAGER, roles.ADMIN}:
+            raise PermissionDenied(_("The statements are for managers and administrators."))
+        query = StatementsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        events = engagement_event_visible_queryset(user=request.user).order_by("id")
+        if "since" in params:
+            events = events.filter(occurred_at__gt=params["since"])
+        if "until" in params:
+            events = events.filter(occurred_at__lte=params["until"])
+        if "verb" in params:
+            events = events.filter(verb__in=params["verb"])
+        if "after" in params:
+            events = events.filter(id__gt=params["after"])
+        limit = params["limit"]
+        page = list(events[: limit + 1])
+        more = ""
+        if len(page) > limit:
+            page = page[:limit]
+            next_query = request.query_params.copy()
+            next_query["after"] = str(page[-1].pk)
+            more = f"{request.path}?{next_query.urlencode()}"
+        displays = verb_displays()
+        response = Response({"statements": [statement(event, displays) for event in page], "more": more})
+        response["X-Experience-API-Version"] = XAPI_VERSION
+        return response
+
+

@@ -1,0 +1,468 @@
+"""Reads of engagement measurement for pages, exports and the API.
+
+Dashboards read precomputed rows (score snapshots, rollups, certified
+headcounts): each selector runs a fixed number of queries whatever the
+number of distributors, people and events. Scoping: managers see their
+territories' distributors, admins all, a lead their own distributor, a
+learner themselves."""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.db.models import Avg, Count, F, FilteredRelation, Max, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from academy import roles
+from academy.models import User
+from courses.models import Assignee, Certificate, CertificateStatus
+from courses.selectors import my_assignments, my_certificates
+from distributors.engagement.models import (
+    CertifiedHeadcount,
+    DistributorDay,
+    DistributorScore,
+    DistributorVerbDay,
+    Nudge,
+    PersonDay,
+    PersonScore,
+    SnapshotKind,
+)
+from distributors.engagement.scores import COMPONENTS
+from distributors.models import Distributor, EngagementEvent, Membership, Verb
+from distributors.selectors import distributor_visible_queryset, membership_current
+from webinars.models import Attendance, Registration, RegistrationStatus, Session, SessionStatus
+
+CURRENT_FIELDS = (
+    "score",
+    *COMPONENTS,
+    "last_activity_on",
+    "risks",
+    "is_at_risk",
+    "staff",
+    "active_staff",
+    "score_month_ago",
+    "events",
+    "active_people",
+    "minutes_learned",
+    "webinars_attended",
+)
+
+
+def months_back(today: datetime.date, count: int = 12) -> list[datetime.date]:
+    """First days of the ``count`` latest months, oldest first."""
+    first = today.replace(day=1)
+    return [first - relativedelta(months=back) for back in range(count - 1, -1, -1)]
+
+
+def engagement_distributors(*, user: User) -> QuerySet[Distributor]:
+    """Distributors whose engagement the user follows (managers: territory,
+    admins: all, a lead: their own), each annotated with its current
+    snapshot (``score``, the components, ``risks``, ``last_activity_on`` …;
+    None before the first refresh)."""
+    granted = roles.user_roles(user)
+    if roles.ADMIN in granted or roles.MANAGER in granted:
+        qs = distributor_visible_queryset(user=user)
+    elif roles.LEAD in granted:
+        membership = membership_current(user=user)
+        qs = Distributor.objects.filter(pk=membership.distributor_id if membership else None)
+    else:
+        qs = Distributor.objects.none()
+    return qs.annotate(
+        current=FilteredRelation("engagement_scores", condition=Q(engagement_scores__kind=SnapshotKind.CURRENT))
+    ).annotate(**{f"e_{name}": F(f"current__{name}") for name in CURRENT_FIELDS})
+
+
+def engagement_table(
+    *, user: User, country: str = "", status: str = "", risk: str = "", ordering: str = "score"
+) -> QuerySet[Distributor]:
+    """The territory table: visible distributors, filtered, with their
+    current snapshot and territory; weakest score first by default."""
+    qs = engagement_distributors(user=user).select_related("territory")
+    if country:
+        qs = qs.filter(country=country)
+    if status:
+        qs = qs.filter(status=status)
+    if risk == "any":
+        qs = qs.filter(e_is_at_risk=True)
+    elif risk == "none":
+        qs = qs.filter(Q(e_is_at_risk=False) | Q(e_is_at_risk__isnull=True))
+    elif risk:
+        qs = qs.filter(current__risk_codes__contains=f",{risk},")
+    orderings = {
+        "score": (F("e_score").asc(nulls_first=True), "name"),
+        "-score": (F("e_score").desc(nulls_last=True), "name"),
+        "name": ("name",),
+        "activity": (F("e_last_activity_on").asc(nulls_first=True), "name"),
+    }
+    return qs.order_by(*orderings.get(ordering, orderings["score"]))
+
+
+def monthly_rows(*, distributor_ids: list[int], months: list[datetime.date]) -> dict[int, dict[datetime.date, DistributorScore]]:
+    """Monthly snapshots of the given distributors, by distributor then month (one query)."""
+    result: dict[int, dict[datetime.date, DistributorScore]] = defaultdict(dict)
+    for row in DistributorScore.objects.filter(
+        kind=SnapshotKind.MONTH, distributor_id__in=distributor_ids, period__gte=months[0]
+    ):
+        result[row.distributor_id][row.period] = row
+    return result
+
+
+@dataclass
+class TerritoryOverview:
+    months: list[datetime.date]
+    trend: list[dict[str, Any]]
+    courses: list[dict[str, Any]]
+    countries: list[dict[str, Any]]
+    totals: dict[str, Any]
+
+
+def territory_overview(*, distributors: QuerySet[Distributor], today: datetime.date | None = None) -> TerritoryOverview:
+    """Figures over a (filtered) set of distributors: per month the average
+    score, events, active people and web-conference attendances; certified
+    headcount per assigned course; per country the distributors, average
+    score, at-risk count and active staff. Three queries."""
+    today = today or timezone.localdate()
+    months = months_back(today)
+    ids = distributors.order_by().values("pk")
+    by_month = {
+        row["period"]: row
+        for row in DistributorScore.objects.filter(kind=SnapshotKind.MONTH, period__gte=months[0], distributor__in=ids)
+        .values("period")
+        .annotate(
+            score=Avg("score"),
+            events=Coalesce(Sum("events"), 0),
+            people=Coalesce(Sum("active_people"), 0),
+            attended=Coalesce(Sum("webinars_attended"), 0),
+        )
+        .order_by()
+    }
+    trend = [
+        {
+            "month": month,
+            "score": round(by_month[month]["score"]) if month in by_month and by_month[month]["score"] is not None else None,
+            "events": by_month.get(month, {}).get("events", 0),
+            "people": by_month.get(month, {}).get("people", 0),
+            "attended": by_month.get(month, {}).get("attended", 0),
+        }
+        for month in months
+    ]
+    courses = [
+        {**row, "percent": round(100 * row["certified"] / row["staff"]) if row["staff"] else 0}
+        for row in CertifiedHeadcount.objects.filter(distributor__in=ids)
+        .values("course_id", "course__title")
+        .annotate(
+            distributors=Count("distributor", distinct=True),
+            staff=Coalesce(Sum("staff"), 0),
+            certified=Coalesce(Sum("certified"), 0),
+        )
+        .order_by("course__title")
+    ]
+    countries = list(
+        distributors.order_by()
+        .values("country")
+        .annotate(
+            distributors=Count("pk"),
+            score=Avg("e_score"),
+            at_risk=Count("pk", filter=Q(e_is_at_risk=True)),
+            staff=Coalesce(Sum("e_staff"), 0),
+            active=Coalesce(Sum("e_active_staff"), 0),
+        )
+        .order_by("country")
+    )
+    from django_countries import countries as country_names
+
+    for row in countries:
+        row["name"] = country_names.name(row["country"]) or row["country"]
+        row["score"] = round(row["score"]) if row["score"] is not None else None
+    totals = {
+        "distributors": sum(row["distributors"] for row in countries),
+        "at_risk": sum(row["at_risk"] for row in countries),
+        "staff": sum(row["staff"] for row in countries),
+        "active": sum(row["active"] for row in countries),
+    }
+    return TerritoryOverview(months, trend, courses, countries, totals)
+
+
+@dataclass
+class DistributorEngagement:
+    distributor: Distributor
+    current: DistributorScore | None
+    months: list[datetime.date]
+    monthly: list[DistributorScore | None]
+    headcounts: list[CertifiedHeadcount]
+    verbs: list[dict[str, Any]]
+    weeks: list[dict[str, Any]]
+    events: list[EngagementEvent]
+    nudges: list["NudgeEffect"] = field(default_factory=list)
+
+
+@dataclass
+class NudgeEffect:
+    nudge: Nudge
+    recipients: list[User]
+    before_days: int
+    after_days: int
+    before_events: int
+    after_events: int
+    complete: bool
+
+    @property
+    def change(self) -> int:
+        return self.after_days - self.before_days
+
+
+def nudge_effects(nudges: list[Nudge], *, today: datetime.date | None = None) -> list[NudgeEffect]:
+    """For each nudge: its recipients' active days and events in the
+    ``ENGAGEMENT_NUDGE_EFFECT_DAYS`` (14) days before and after it
+    (``complete`` once that many days have passed). Two queries."""
+    today = today or timezone.localdate()
+    span = datetime.timedelta(days=settings.ENGAGEMENT_NUDGE_EFFECT_DAYS)
+    if not nudges:
+        return []
+    recipients: dict[int, list[User]] = defaultdict(list)
+    through = Nudge.recipients.through
+    for link in through.objects.filter(nudge_id__in=[n.pk for n in nudges]).select_related("user"):
+        recipients[link.nudge_id].append(link.user)
+    days = [n.sent_at.astimezone(datetime.UTC).date() for n in nudges]
+    user_ids = {u.pk for users in recipients.values() for u in users}
+    activity: dict[int, list[tuple[datetime.date, int]]] = defaultdict(list)
+    for user_id, day, events in PersonDay.objects.filter(
+        user_id__in=user_ids, day__gte=min(days) - span, day__lt=max(days) + span
+    ).values_list("user_id", "day", "events"):
+        activity[user_id].append((day, events))
+    result = []
+    for nudge, sent in zip(nudges, days, strict=True):
+        people = recipients.get(nudge.pk, [])
+        before = [(d, e) for u in people for d, e in activity.get(u.pk, []) if sent - span <= d < sent]
+        after = [(d, e) for u in people for d, e in activity.get(u.pk, []) if sent <= d < sent + span]
+        result.append(
+            NudgeEffect(
+                nudge=nudge,
+                recipients=sorted(people, key=lambda u: (u.last_name, u.first_name)),
+                before_days=len(before),
+                after_days=len(after),
+                before_events=sum(e for _d, e in before),
+                after_events=sum(e for _d, e in after),
+                complete=today >= sent + span,
+            )
+        )
+    return result
+
+
+def distributor_engagement(*, distributor: Distributor, today: datetime.date | None = None) -> DistributorEngagement:
+    """Everything the distributor's engagement page shows: current snapshot,
+    12 monthly ones, certified headcount per course, events by verb over the
+    window, activity per week (12 weeks), recent events and nudges with
+    their effect. The caller checks access. Nine queries."""
+    today = today or timezone.localdate()
+    months = months_back(today)
+    current = DistributorScore.objects.filter(distributor=distributor, kind=SnapshotKind.CURRENT).first()
+    by_month = monthly_rows(distributor_ids=[distributor.pk], months=months).get(distributor.pk, {})
+    window_start = today - datetime.timedelta(days=settings.ENGAGEMENT_SCORE_WINDOW_DAYS - 1)
+    labels = dict(Verb.choices)
+    verbs = [
+        {"verb": row["verb"], "label": labels.get(row["verb"], row["verb"]), "events": row["n"]}
+        for row in DistributorVerbDay.objects.filter(distributor=distributor, day__gte=window_start)
+        .values("verb")
+        .annotate(n=Sum("events"))
+        .order_by("-n", "verb")
+    ]
+    first_monday = today - datetime.timedelta(days=today.weekday(), weeks=11)
+    weekly: dict[datetime.date, dict[str, int]] = defaultdict(lambda: {"events": 0, "people": 0, "minutes": 0})
+    for row in DistributorDay.objects.filter(distributor=distributor, day__gte=first_monday).values(
+        "day", "events", "active_people", "minutes_learned", "minutes_attended"
+    ):
+        week = row["day"] - datetime.timedelta(days=row["day"].weekday())
+        weekly[week]["events"] += row["events"]
+        weekly[week]["people"] = max(weekly[week]["people"], row["active_people"])
+        weekly[week]["minutes"] += row["minutes_learned"] + row["minutes_attended"]
+    weeks = [
+        {"week": first_monday + datetime.timedelta(weeks=n), **weekly[first_monday + datetime.timedelta(weeks=n)]}
+        for n in range(12)
+    ]
+    events = list(
+        EngagementEvent.objects.filter(distributor=distributor).select_related("actor").order_by("-occurred_at", "-id")[:20]
+    )
+    nudges = list(Nudge.objects.filter(distributor=distributor).select_related("sender").order_by("-sent_at", "-id")[:10])
+    return DistributorEngagement(
+        distributor=distributor,
+        current=current,
+        months=months,
+        monthly=[by_month.get(month) for month in months],
+        headcounts=list(
+            CertifiedHeadcount.objects.filter(distributor=distributor).select_related("course").order_by("course__title")
+        ),
+        verbs=verbs,
+        weeks=weeks,
+        events=events,
+        nudges=nudge_effects(nudges, today=today),
+    )
+
+
+@dataclass
+class TeamMember:
+    membership: Membership
+    score: PersonScore | None
+    due: int = 0
+    overdue: int = 0
+    done: int = 0
+    expiring: list[Certificate] = field(default_factory=list)
+    sessions_attended: int = 0
+
+
+@dataclass
+class TeamEngagement:
+    distributor: Distributor
+    current: DistributorScore | None
+    members: list[TeamMember]
+    monthly_sessions: int
+
+
+def team_engagement(*, distributor: Distributor, today: datetime.date | None = None) -> TeamEngagement:
+    """A team's progress for its lead (or a manager): per current member the
+    person score and its components, assignments due / overdue / done,
+    certificates expiring within 60 days and monthly web-conferences
+    attended in the window; the distributor's score. Six queries. The
+    caller checks ``distributors.view_engagement``."""
+    today = today or timezone.localdate()
+    memberships = list(
+        Membership.objects.filter(distributor=distributor, left_on__isnull=True)
+        .select_related("user", "user__engagement_score")
+        .order_by("role", "user__last_name", "user__first_name")
+    )
+    members = {
+        m.user_id: TeamMember(membership=m, score=getattr(m.user, "engagement_score", None)) for m in memberships
+    }
+    user_ids = list(members)
+    for row in (
+        Assignee.objects.filter(
+            user_id__in=user_ids,
+            assignment__distributor=distributor,
+            assignment__cancelled_at__isnull=True,
+            released_at__isnull=True,
+        )
+        .values("user_id")
+        .annotate(
+            done=Count("id", filter=Q(completed_at__isnull=False)),
+            overdue=Count("id", filter=Q(completed_at__isnull=True, due_on__lt=today)),
+            due=Count("id", filter=Q(completed_at__isnull=True) & (Q(due_on__gte=today) | Q(due_on__isnull=True))),
+        )
+        .order_by()
+    ):
+        member = members[row["user_id"]]
+        member.done, member.overdue, member.due = row["done"], row["overdue"], row["due"]
+    for certificate in Certificate.objects.filter(
+        user_id__in=user_ids,
+        status=CertificateStatus.VALID,
+        expires_on__gte=today,
+        expires_on__lte=today + datetime.timedelta(days=60),
+    ).order_by("expires_on"):
+        members[certificate.user_id].expiring.append(certificate)
+    window_start = today - datetime.timedelta(days=settings.ENGAGEMENT_SCORE_WINDOW_DAYS - 1)
+    from distributors.engagement.facts import monthly_sessions
+
+    sessions = monthly_sessions(until=today, since=window_start)
+    for row in (
+        Attendance.objects.filter(session__in=[s.pk for s in sessions], attended=True, user_id__in=user_ids)
+        .values("user_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        members[row["user_id"]].sessions_attended = row["n"]
+    current = DistributorScore.objects.filter(distributor=distributor, kind=SnapshotKind.CURRENT).first()
+    return TeamEngagement(distributor, current, list(members.values()), len(sessions))
+
+
+@dataclass
+class MyProgress:
+    score: PersonScore | None
+    assignments: list[Assignee]
+    certificates: list[Certificate]
+    upcoming: list[Registration]
+    streak: int
+    active_this_week: bool
+    weeks: list[dict[str, Any]]
+
+
+LEARNING_MEASURES = ("lessons_completed", "courses_completed", "quizzes_passed", "quizzes_failed", "minutes_learned", "webinars_attended", "replays_watched")
+
+
+def learning_weeks(*, user: User, today: datetime.date, weeks: int = 52) -> dict[datetime.date, int]:
+    """Minutes learned and attended per week (Monday) with learning activity, over ``weeks`` weeks (one query)."""
+    first = today - datetime.timedelta(days=today.weekday(), weeks=weeks - 1)
+    learning = Q()
+    for name in LEARNING_MEASURES:
+        learning |= Q(**{f"{name}__gt": 0})
+    result: dict[datetime.date, int] = defaultdict(int)
+    for day, minutes in PersonDay.objects.filter(learning, user=user, day__gte=first).values_list(
+        "day", F("minutes_learned") + F("minutes_attended")
+    ):
+        result[day - datetime.timedelta(days=day.weekday())] += minutes or 0
+    return result
+
+
+def streak_weeks(active: set[datetime.date] | dict[datetime.date, int], today: datetime.date) -> tuple[int, bool]:
+    """Consecutive weeks with learning activity up to this week; the week in
+    progress does not break the streak before it is over. Returns (weeks, active this week)."""
+    monday = today - datetime.timedelta(days=today.weekday())
+    this_week = monday in active
+    week = monday if this_week else monday - datetime.timedelta(weeks=1)
+    count = 0
+    while week in active:
+        count += 1
+        week -= datetime.timedelta(weeks=1)
+    return count, this_week
+
+
+def my_progress(*, user: User, today: datetime.date | None = None) -> MyProgress:
+    """A learner's own progress: person score, assignments with due dates,
+    certificates and expiry, upcoming web-conferences they registered for,
+    the streak of weeks with learning and minutes per week (12 weeks). Five queries."""
+    today = today or timezone.localdate()
+    weeks = learning_weeks(user=user, today=today)
+    streak, this_week = streak_weeks(weeks, today)
+    monday = today - datetime.timedelta(days=today.weekday())
+    last12 = [monday - datetime.timedelta(weeks=n) for n in range(11, -1, -1)]
+    upcoming = list(
+        Registration.objects.filter(
+            user=user,
+            status=RegistrationStatus.CONFIRMED,
+            session__status__in=[SessionStatus.SCHEDULED, SessionStatus.LIVE],
+            session__starts_at__gte=timezone.now() - datetime.timedelta(hours=2),
+        )
+        .select_related("session")
+        .order_by("session__starts_at")[:5]
+    )
+    return MyProgress(
+        score=PersonScore.objects.filter(user=user).first(),
+        assignments=list(my_assignments(user=user)[:50]),
+        certificates=list(my_certificates(user=user)[:50]),
+        upcoming=upcoming,
+        streak=streak,
+        active_this_week=this_week,
+        weeks=[{"week": week, "minutes": weeks.get(week, 0)} for week in last12],
+    )
+
+
+def upcoming_monthly_sessions(*, limit: int = 3) -> list[Session]:
+    """The next sessions of the monthly series (one query)."""
+    return list(
+        Session.objects.filter(
+            status=SessionStatus.SCHEDULED,
+            starts_at__gte=timezone.now(),
+            series__rrule__icontains=settings.ENGAGEMENT_MONTHLY_SERIES_RRULE,
+        ).order_by("starts_at")[:limit]
+    )
+
+
+def last_activity(*, distributor_ids: list[int]) -> dict[int, datetime.date]:
+    return dict(
+        DistributorDay.objects.filter(distributor_id__in=distributor_ids)
+        .values("distributor_id")
+        .annotate(last=Max("day"))
+        .values_list("distributor_id", "last")
+    )

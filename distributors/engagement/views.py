@@ -1,0 +1,288 @@
+"""Engagement pages: the managers' territory dashboard, a distributor's
+engagement, a lead's team, a learner's progress, nudges and exports."""
+
+import datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from academy import roles
+from academy.errors import ApplicationError
+from academy.permissions import can, require
+from distributors.engagement import exports, selectors, services
+from distributors.engagement.charts import bar_chart, line_chart, sparkline
+from distributors.engagement.forms import DashboardFilterForm, NudgeForm
+from distributors.engagement.models import NudgeAudience
+from distributors.engagement.risks import risk_message
+from distributors.engagement.scores import COMPONENTS
+from distributors.forms import apply_error
+from distributors.models import Distributor
+from distributors.selectors import membership_current
+
+PAGE_SIZE = 25
+
+
+def component_labels() -> dict[str, str]:
+    return {
+        "activity": _("Active staff"),
+        "completions": _("Assignments completed"),
+        "quizzes": _("Quiz success"),
+        "webinars": _("Web-conferences"),
+        "recency": _("Recency"),
+        "certified": _("Certified staff"),
+    }
+
+
+def _components(snapshot, prefix: str = "") -> list[dict]:
+    labels = component_labels()
+    weights = settings.ENGAGEMENT_SCORE_WEIGHTS
+    if snapshot is None:
+        return []
+    return [
+        {"key": name, "label": labels[name], "value": getattr(snapshot, prefix + name), "weight": weights[name]}
+        for name in COMPONENTS
+    ]
+
+
+def _month_label(month: datetime.date) -> str:
+    return date_format(month, "M y")
+
+
+def _is_company(request: HttpRequest) -> bool:
+    return bool(roles.user_roles(request.user) & {roles.MANAGER, roles.ADMIN})
+
+
+def _country_choices(request: HttpRequest) -> list[tuple[str, str]]:
+    from django_countries import countries
+
+    codes = (
+        selectors.engagement_distributors(user=request.user).order_by().values_list("country", flat=True).distinct()
+    )
+    return sorted(((code, countries.name(code) or code) for code in codes), key=lambda item: item[1])
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The territory overview (managers and admins); a lead goes to their
+    team, a learner to their progress."""
+    if not _is_company(request):
+        if roles.LEAD in roles.user_roles(request.user):
+            return redirect("distributors:engagement_team")
+        return redirect("distributors:engagement_me")
+    form = DashboardFilterForm(request.GET or None, countries=_country_choices(request))
+    filters = form.cleaned_data if form.is_valid() else {}
+    table = selectors.engagement_table(
+        user=request.user,
+        country=filters.get("country", ""),
+        status=filters.get("status", ""),
+        risk=filters.get("risk", ""),
+        ordering=filters.get("sort") or "score",
+    )
+    page = Paginator(table, PAGE_SIZE).get_page(request.GET.get("page"))
+    overview = selectors.territory_overview(distributors=table)
+    months = overview.months
+    monthly = selectors.monthly_rows(distributor_ids=[d.pk for d in page], months=months)
+    rows = []
+    for distributor in page:
+        history = monthly.get(distributor.pk, {})
+        scores = [history[m].score if m in history else None for m in months]
+        rows.append(
+            {
+                "distributor": distributor,
+                "components": _components(distributor, prefix="e_"),
+                "reasons": [risk_message(risk) for risk in distributor.e_risks or []],
+                "sparkline": sparkline(scores, title=_("Score of %(name)s, last 12 months") % {"name": distributor.name}),
+                "attendance": [history[m].webinars_attended if m in history else 0 for m in months[-6:]],
+            }
+        )
+    labels = [_month_label(m) for m in months]
+    context = {
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "overview": overview,
+        "month_labels": labels,
+        "recent_labels": labels[-6:],
+        "component_labels": component_labels(),
+        "score_chart": line_chart(
+            labels, [t["score"] for t in overview.trend], title=_("Average engagement score per month"), max_value=100
+        ),
+        "people_chart": bar_chart(
+            labels, [t["people"] for t in overview.trend], title=_("Active people per month")
+        ),
+        "attendance_chart": bar_chart(
+            labels, [t["attended"] for t in overview.trend], title=_("Monthly web-conference attendances per month")
+        ),
+        "query": request.GET.urlencode(),
+    }
+    return render(request, "distributors/engagement/dashboard.html", context, status=400 if form.errors else 200)
+
+
+def _followed_distributor(request: HttpRequest, pk: int) -> Distributor:
+    distributor = get_object_or_404(selectors.engagement_distributors(user=request.user), pk=pk)
+    require(request.user, "distributors.view_engagement", distributor)
+    return distributor
+
+
+@login_required
+def distributor_engagement(request: HttpRequest, pk: int) -> HttpResponse:
+    if not _is_company(request):
+        distributor = _followed_distributor(request, pk)
+        return redirect("distributors:engagement_team")
+    distributor = get_object_or_404(
+        selectors.engagement_distributors(user=request.user).select_related("territory"), pk=pk
+    )
+    data = selectors.distributor_engagement(distributor=distributor)
+    labels = [_month_label(m) for m in data.months]
+    scores = [row.score if row else None for row in data.monthly]
+    week_labels = [date_format(w["week"], "d/m") for w in data.weeks]
+    context = {
+        "distributor": distributor,
+        "data": data,
+        "components": _components(data.current),
+        "reasons": [risk_message(risk) for risk in (data.current.risks if data.current else [])],
+        "month_labels": labels,
+        "trend_rows": list(zip(labels, data.monthly, strict=True)),
+        "component_labels": component_labels(),
+        "score_chart": line_chart(labels, scores, title=_("Engagement score per month"), max_value=100),
+        "events_chart": bar_chart(
+            week_labels, [w["events"] for w in data.weeks], title=_("Actions per week, last 12 weeks")
+        ),
+        "attendance_chart": bar_chart(
+            labels,
+            [row.webinars_attended if row else 0 for row in data.monthly],
+            title=_("Web-conference attendances per month"),
+        ),
+        "week_rows": list(zip(week_labels, data.weeks, strict=True)),
+        "may_nudge": can(request.user, "distributors.nudge", distributor),
+    }
+    return render(request, "distributors/engagement/distributor.html", context)
+
+
+@login_required
+def nudge(request: HttpRequest, pk: int) -> HttpResponse:
+    distributor = get_object_or_404(selectors.engagement_distributors(user=request.user), pk=pk)
+    require(request.user, "distributors.nudge", distributor)
+    current = distributor
+    default_template = "reconnect"
+    codes = [risk.get("code") for risk in (current.e_risks or [])]
+    for code, template in (("missed_webinars", "webinar"), ("overdue", "assignments"), ("onboarding", "onboarding")):
+        if code in codes and "inactive" not in codes:
+            default_template = template
+            break
+    if request.method == "POST":
+        form = NudgeForm(request.POST)
+        if form.is_valid():
+            try:
+                sent = services.nudge_send(
+                    actor=request.user,
+                    distributor=distributor,
+                    audience=form.cleaned_data["audience"],
+                    template=form.cleaned_data["template"],
+                    messages=form.messages(),
+                )
+            except ApplicationError as error:
+                apply_error(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("Your message was sent to %(count)d people of %(distributor)s.")
+                    % {"count": sent.recipients.count(), "distributor": distributor.name},
+                )
+                return redirect("distributors:engagement_distributor", pk=distributor.pk)
+    else:
+        template = request.GET.get("template", default_template)
+        if template not in services.NUDGE_TEMPLATE_KEYS:
+            template = default_template
+        initial = {"audience": request.GET.get("audience", NudgeAudience.TEAM), "template": template}
+        for code, _name in settings.LANGUAGES:
+            text = services.nudge_template_text(key=template, language=code, distributor=distributor, sender=request.user)
+            initial[f"subject_{code}"] = text["subject"]
+            initial[f"body_{code}"] = text["body"]
+        form = NudgeForm(initial=initial)
+    languages = [
+        {"code": code, "name": name, "subject": form[f"subject_{code}"], "body": form[f"body_{code}"]}
+        for code, name in settings.LANGUAGES
+    ]
+    recipients = {
+        audience: services.nudge_recipients(distributor=distributor, audience=audience)
+        for audience in NudgeAudience.values
+    }
+    return render(
+        request,
+        "distributors/engagement/nudge.html",
+        {
+            "distributor": distributor,
+            "form": form,
+            "languages": languages,
+            "lead": recipients[NudgeAudience.LEAD],
+            "team": recipients[NudgeAudience.TEAM],
+            "reasons": [risk_message(risk) for risk in (current.e_risks or [])],
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def team(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """A team's progress: the lead's own team, or (``pk``) any team the
+    person follows (managers: their territory)."""
+    if pk is None:
+        membership = membership_current(user=request.user)
+        if membership is None or not membership.is_lead:
+            if _is_company(request):
+                return redirect("distributors:engagement_dashboard")
+            raise PermissionDenied(_("This page is for team leads."))
+        pk = membership.distributor_id
+    distributor = _followed_distributor(request, pk)
+    data = selectors.team_engagement(distributor=distributor)
+    return render(
+        request,
+        "distributors/engagement/team.html",
+        {
+            "distributor": distributor,
+            "data": data,
+            "components": _components(data.current),
+            "reasons": [risk_message(risk) for risk in (data.current.risks if data.current else [])],
+            "component_labels": component_labels(),
+            "is_company": _is_company(request),
+        },
+    )
+
+
+@login_required
+def me(request: HttpRequest) -> HttpResponse:
+    data = selectors.my_progress(user=request.user)
+    labels = [date_format(w["week"], "d/m") for w in data.weeks]
+    return render(
+        request,
+        "distributors/engagement/me.html",
+        {
+            "data": data,
+            "components": _components(data.score),
+            "minutes_chart": bar_chart(
+                labels, [w["minutes"] for w in data.weeks], title=_("Minutes of learning per week, last 12 weeks")
+            ),
+            "week_rows": list(zip(labels, data.weeks, strict=True)),
+            "upcoming_sessions": selectors.upcoming_monthly_sessions(),
+        },
+    )
+
+
+@login_required
+def export(request: HttpRequest, dataset: str, fmt: str) -> HttpResponse:
+    """CSV or XLSX of the engagement table, course completions or
+    web-conference attendance, with the pages' scope (403 for learners)."""
+    if dataset not in exports.DATASETS or fmt not in ("csv", "xlsx"):
+        raise Http404(_("This export does not exist."))
+    granted = roles.user_roles(request.user)
+    if not granted & {roles.MANAGER, roles.ADMIN, roles.LEAD}:
+        raise PermissionDenied(_("Exports are for managers and team leads."))
+    return exports.export_response(user=request.user, dataset=dataset, fmt=fmt, params=request.GET)
