@@ -24,7 +24,7 @@ from distributors.engagement.risks import risk_message
 from distributors.engagement.scores import COMPONENTS
 from distributors.forms import apply_error
 from distributors.models import Distributor
-from distributors.selectors import membership_current
+from distributors.selectors import distributor_visible_queryset, membership_current
 
 PAGE_SIZE = 25
 
@@ -126,7 +126,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 def _followed_distributor(request: HttpRequest, pk: int) -> Distributor:
-    distributor = get_object_or_404(selectors.engagement_distributors(user=request.user), pk=pk)
+    """The distributor ``pk`` if the person may know it (404) and follow its engagement (403)."""
+    distributor = get_object_or_404(distributor_visible_queryset(user=request.user), pk=pk)
     require(request.user, "distributors.view_engagement", distributor)
     return distributor
 

@@ -1,0 +1,38 @@
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from distributors.engagement.services import engagement_refresh
+from distributors.models import Verb
+from distributors.services import engagement_record
+from tests.distributors.factories import DistributorFactory, MembershipFactory
+
+
+def ago(days: float) -> datetime.datetime:
+    return timezone.now() - datetime.timedelta(days=days)
+
+
+def activity(user, *, days_ago: float, verb=Verb.LESSON_COMPLETED, minutes=10, **kwargs):
+    return engagement_record(actor=user, verb=verb, minutes=minutes, occurred_at=ago(days_ago), **kwargs)
+
+
+@pytest.fixture
+def refreshed(network):
+    """The network with some activity, rollups and snapshots computed."""
+    activity(network.staff_a, days_ago=3)
+    activity(network.lead_a, days_ago=40, verb=Verb.QUIZ_PASSED)
+    activity(network.staff_b, days_ago=50)
+    engagement_refresh(months=12)
+    return network
+
+
+def more_distributors(network, count: int = 3):
+    """Extra distributors with people and activity in territory A."""
+    for index in range(count):
+        distributor = DistributorFactory(name=f"Extra {index}", territory=network.territory_a, country="CI")
+        for role in ("lead", "staff"):
+            member = MembershipFactory(distributor=distributor, role=role).user
+            activity(member, days_ago=index + 1)
+            activity(member, days_ago=35 + index, verb=Verb.QUIZ_FAILED)
+    engagement_refresh(months=12)
