@@ -945,4 +945,7 @@ def seed() -> list[DemoLogin]:
     _seed_field_reports(distributors)
     _seed_invitations(distributors)
     _seed_events()
+    from distributors.engagement import demo as engagement_demo
+
+    engagement_demo.seed()
     return logins

@@ -77,11 +77,19 @@ class DistributorFacts:
     onboarding_late: list[tuple[str, datetime.date]] = field(default_factory=list)
 
 
+def monthly_series_q(prefix: str = "series__") -> Q:
+    """Sessions (or series, with ``prefix=""``) of the monthly web-conference:
+    a series whose rule repeats every month (not every 2, 3… months)."""
+    return Q(**{f"{prefix}rrule__icontains": settings.ENGAGEMENT_MONTHLY_SERIES_RRULE}) & ~Q(
+        **{f"{prefix}rrule__iregex": r"INTERVAL=0*([2-9]|[1-9][0-9]+)"}
+    )
+
+
 def monthly_sessions(*, until: datetime.date, since: datetime.date | None = None) -> list[Session]:
     """Ended sessions of the monthly series up to ``until`` (and from ``since``), newest first."""
     qs = Session.objects.filter(
+        monthly_series_q(),
         status=SessionStatus.ENDED,
-        series__rrule__icontains=settings.ENGAGEMENT_MONTHLY_SERIES_RRULE,
         starts_at__lt=_midnight(until + datetime.timedelta(days=1)),
     )
     if since is not None:
@@ -162,7 +170,7 @@ def distributor_facts(
         staff_by_distributor[distributor_id].add(user_id)
     staff_ids = Membership.objects.filter(staff_on(as_of)).values("user_id")
     active_people = set(
-        PersonDay.objects.filter(day__gte=window.start, day__lte=as_of, user_id__in=staff_ids)
+        PersonDay.objects.filter(day__gte=window.start, day__lte=as_of, actions__gt=0, user_id__in=staff_ids)
         .values_list("user_id", flat=True)
         .distinct()
     )
@@ -173,7 +181,7 @@ def distributor_facts(
 
     in_window = Q(day__gte=window.start)
     for row in (
-        DistributorDay.objects.filter(day__lte=as_of)
+        DistributorDay.objects.filter(day__lte=as_of, actions__gt=0)
         .values("distributor_id")
         .annotate(
             last=Max("day"),
@@ -326,7 +334,7 @@ def person_facts(*, as_of: datetime.date, window_days: int | None = None) -> dic
     since = as_of - datetime.timedelta(days=max(window.days, settings.ENGAGEMENT_RECENCY_ZERO_DAYS))
     in_window = Q(day__gte=window.start)
     for row in (
-        PersonDay.objects.filter(day__gte=since, day__lte=as_of, user_id__in=staff_ids)
+        PersonDay.objects.filter(day__gte=since, day__lte=as_of, actions__gt=0, user_id__in=staff_ids)
         .values("user_id")
         .annotate(
             last=Max("day"),

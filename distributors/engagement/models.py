@@ -32,6 +32,7 @@ __all__ = [
 # Each one is an integer column so dashboards sum and filter them in SQL.
 MEASURES: tuple[str, ...] = (
     "events",
+    "actions",
     "logins",
     "lessons_completed",
     "courses_completed",
@@ -50,6 +51,8 @@ MEASURES: tuple[str, ...] = (
 class DayMeasures(models.Model):
     day = models.DateField(_("day"))
     events = models.PositiveIntegerField(_("events"), default=0)
+    # Events the person chose to do (see rollups.ACTION_VERBS): what makes a day active.
+    actions = models.PositiveIntegerField(_("actions"), default=0)
     logins = models.PositiveIntegerField(_("sign-ins"), default=0)
     lessons_completed = models.PositiveIntegerField(_("lessons completed"), default=0)
     courses_completed = models.PositiveIntegerField(_("courses completed"), default=0)

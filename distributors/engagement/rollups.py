@@ -4,7 +4,7 @@ Three tables are derived from ``EngagementEvent`` (days are UTC calendar days):
 
 * ``PersonDay`` — per (person, day): the measures of ``MEASURES``;
 * ``DistributorDay`` — per (distributor, day): the same and ``active_people``
-  (distinct people who did anything), from the events attached to the
+  (distinct people with at least one action, ``ACTION_VERBS``), from the events attached to the
   distributor (the person's distributor at the time);
 * ``DistributorVerbDay`` — per (distributor, day, verb): number of events.
 
@@ -55,13 +55,30 @@ COUNTED_VERBS: dict[str, str] = {
     "replays_watched": Verb.REPLAY_WATCHED,
     "field_reports": Verb.FIELD_REPORT_SENT,
 }
+# What people do of their own accord (not what is done for them: enrolments by
+# assignment, registrations made by a trainer, joining a team, certificates).
+ACTION_VERBS = tuple(
+    verb
+    for verb in Verb
+    if verb
+    not in (
+        Verb.ENROLLED,
+        Verb.WEBINAR_REGISTERED,
+        Verb.WEBINAR_UNREGISTERED,
+        Verb.JOINED_DISTRIBUTOR,
+        Verb.LEFT_DISTRIBUTOR,
+        Verb.INVITATION_ACCEPTED,
+        Verb.CERTIFICATE_ISSUED,
+        Verb.NUDGE_SENT,
+    )
+)
 LEARNING_VERBS = (Verb.LESSON_VIEWED, Verb.LESSON_COMPLETED, Verb.REPLAY_WATCHED)
 ATTENDANCE_VERBS = (Verb.WEBINAR_ATTENDED,)
 
 
 def measure_aggregates() -> dict[str, object]:
     """The SQL aggregate of each measure over a group of events."""
-    aggregates: dict[str, object] = {"events": Count("id")}
+    aggregates: dict[str, object] = {"events": Count("id"), "actions": Count("id", filter=Q(verb__in=ACTION_VERBS))}
     for name, verb in COUNTED_VERBS.items():
         aggregates[name] = Count("id", filter=Q(verb=verb))
     aggregates["minutes_learned"] = Coalesce(Sum("minutes", filter=Q(verb__in=LEARNING_VERBS)), Value(0))
@@ -91,7 +108,10 @@ def distributor_day_rows(events: QuerySet[EngagementEvent]) -> QuerySet:
         .order_by()
         .annotate(day=event_day())
         .values("distributor", "day")
-        .annotate(active_people=Count("actor", distinct=True), **measure_aggregates())  # type: ignore[arg-type]
+        .annotate(
+            active_people=Count("actor", distinct=True, filter=Q(verb__in=ACTION_VERBS)),
+            **measure_aggregates(),  # type: ignore[arg-type]
+        )  # type: ignore[arg-type]
     )
 
 

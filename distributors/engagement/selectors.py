@@ -21,6 +21,7 @@ from academy import roles
 from academy.models import User
 from courses.models import Assignee, Certificate, CertificateStatus
 from courses.selectors import my_assignments, my_certificates
+from distributors.engagement.facts import monthly_series_q, monthly_sessions
 from distributors.engagement.models import (
     CertifiedHeadcount,
     DistributorDay,
@@ -363,8 +364,6 @@ def team_engagement(*, distributor: Distributor, today: datetime.date | None = N
     ).order_by("expires_on"):
         members[certificate.user_id].expiring.append(certificate)
     window_start = today - datetime.timedelta(days=settings.ENGAGEMENT_SCORE_WINDOW_DAYS - 1)
-    from distributors.engagement.facts import monthly_sessions
-
     sessions = monthly_sessions(until=today, since=window_start)
     for row in (
         Attendance.objects.filter(session__in=[s.pk for s in sessions], attended=True, user_id__in=user_ids)
@@ -452,9 +451,9 @@ def upcoming_monthly_sessions(*, limit: int = 3) -> list[Session]:
     """The next sessions of the monthly series (one query)."""
     return list(
         Session.objects.filter(
+            monthly_series_q(),
             status=SessionStatus.SCHEDULED,
             starts_at__gte=timezone.now(),
-            series__rrule__icontains=settings.ENGAGEMENT_MONTHLY_SERIES_RRULE,
         ).order_by("starts_at")[:limit]
     )
 

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from distributors.engagement.models import MEASURES, DistributorDay, DistributorVerbDay, PersonDay
-from distributors.engagement.rollups import COUNTED_VERBS, rollups_rebuild, rollups_update
+from distributors.engagement.rollups import ACTION_VERBS, COUNTED_VERBS, rollups_rebuild, rollups_update
 from distributors.models import EngagementEvent, Verb
 from distributors.services import engagement_record
 
@@ -24,11 +24,13 @@ def direct_aggregation():
         targets = [people[(event.actor_id, day)]]
         if event.distributor_id:
             row = distributors[(event.distributor_id, day)]
-            row["active_people"].add(event.actor_id)
+            if event.verb in ACTION_VERBS:
+                row["active_people"].add(event.actor_id)
             targets.append(row)
             verbs[(event.distributor_id, day, event.verb)] += 1
         for row in targets:
             row["events"] += 1
+            row["actions"] += event.verb in ACTION_VERBS
             for measure, verb in COUNTED_VERBS.items():
                 row[measure] += event.verb == verb
             if event.verb in (Verb.LESSON_VIEWED, Verb.LESSON_COMPLETED, Verb.REPLAY_WATCHED):

@@ -1,0 +1,21 @@
+import pytest
+from django.core.management import call_command
+
+from academy.models import User
+from distributors.engagement.models import DistributorScore, PersonDay
+from distributors.models import Distributor, EngagementEvent
+from webinars.models import Session
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_large_at_a_small_scale_fills_every_part_and_scores(capsys):
+    call_command("seed_large", "--scale", "0.01")
+    assert Distributor.objects.count() == 3
+    assert User.objects.filter(role="learner").count() == 100
+    assert EngagementEvent.objects.count() == 20_000
+    assert Session.objects.count() == 6
+    assert PersonDay.objects.exists()
+    assert DistributorScore.objects.filter(kind="current").count() == 3
+    with pytest.raises(Exception, match="already has people"):
+        call_command("seed_large", "--scale", "0.01")
