@@ -31,7 +31,10 @@ def _open(width: int, height: int, title: str, desc: str, css: str) -> tuple[str
 
 
 def _describe(labels: Sequence[str], values: Sequence[float | None]) -> str:
-    return "; ".join(f"{label}: {'—' if value is None else _fmt(value)}" for label, value in zip(labels, values, strict=True))
+    return "; ".join(
+        f"{label}: {'—' if value is None else _fmt(value)}"
+        for label, value in zip(labels, values, strict=True)
+    )
 
 
 def _segments(points: list[tuple[float, float] | None]) -> list[list[tuple[float, float]]]:
@@ -66,7 +69,8 @@ def line_chart(
         y = top + plot_h * (1 - fraction)
         parts.append(
             f'<line class="grid" x1="{left}" x2="{width - right}" y1="{_fmt(y)}" y2="{_fmt(y)}"/>'
-            f'<text class="axis" x="{left - 6}" y="{_fmt(y + 4)}" text-anchor="end">{_fmt(top_value * fraction)}</text>'
+            f'<text class="axis" x="{left - 6}" y="{_fmt(y + 4)}" text-anchor="end">'
+            f"{_fmt(top_value * fraction)}</text>"
         )
     points: list[tuple[float, float] | None] = []
     for index, value in enumerate(values):
@@ -80,13 +84,15 @@ def line_chart(
     for point, value in zip(points, values, strict=True):
         if point is not None:
             parts.append(
-                f'<circle class="dot" cx="{_fmt(point[0])}" cy="{_fmt(point[1])}" r="3"><title>{_fmt(value or 0)}</title></circle>'
+                f'<circle class="dot" cx="{_fmt(point[0])}" cy="{_fmt(point[1])}" r="3">'
+                f"<title>{_fmt(value or 0)}</title></circle>"
             )
     every = max(1, len(labels) // 6)
     for index, label in enumerate(labels):
         if index % every == 0 or index == len(labels) - 1:
             parts.append(
-                f'<text class="axis" x="{_fmt(left + index * step)}" y="{height - 8}" text-anchor="middle">{escape(label)}</text>'
+                f'<text class="axis" x="{_fmt(left + index * step)}" y="{height - 8}" text-anchor="middle">'
+                f"{escape(label)}</text>"
             )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 (every text is escaped above)
@@ -99,12 +105,16 @@ def sparkline(values: Sequence[float | None], *, title: str, max_value: float = 
     _ident, head = _open(width, height, title, _describe(labels, values), "sparkline")
     step = (width - 2 * pad) / max(1, len(values) - 1)
     points: list[tuple[float, float] | None] = [
-        None if v is None else (pad + i * step, pad + (height - 2 * pad) * (1 - min(v, max_value) / (max_value or 1)))
+        None
+        if v is None
+        else (pad + i * step, pad + (height - 2 * pad) * (1 - min(v, max_value) / (max_value or 1)))
         for i, v in enumerate(values)
     ]
     parts = [head]
     for run in _segments(points):
-        parts.append(f'<polyline class="series" points="{" ".join(f"{_fmt(x)},{_fmt(y)}" for x, y in run)}"/>')
+        parts.append(
+            f'<polyline class="series" points="{" ".join(f"{_fmt(x)},{_fmt(y)}" for x, y in run)}"/>'
+        )
     last = next((p for p in reversed(points) if p is not None), None)
     if last is not None:
         parts.append(f'<circle class="dot" cx="{_fmt(last[0])}" cy="{_fmt(last[1])}" r="2"/>')
@@ -128,7 +138,10 @@ def bar_chart(
     top_value = max_value if max_value is not None else max(values, default=0) or 1
     slot = plot_w / max(1, len(values))
     bar_w = max(2.0, slot * 0.7)
-    parts = [head, f'<line class="grid" x1="{left}" x2="{width - right}" y1="{top + plot_h}" y2="{top + plot_h}"/>']
+    parts = [
+        head,
+        f'<line class="grid" x1="{left}" x2="{width - right}" y1="{top + plot_h}" y2="{top + plot_h}"/>',
+    ]
     every = max(1, len(labels) // 8)
     for index, (label, value) in enumerate(zip(labels, values, strict=True)):
         bar_h = plot_h * min(value, top_value) / top_value
@@ -137,11 +150,13 @@ def bar_chart(
         parts.append(
             f'<rect class="series" x="{_fmt(x)}" y="{_fmt(y)}" width="{_fmt(bar_w)}" height="{_fmt(bar_h)}">'
             f"<title>{escape(label)}: {_fmt(value)}</title></rect>"
-            f'<text class="value" x="{_fmt(x + bar_w / 2)}" y="{_fmt(y - 4)}" text-anchor="middle">{_fmt(value)}</text>'
+            f'<text class="value" x="{_fmt(x + bar_w / 2)}" y="{_fmt(y - 4)}" text-anchor="middle">'
+            f"{_fmt(value)}</text>"
         )
         if index % every == 0:
             parts.append(
-                f'<text class="axis" x="{_fmt(x + bar_w / 2)}" y="{height - 8}" text-anchor="middle">{escape(label)}</text>'
+                f'<text class="axis" x="{_fmt(x + bar_w / 2)}" y="{height - 8}" text-anchor="middle">'
+                f"{escape(label)}</text>"
             )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308

@@ -10,6 +10,7 @@ pages. Rollups and snapshots are computed once the whole demo is committed
 (courses and web-conferences are seeded after this app)."""
 
 import datetime
+import functools
 import random
 
 from django.db import transaction
@@ -41,6 +42,18 @@ def _at(day: datetime.date, hour: int, minute: int) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=datetime.UTC)
 
 
+def _record(
+    membership: Membership, moment: datetime.datetime, verb: str, offset: int = 0, **kwargs: object
+) -> None:
+    engagement_record(
+        actor=membership.user,
+        verb=verb,
+        distributor=membership.distributor,
+        occurred_at=moment + datetime.timedelta(minutes=offset),
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
 def _earlier_history() -> None:
     from distributors.demo import ENGAGEMENT
 
@@ -50,7 +63,9 @@ def _earlier_history() -> None:
     marker = _at(oldest + datetime.timedelta(weeks=4), 0, 0)
     if EngagementEvent.objects.filter(verb=Verb.LOGGED_IN, occurred_at__lt=marker).exists():
         return
-    memberships = Membership.objects.select_related("user", "distributor").order_by("user__email", "joined_on")
+    memberships = Membership.objects.select_related("user", "distributor").order_by(
+        "user__email", "joined_on"
+    )
     for membership in memberships:
         level = ENGAGEMENT.get(membership.distributor.name, (0.5, 0.5))[0]
         rng = random.Random(f"year/{membership.user.email}/{membership.distributor.name}")
@@ -64,14 +79,7 @@ def _earlier_history() -> None:
             day = monday + datetime.timedelta(days=rng.randint(0, 4))
             moment = _at(day, rng.randint(7, 16), rng.randint(0, 59))
 
-            def record(verb: str, offset: int = 0, **kwargs: object) -> None:
-                engagement_record(
-                    actor=membership.user,
-                    verb=verb,
-                    distributor=membership.distributor,
-                    occurred_at=moment + datetime.timedelta(minutes=offset),
-                    **kwargs,  # type: ignore[arg-type]
-                )
+            record = functools.partial(_record, membership, moment)
 
             title = COURSE_TITLES[(lessons // 5) % len(COURSE_TITLES)]
             record(Verb.LOGGED_IN)
@@ -113,7 +121,9 @@ def _nudges() -> None:
         if distributor is None or manager is None or Nudge.objects.filter(distributor=distributor).exists():
             continue
         messages = {
-            language: nudge_template_text(key=template, language=language, distributor=distributor, sender=manager)
+            language: nudge_template_text(
+                key=template, language=language, distributor=distributor, sender=manager
+            )
             for language in ("fr", "en")
         }
         nudge = nudge_send(

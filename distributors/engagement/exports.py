@@ -124,7 +124,11 @@ def _attendance_rows(user: User, params: QueryDict) -> tuple[list[str], Iterable
     return header, rows()
 
 
-BUILDERS = {"distributors": _distributor_rows, "completions": _completion_rows, "attendance": _attendance_rows}
+BUILDERS = {
+    "distributors": _distributor_rows,
+    "completions": _completion_rows,
+    "attendance": _attendance_rows,
+}
 
 
 class _Echo:
@@ -132,7 +136,9 @@ class _Echo:
         return value
 
 
-def export_response(*, user: User, dataset: str, fmt: str, params: QueryDict) -> HttpResponse | StreamingHttpResponse:
+def export_response(
+    *, user: User, dataset: str, fmt: str, params: QueryDict
+) -> HttpResponse | StreamingHttpResponse:
     """The file of ``dataset`` in ``fmt`` (``csv`` or ``xlsx``) for ``user``."""
     header, rows = BUILDERS[dataset](user, params)
     bounded = islice(rows, settings.ENGAGEMENT_EXPORT_MAX_ROWS)
@@ -157,7 +163,8 @@ def export_response(*, user: User, dataset: str, fmt: str, params: QueryDict) ->
         buffer = io.BytesIO()
         workbook.save(buffer)
         response = HttpResponse(
-            buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            buffer.getvalue(),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -107,7 +107,9 @@ def certified_pairs(*, day: datetime.date, course_ids: set[int], user_ids: Query
     ``day``, among the people of ``user_ids`` (a query of user ids)."""
     if not course_ids:
         return set()
-    valid_then = Q(status=CertificateStatus.VALID) | Q(status_changed_at__gt=_midnight(day + datetime.timedelta(1)))
+    valid_then = Q(status=CertificateStatus.VALID) | Q(
+        status_changed_at__gt=_midnight(day + datetime.timedelta(1))
+    )
     return set(
         Certificate.objects.filter(
             valid_then,
@@ -126,12 +128,13 @@ def assigned_courses(*, day: datetime.date) -> dict[int, set[int]]:
     active = Q(cancelled_at__isnull=True) | Q(cancelled_at__gte=_midnight(day + datetime.timedelta(1)))
     made = Q(created_at__lt=_midnight(day + datetime.timedelta(1)))
     result: dict[int, set[int]] = defaultdict(set)
-    rows = Assignment.objects.filter(active, made).values_list("distributor_id", "course_id", "path_id")
+    rows = list(Assignment.objects.filter(active, made).values_list("distributor_id", "course_id", "path_id"))
     path_courses: dict[int, list[int]] = defaultdict(list)
-    rows = list(rows)
     paths = {path_id for _d, _c, path_id in rows if path_id}
     if paths:
-        for path_id, course_id in PathCourse.objects.filter(path_id__in=paths).values_list("path_id", "course_id"):
+        for path_id, course_id in PathCourse.objects.filter(path_id__in=paths).values_list(
+            "path_id", "course_id"
+        ):
             path_courses[path_id].append(course_id)
     for distributor_id, course_id, path_id in rows:
         if course_id:
@@ -204,7 +207,7 @@ def distributor_facts(
             )
 
     day_after = _midnight(as_of + datetime.timedelta(days=1))
-    for row in (
+    for counts in (
         Assignee.objects.filter(
             Q(assignment__cancelled_at__isnull=True) | Q(assignment__cancelled_at__gte=day_after),
             Q(released_at__isnull=True) | Q(released_at__gte=day_after) | Q(completed_at__lt=day_after),
@@ -223,15 +226,21 @@ def distributor_facts(
         )
         .order_by()
     ):
-        item = facts.get(row["assignment__distributor_id"])
+        item = facts.get(counts["assignment__distributor_id"])
         if item is not None:
-            item.assigned, item.assigned_done, item.overdue = row["total"], row["done"], row["overdue"]
+            item.assigned, item.assigned_done, item.overdue = (
+                counts["total"],
+                counts["done"],
+                counts["overdue"],
+            )
 
     lookback = max(window.days, 400) if with_risk_facts else window.days
     sessions = monthly_sessions(until=as_of, since=as_of - datetime.timedelta(days=lookback))
     in_window_ids = {s.pk for s in sessions if s.starts_at.date() >= window.start}
     attended_pairs = set(
-        Attendance.objects.filter(session_id__in=[s.pk for s in sessions], attended=True, distributor__isnull=False)
+        Attendance.objects.filter(
+            session_id__in=[s.pk for s in sessions], attended=True, distributor__isnull=False
+        )
         .values_list("distributor_id", "session_id")
         .distinct()
     )
@@ -278,7 +287,9 @@ def distributor_facts(
     return facts
 
 
-def _onboarding_facts(facts: dict[int, DistributorFacts], memberships: list[tuple], as_of: datetime.date) -> None:
+def _onboarding_facts(
+    facts: dict[int, DistributorFacts], memberships: list[tuple], as_of: datetime.date
+) -> None:
     late = as_of - datetime.timedelta(days=settings.ENGAGEMENT_RISK_ONBOARDING_DAYS)
     recent = as_of - datetime.timedelta(days=settings.ENGAGEMENT_RISK_NEW_STAFF_DAYS)
     newcomers = [row for row in memberships if recent <= row[2] <= late]
@@ -291,7 +302,9 @@ def _onboarding_facts(facts: dict[int, DistributorFacts], memberships: list[tupl
         .values_list("enrollment__user_id", flat=True)
         .distinct()
     ) | set(
-        Certificate.objects.filter(course_id__in=course_ids, user_id__in=user_ids).values_list("user_id", flat=True)
+        Certificate.objects.filter(course_id__in=course_ids, user_id__in=user_ids).values_list(
+            "user_id", flat=True
+        )
     )
     for distributor_id, user_id, joined_on, first_name, last_name in newcomers:
         if user_id not in started and distributor_id in facts:
@@ -361,7 +374,7 @@ def person_facts(*, as_of: datetime.date, window_days: int | None = None) -> dic
         item.minutes_learned, item.webinars_attended = row["minutes"], row["attended"]
 
     day_after = _midnight(as_of + datetime.timedelta(days=1))
-    for row in (
+    for counts in (
         Assignee.objects.filter(
             assignment__cancelled_at__isnull=True,
             released_at__isnull=True,
@@ -371,7 +384,8 @@ def person_facts(*, as_of: datetime.date, window_days: int | None = None) -> dic
         .annotate(total=Count("id"), done=Count("id", filter=Q(completed_at__lt=day_after)))
         .order_by()
     ):
-        people[row["user_id"]].assigned, people[row["user_id"]].assigned_done = row["total"], row["done"]
+        people[counts["user_id"]].assigned = counts["total"]
+        people[counts["user_id"]].assigned_done = counts["done"]
 
     sessions = monthly_sessions(until=as_of, since=window.start)
     attended = set(

@@ -38,9 +38,7 @@ class DashboardFilterForm(forms.Form):
 
 class NudgeForm(forms.Form):
     audience = forms.ChoiceField(label=_("Send to"), choices=NudgeAudience.choices, widget=forms.RadioSelect)
-    template = forms.ChoiceField(
-        label=_("Template"), choices=[(t.key, t.label) for t in NUDGE_TEMPLATES]
-    )
+    template = forms.ChoiceField(label=_("Template"), choices=[(t.key, t.label) for t in NUDGE_TEMPLATES])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

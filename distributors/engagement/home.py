@@ -1,6 +1,5 @@
 """Home page panels of engagement measurement (called by distributors.home)."""
 
-
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -18,7 +17,9 @@ def panels(request: HttpRequest, granted: frozenset[str]) -> list[Panel]:
     if roles.MANAGER in granted or roles.ADMIN in granted:
         visible = engagement_distributors(user=user).order_by().values("pk")
         at_risk = list(
-            DistributorScore.objects.filter(kind=SnapshotKind.CURRENT, is_at_risk=True, distributor__in=visible)
+            DistributorScore.objects.filter(
+                kind=SnapshotKind.CURRENT, is_at_risk=True, distributor__in=visible
+            )
             .select_related("distributor")
             .order_by("score", "distributor__name")[:6]
         )
@@ -27,10 +28,16 @@ def panels(request: HttpRequest, granted: frozenset[str]) -> list[Panel]:
         count = (
             len(at_risk)
             if len(at_risk) < 6
-            else DistributorScore.objects.filter(kind=SnapshotKind.CURRENT, is_at_risk=True, distributor__in=visible).count()
+            else DistributorScore.objects.filter(
+                kind=SnapshotKind.CURRENT, is_at_risk=True, distributor__in=visible
+            ).count()
         )
         result.append(
-            Panel("distributors/engagement/home/_manager.html", {"at_risk": at_risk, "at_risk_count": count}, order=15)
+            Panel(
+                "distributors/engagement/home/_manager.html",
+                {"at_risk": at_risk, "at_risk_count": count},
+                order=15,
+            )
         )
     if roles.LEAD in granted:
         membership = membership_current(user=user)

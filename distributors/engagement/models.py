@@ -100,9 +100,7 @@ class DistributorDay(DayMeasures):
         verbose_name = _("daily activity of a distributor")
         verbose_name_plural = _("daily activity of distributors")
         ordering = ["-day", "distributor"]
-        constraints = [
-            models.UniqueConstraint(fields=["distributor", "day"], name="distributor_day_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["distributor", "day"], name="distributor_day_unique")]
         indexes = [models.Index(fields=["day"])]
 
     def __str__(self) -> str:
@@ -202,7 +200,9 @@ class DistributorScore(ScoreComponents):
         verbose_name_plural = _("distributor engagement scores")
         ordering = ["distributor", "-period"]
         constraints = [
-            models.UniqueConstraint(fields=["distributor", "kind", "period"], name="distributor_score_unique"),
+            models.UniqueConstraint(
+                fields=["distributor", "kind", "period"], name="distributor_score_unique"
+            ),
             models.UniqueConstraint(
                 fields=["distributor"],
                 condition=models.Q(kind="current"),
@@ -306,7 +306,10 @@ class Nudge(BaseModel):
     "body": …}, "en": …}``); each recipient got the version in their language."""
 
     distributor = models.ForeignKey(
-        "distributors.Distributor", on_delete=models.CASCADE, related_name="nudges", verbose_name=_("distributor")
+        "distributors.Distributor",
+        on_delete=models.CASCADE,
+        related_name="nudges",
+        verbose_name=_("distributor"),
     )
     sender = models.ForeignKey(
         settings.AUTH_USER_MODEL,

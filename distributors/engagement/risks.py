@@ -10,8 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from distributors.engagement.facts import DistributorFacts
 
@@ -60,7 +59,9 @@ def rule_onboarding(facts: DistributorFacts, **_: object) -> Risk | None:
     }
 
 
-def rule_score_drop(facts: DistributorFacts, *, score: int, score_month_ago: int | None, **_: object) -> Risk | None:
+def rule_score_drop(
+    facts: DistributorFacts, *, score: int, score_month_ago: int | None, **_: object
+) -> Risk | None:
     """The score fell by ``ENGAGEMENT_RISK_SCORE_DROP`` (20) points or more in 30 days."""
     if score_month_ago is None:
         return None
@@ -112,11 +113,14 @@ def risk_message(risk: Risk) -> str:
             return _("No activity recorded yet")
         return ngettext("No activity for %(days)d day", "No activity for %(days)d days", risk["days"]) % risk
     if code == "missed_webinars":
-        return ngettext(
-            "Missed the last monthly web-conference",
-            "Missed the last %(count)d monthly web-conferences",
-            risk["count"],
-        ) % risk
+        return (
+            ngettext(
+                "Missed the last monthly web-conference",
+                "Missed the last %(count)d monthly web-conferences",
+                risk["count"],
+            )
+            % risk
+        )
     if code == "overdue":
         return ngettext("%(count)d overdue assignment", "%(count)d overdue assignments", risk["count"]) % risk
     if code == "onboarding":

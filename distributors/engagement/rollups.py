@@ -78,7 +78,10 @@ ATTENDANCE_VERBS = (Verb.WEBINAR_ATTENDED,)
 
 def measure_aggregates() -> dict[str, object]:
     """The SQL aggregate of each measure over a group of events."""
-    aggregates: dict[str, object] = {"events": Count("id"), "actions": Count("id", filter=Q(verb__in=ACTION_VERBS))}
+    aggregates: dict[str, object] = {
+        "events": Count("id"),
+        "actions": Count("id", filter=Q(verb__in=ACTION_VERBS)),
+    }
     for name, verb in COUNTED_VERBS.items():
         aggregates[name] = Count("id", filter=Q(verb=verb))
     aggregates["minutes_learned"] = Coalesce(Sum("minutes", filter=Q(verb__in=LEARNING_VERBS)), Value(0))
@@ -201,13 +204,17 @@ def rollups_update() -> RollupResult:
         at = Q()
         on = Q()
         for first, last in runs:
-            at |= Q(occurred_at__gte=_midnight(first), occurred_at__lt=_midnight(last) + datetime.timedelta(1))
+            at |= Q(
+                occurred_at__gte=_midnight(first), occurred_at__lt=_midnight(last) + datetime.timedelta(1)
+            )
             on |= Q(day__gte=first, day__lte=last)
         actors = new.order_by().values("actor_id")
         distributors = new.filter(distributor__isnull=False).order_by().values("distributor_id")
         events = EngagementEvent.objects.filter(at)
         PersonDay.objects.filter(on, user_id__in=actors).delete()
-        person_days = _insert_from(PersonDay, PERSON_COLUMNS, person_day_rows(events.filter(actor_id__in=actors)))
+        person_days = _insert_from(
+            PersonDay, PERSON_COLUMNS, person_day_rows(events.filter(actor_id__in=actors))
+        )
         touched = events.filter(distributor_id__in=distributors)
         DistributorDay.objects.filter(on, distributor_id__in=distributors).delete()
         DistributorVerbDay.objects.filter(on, distributor_id__in=distributors).delete()

@@ -128,18 +128,27 @@ def _month_activity(start: datetime.date, end: datetime.date) -> dict[int, dict[
         )
         .order_by()
     ):
-        result[row["distributor_id"]] = {**row, "people": 0}
+        result[row["distributor_id"]] = {
+            "events": row["events"],
+            "minutes": row["minutes"],
+            "attended": row["attended"],
+            "people": 0,
+        }
     begin = datetime.datetime.combine(start, datetime.time.min, tzinfo=datetime.UTC)
-    finish = datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=datetime.UTC)
-    for row in (
-        EngagementEvent.objects.filter(occurred_at__gte=begin, occurred_at__lt=finish, distributor__isnull=False)
+    finish = datetime.datetime.combine(
+        end + datetime.timedelta(days=1), datetime.time.min, tzinfo=datetime.UTC
+    )
+    for people in (
+        EngagementEvent.objects.filter(
+            occurred_at__gte=begin, occurred_at__lt=finish, distributor__isnull=False
+        )
         .values("distributor_id")
         .annotate(people=Count("actor_id", distinct=True))
         .order_by()
     ):
-        result.setdefault(row["distributor_id"], {"events": 0, "minutes": 0, "attended": 0})["people"] = row[
-            "people"
-        ]
+        result.setdefault(people["distributor_id"], {"events": 0, "minutes": 0, "attended": 0})["people"] = (
+            people["people"]
+        )
     return result
 
 
@@ -194,13 +203,19 @@ def current_snapshots_refresh(*, today: datetime.date | None = None) -> int:
     today = today or timezone.localdate()
     facts = distributor_facts(as_of=today, with_risk_facts=True)
     month_ago = today - datetime.timedelta(days=30)
-    earlier = {pk: distributor_score(item, month_ago).score for pk, item in distributor_facts(as_of=month_ago).items()}
+    earlier = {
+        pk: distributor_score(item, month_ago).score
+        for pk, item in distributor_facts(as_of=month_ago).items()
+    }
     window = settings.ENGAGEMENT_SCORE_WINDOW_DAYS
     activity = _month_activity(today - datetime.timedelta(days=window - 1), today)
-    rows, headcounts = [], []
+    rows: list[DistributorScore] = []
+    headcounts: list[CertifiedHeadcount] = []
     for item in facts.values():
         score = distributor_score(item, today)
-        risks = evaluate_risks(item, score=score.score, score_month_ago=earlier.get(item.distributor_id), today=today)
+        risks = evaluate_risks(
+            item, score=score.score, score_month_ago=earlier.get(item.distributor_id), today=today
+        )
         stats = activity.get(item.distributor_id, {})
         rows.append(
             _score_row(

@@ -69,11 +69,17 @@ def engagement_distributors(*, user: User) -> QuerySet[Distributor]:
         qs = distributor_visible_queryset(user=user)
     elif roles.LEAD in granted:
         membership = membership_current(user=user)
-        qs = Distributor.objects.filter(pk=membership.distributor_id if membership else None)
+        qs = (
+            Distributor.objects.filter(pk=membership.distributor_id)
+            if membership
+            else Distributor.objects.none()
+        )
     else:
         qs = Distributor.objects.none()
     return qs.annotate(
-        current=FilteredRelation("engagement_scores", condition=Q(engagement_scores__kind=SnapshotKind.CURRENT))
+        current=FilteredRelation(
+            "engagement_scores", condition=Q(engagement_scores__kind=SnapshotKind.CURRENT)
+        )
     ).annotate(**{f"e_{name}": F(f"current__{name}") for name in CURRENT_FIELDS})
 
 
@@ -88,11 +94,11 @@ def engagement_table(
     if status:
         qs = qs.filter(status=status)
     if risk == "any":
-        qs = qs.filter(e_is_at_risk=True)
+        qs = qs.filter(e_is_at_risk=True)  # type: ignore[misc]
     elif risk == "none":
         qs = qs.filter(Q(e_is_at_risk=False) | Q(e_is_at_risk__isnull=True))
     elif risk:
-        qs = qs.filter(current__risk_codes__contains=f",{risk},")
+        qs = qs.filter(current__risk_codes__contains=f",{risk},")  # type: ignore[misc]
     orderings = {
         "score": (F("e_score").asc(nulls_first=True), "name"),
         "-score": (F("e_score").desc(nulls_last=True), "name"),
@@ -102,7 +108,9 @@ def engagement_table(
     return qs.order_by(*orderings.get(ordering, orderings["score"]))
 
 
-def monthly_rows(*, distributor_ids: list[int], months: list[datetime.date]) -> dict[int, dict[datetime.date, DistributorScore]]:
+def monthly_rows(
+    *, distributor_ids: list[int], months: list[datetime.date]
+) -> dict[int, dict[datetime.date, DistributorScore]]:
     """Monthly snapshots of the given distributors, by distributor then month (one query)."""
     result: dict[int, dict[datetime.date, DistributorScore]] = defaultdict(dict)
     for row in DistributorScore.objects.filter(
@@ -121,7 +129,9 @@ class TerritoryOverview:
     totals: dict[str, Any]
 
 
-def territory_overview(*, distributors: QuerySet[Distributor], today: datetime.date | None = None) -> TerritoryOverview:
+def territory_overview(
+    *, distributors: QuerySet[Distributor], today: datetime.date | None = None
+) -> TerritoryOverview:
     """Figures over a (filtered) set of distributors: per month the average
     score, events, active people and web-conference attendances; certified
     headcount per assigned course; per country the distributors, average
@@ -129,9 +139,11 @@ def territory_overview(*, distributors: QuerySet[Distributor], today: datetime.d
     today = today or timezone.localdate()
     months = months_back(today)
     ids = distributors.order_by().values("pk")
-    by_month = {
-        row["period"]: row
-        for row in DistributorScore.objects.filter(kind=SnapshotKind.MONTH, period__gte=months[0], distributor__in=ids)
+    by_month: dict[datetime.date, dict[str, Any]] = {
+        row["period"]: dict(row)
+        for row in DistributorScore.objects.filter(
+            kind=SnapshotKind.MONTH, period__gte=months[0], distributor__in=ids
+        )
         .values("period")
         .annotate(
             score=Avg("score"),
@@ -144,7 +156,9 @@ def territory_overview(*, distributors: QuerySet[Distributor], today: datetime.d
     trend = [
         {
             "month": month,
-            "score": round(by_month[month]["score"]) if month in by_month and by_month[month]["score"] is not None else None,
+            "score": round(by_month[month]["score"])
+            if month in by_month and by_month[month]["score"] is not None
+            else None,
             "events": by_month.get(month, {}).get("events", 0),
             "people": by_month.get(month, {}).get("people", 0),
             "attended": by_month.get(month, {}).get("attended", 0),
@@ -162,8 +176,9 @@ def territory_overview(*, distributors: QuerySet[Distributor], today: datetime.d
         )
         .order_by("course__title")
     ]
-    countries = list(
-        distributors.order_by()
+    countries: list[dict[str, Any]] = [
+        dict(row)
+        for row in distributors.order_by()
         .values("country")
         .annotate(
             distributors=Count("pk"),
@@ -173,7 +188,7 @@ def territory_overview(*, distributors: QuerySet[Distributor], today: datetime.d
             active=Coalesce(Sum("e_active_staff"), 0),
         )
         .order_by("country")
-    )
+    ]
     from django_countries import countries as country_names
 
     for row in countries:
@@ -254,7 +269,9 @@ def nudge_effects(nudges: list[Nudge], *, today: datetime.date | None = None) ->
     return result
 
 
-def distributor_engagement(*, distributor: Distributor, today: datetime.date | None = None) -> DistributorEngagement:
+def distributor_engagement(
+    *, distributor: Distributor, today: datetime.date | None = None
+) -> DistributorEngagement:
     """Everything the distributor's engagement page shows: current snapshot,
     12 monthly ones, certified headcount per course, events by verb over the
     window, activity per week (12 weeks), recent events and nudges with
@@ -273,7 +290,9 @@ def distributor_engagement(*, distributor: Distributor, today: datetime.date | N
         .order_by("-n", "verb")
     ]
     first_monday = today - datetime.timedelta(days=today.weekday(), weeks=11)
-    weekly: dict[datetime.date, dict[str, int]] = defaultdict(lambda: {"events": 0, "people": 0, "minutes": 0})
+    weekly: dict[datetime.date, dict[str, int]] = defaultdict(
+        lambda: {"events": 0, "people": 0, "minutes": 0}
+    )
     for row in DistributorDay.objects.filter(distributor=distributor, day__gte=first_monday).values(
         "day", "events", "active_people", "minutes_learned", "minutes_attended"
     ):
@@ -282,20 +301,31 @@ def distributor_engagement(*, distributor: Distributor, today: datetime.date | N
         weekly[week]["people"] = max(weekly[week]["people"], row["active_people"])
         weekly[week]["minutes"] += row["minutes_learned"] + row["minutes_attended"]
     weeks = [
-        {"week": first_monday + datetime.timedelta(weeks=n), **weekly[first_monday + datetime.timedelta(weeks=n)]}
+        {
+            "week": first_monday + datetime.timedelta(weeks=n),
+            **weekly[first_monday + datetime.timedelta(weeks=n)],
+        }
         for n in range(12)
     ]
     events = list(
-        EngagementEvent.objects.filter(distributor=distributor).select_related("actor").order_by("-occurred_at", "-id")[:20]
+        EngagementEvent.objects.filter(distributor=distributor)
+        .select_related("actor")
+        .order_by("-occurred_at", "-id")[:20]
     )
-    nudges = list(Nudge.objects.filter(distributor=distributor).select_related("sender").order_by("-sent_at", "-id")[:10])
+    nudges = list(
+        Nudge.objects.filter(distributor=distributor)
+        .select_related("sender")
+        .order_by("-sent_at", "-id")[:10]
+    )
     return DistributorEngagement(
         distributor=distributor,
         current=current,
         months=months,
         monthly=[by_month.get(month) for month in months],
         headcounts=list(
-            CertifiedHeadcount.objects.filter(distributor=distributor).select_related("course").order_by("course__title")
+            CertifiedHeadcount.objects.filter(distributor=distributor)
+            .select_related("course")
+            .order_by("course__title")
         ),
         verbs=verbs,
         weeks=weeks,
@@ -336,7 +366,8 @@ def team_engagement(*, distributor: Distributor, today: datetime.date | None = N
         .order_by("role", "user__last_name", "user__first_name")
     )
     members = {
-        m.user_id: TeamMember(membership=m, score=getattr(m.user, "engagement_score", None)) for m in memberships
+        m.user_id: TeamMember(membership=m, score=getattr(m.user, "engagement_score", None))
+        for m in memberships
     }
     user_ids = list(members)
     for row in (
@@ -350,7 +381,9 @@ def team_engagement(*, distributor: Distributor, today: datetime.date | None = N
         .annotate(
             done=Count("id", filter=Q(completed_at__isnull=False)),
             overdue=Count("id", filter=Q(completed_at__isnull=True, due_on__lt=today)),
-            due=Count("id", filter=Q(completed_at__isnull=True) & (Q(due_on__gte=today) | Q(due_on__isnull=True))),
+            due=Count(
+                "id", filter=Q(completed_at__isnull=True) & (Q(due_on__gte=today) | Q(due_on__isnull=True))
+            ),
         )
         .order_by()
     ):
@@ -365,13 +398,13 @@ def team_engagement(*, distributor: Distributor, today: datetime.date | None = N
         members[certificate.user_id].expiring.append(certificate)
     window_start = today - datetime.timedelta(days=settings.ENGAGEMENT_SCORE_WINDOW_DAYS - 1)
     sessions = monthly_sessions(until=today, since=window_start)
-    for row in (
+    for attended in (
         Attendance.objects.filter(session__in=[s.pk for s in sessions], attended=True, user_id__in=user_ids)
         .values("user_id")
         .annotate(n=Count("id"))
         .order_by()
     ):
-        members[row["user_id"]].sessions_attended = row["n"]
+        members[attended["user_id"]].sessions_attended = attended["n"]
     current = DistributorScore.objects.filter(distributor=distributor, kind=SnapshotKind.CURRENT).first()
     return TeamEngagement(distributor, current, list(members.values()), len(sessions))
 
@@ -387,11 +420,20 @@ class MyProgress:
     weeks: list[dict[str, Any]]
 
 
-LEARNING_MEASURES = ("lessons_completed", "courses_completed", "quizzes_passed", "quizzes_failed", "minutes_learned", "webinars_attended", "replays_watched")
+LEARNING_MEASURES = (
+    "lessons_completed",
+    "courses_completed",
+    "quizzes_passed",
+    "quizzes_failed",
+    "minutes_learned",
+    "webinars_attended",
+    "replays_watched",
+)
 
 
 def learning_weeks(*, user: User, today: datetime.date, weeks: int = 52) -> dict[datetime.date, int]:
-    """Minutes learned and attended per week (Monday) with learning activity, over ``weeks`` weeks (one query)."""
+    """Minutes learned and attended per week (its Monday), for the weeks with
+    learning activity among the last ``weeks`` (one query)."""
     first = today - datetime.timedelta(days=today.weekday(), weeks=weeks - 1)
     learning = Q()
     for name in LEARNING_MEASURES:
@@ -404,7 +446,9 @@ def learning_weeks(*, user: User, today: datetime.date, weeks: int = 52) -> dict
     return result
 
 
-def streak_weeks(active: set[datetime.date] | dict[datetime.date, int], today: datetime.date) -> tuple[int, bool]:
+def streak_weeks(
+    active: set[datetime.date] | dict[datetime.date, int], today: datetime.date
+) -> tuple[int, bool]:
     """Consecutive weeks with learning activity up to this week; the week in
     progress does not break the streak before it is over. Returns (weeks, active this week)."""
     monday = today - datetime.timedelta(days=today.weekday())

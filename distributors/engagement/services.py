@@ -17,7 +17,13 @@ from academy.errors import ApplicationError
 from academy.i18n import in_language_of
 from academy.models import Role, User
 from academy.permissions import require
-from distributors.engagement.models import DistributorScore, EngagementDigest, Nudge, NudgeAudience, SnapshotKind
+from distributors.engagement.models import (
+    DistributorScore,
+    EngagementDigest,
+    Nudge,
+    NudgeAudience,
+    SnapshotKind,
+)
 from distributors.engagement.risks import risk_message
 from distributors.engagement.rollups import RollupResult, rollups_update
 from distributors.engagement.scores import current_snapshots_refresh, missing_months, snapshots_refresh
@@ -42,6 +48,7 @@ def engagement_refresh(*, months: int = 1, today: datetime.date | None = None) -
 
 
 # ---------------------------------------------------------------- nudges
+
 
 @dataclass(frozen=True)
 class NudgeTemplate:
@@ -183,7 +190,12 @@ def nudge_send(
         actor=actor,
         verb=Verb.NUDGE_SENT,
         obj=distributor,
-        context={"nudge": nudge.pk, "audience": audience, "recipients": len(recipients), "template": template},
+        context={
+            "nudge": nudge.pk,
+            "audience": audience,
+            "recipients": len(recipients),
+            "template": template,
+        },
     )
     from distributors.engagement import tasks
 
@@ -192,10 +204,14 @@ def nudge_send(
 
 
 def nudge_message_for(nudge: Nudge, user: User) -> dict[str, str]:
-    return nudge.messages.get(user.language) or nudge.messages.get(settings.LANGUAGE_CODE) or {
-        "subject": "",
-        "body": "",
-    }
+    return (
+        nudge.messages.get(user.language)
+        or nudge.messages.get(settings.LANGUAGE_CODE)
+        or {
+            "subject": "",
+            "body": "",
+        }
+    )
 
 
 def nudge_deliver(*, nudge_id: int) -> int:
@@ -212,7 +228,12 @@ def nudge_deliver(*, nudge_id: int) -> int:
             academy_services.email_send(
                 user=user,
                 template="distributors/engagement/email/nudge",
-                context={"subject": text["subject"], "body": text["body"], "distributor": distributor, "sender": nudge.sender},
+                context={
+                    "subject": text["subject"],
+                    "body": text["body"],
+                    "distributor": distributor,
+                    "sender": nudge.sender,
+                },
             )
         nudge.delivered_at = timezone.now()
         nudge.save(update_fields=["delivered_at", "updated_at"])
@@ -220,6 +241,7 @@ def nudge_deliver(*, nudge_id: int) -> int:
 
 
 # ---------------------------------------------------------------- weekly digest
+
 
 def week_of(day: datetime.date) -> datetime.date:
     return day - datetime.timedelta(days=day.weekday())
@@ -249,7 +271,8 @@ def digest_send(*, manager: User, week: datetime.date | None = None) -> Engageme
                     "distributor": row.distributor,
                     "score": row.score,
                     "reasons": [risk_message(risk) for risk in row.risks],
-                    "url": settings.SITE_URL + reverse("distributors:engagement_distributor", args=[row.distributor_id]),
+                    "url": settings.SITE_URL
+                    + reverse("distributors:engagement_distributor", args=[row.distributor_id]),
                 }
                 for row in at_risk
             ]
@@ -271,7 +294,9 @@ def digest_send(*, manager: User, week: datetime.date | None = None) -> Engageme
 def digests_dispatch(*, today: datetime.date | None = None) -> int:
     """Send this week's digest to every active manager with a territory who
     has not had it yet. Returns the number sent."""
-    managers = User.objects.filter(role=Role.MANAGER, is_active=True, managed_territories__isnull=False).distinct()
+    managers = User.objects.filter(
+        role=Role.MANAGER, is_active=True, managed_territories__isnull=False
+    ).distinct()
     return sum(1 for manager in managers if digest_send(manager=manager, week=today) is not None)
 
 

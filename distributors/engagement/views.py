@@ -46,7 +46,12 @@ def _components(snapshot, prefix: str = "") -> list[dict]:
     if snapshot is None:
         return []
     return [
-        {"key": name, "label": labels[name], "value": getattr(snapshot, prefix + name), "weight": weights[name]}
+        {
+            "key": name,
+            "label": labels[name],
+            "value": getattr(snapshot, prefix + name),
+            "weight": weights[name],
+        }
         for name in COMPONENTS
     ]
 
@@ -63,7 +68,10 @@ def _country_choices(request: HttpRequest) -> list[tuple[str, str]]:
     from django_countries import countries
 
     codes = (
-        selectors.engagement_distributors(user=request.user).order_by().values_list("country", flat=True).distinct()
+        selectors.engagement_distributors(user=request.user)
+        .order_by()
+        .values_list("country", flat=True)
+        .distinct()
     )
     return sorted(((code, countries.name(code) or code) for code in codes), key=lambda item: item[1])
 
@@ -98,7 +106,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 "distributor": distributor,
                 "components": _components(distributor, prefix="e_"),
                 "reasons": [risk_message(risk) for risk in distributor.e_risks or []],
-                "sparkline": sparkline(scores, title=_("Score of %(name)s, last 12 months") % {"name": distributor.name}),
+                "sparkline": sparkline(
+                    scores, title=_("Score of %(name)s, last 12 months") % {"name": distributor.name}
+                ),
                 "attendance": [history[m].webinars_attended if m in history else 0 for m in months[-6:]],
             }
         )
@@ -112,17 +122,24 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "recent_labels": labels[-6:],
         "component_labels": component_labels(),
         "score_chart": line_chart(
-            labels, [t["score"] for t in overview.trend], title=_("Average engagement score per month"), max_value=100
+            labels,
+            [t["score"] for t in overview.trend],
+            title=_("Average engagement score per month"),
+            max_value=100,
         ),
         "people_chart": bar_chart(
             labels, [t["people"] for t in overview.trend], title=_("Active people per month")
         ),
         "attendance_chart": bar_chart(
-            labels, [t["attended"] for t in overview.trend], title=_("Monthly web-conference attendances per month")
+            labels,
+            [t["attended"] for t in overview.trend],
+            title=_("Monthly web-conference attendances per month"),
         ),
         "query": request.GET.urlencode(),
     }
-    return render(request, "distributors/engagement/dashboard.html", context, status=400 if form.errors else 200)
+    return render(
+        request, "distributors/engagement/dashboard.html", context, status=400 if form.errors else 200
+    )
 
 
 def _followed_distributor(request: HttpRequest, pk: int) -> Distributor:
@@ -174,7 +191,11 @@ def nudge(request: HttpRequest, pk: int) -> HttpResponse:
     current = distributor
     default_template = "reconnect"
     codes = [risk.get("code") for risk in (current.e_risks or [])]
-    for code, template in (("missed_webinars", "webinar"), ("overdue", "assignments"), ("onboarding", "onboarding")):
+    for code, template in (
+        ("missed_webinars", "webinar"),
+        ("overdue", "assignments"),
+        ("onboarding", "onboarding"),
+    ):
         if code in codes and "inactive" not in codes:
             default_template = template
             break
@@ -204,7 +225,9 @@ def nudge(request: HttpRequest, pk: int) -> HttpResponse:
             template = default_template
         initial = {"audience": request.GET.get("audience", NudgeAudience.TEAM), "template": template}
         for code, _name in settings.LANGUAGES:
-            text = services.nudge_template_text(key=template, language=code, distributor=distributor, sender=request.user)
+            text = services.nudge_template_text(
+                key=template, language=code, distributor=distributor, sender=request.user
+            )
             initial[f"subject_{code}"] = text["subject"]
             initial[f"body_{code}"] = text["body"]
         form = NudgeForm(initial=initial)
@@ -269,7 +292,9 @@ def me(request: HttpRequest) -> HttpResponse:
             "data": data,
             "components": _components(data.score),
             "minutes_chart": bar_chart(
-                labels, [w["minutes"] for w in data.weeks], title=_("Minutes of learning per week, last 12 weeks")
+                labels,
+                [w["minutes"] for w in data.weeks],
+                title=_("Minutes of learning per week, last 12 weeks"),
             ),
             "week_rows": list(zip(labels, data.weeks, strict=True)),
             "upcoming_sessions": selectors.upcoming_monthly_sessions(),

@@ -54,12 +54,17 @@ def main() -> None:
         call_command("seed_large", scale=args.scale, no_refresh=True)
         print(f"seed_large --scale {args.scale}: {time.perf_counter() - started:.1f} s")
 
-    print(f"database: {connection.vendor}, events: {EngagementEvent.objects.count()}, "
-          f"distributors: {Distributor.objects.count()}, people: {User.objects.count()}")
+    print(
+        f"database: {connection.vendor}, events: {EngagementEvent.objects.count()}, "
+        f"distributors: {Distributor.objects.count()}, people: {User.objects.count()}"
+    )
     started = time.perf_counter()
     result = rollups_rebuild()
     rebuild = time.perf_counter() - started
-    print(f"rollup rebuild: {rebuild:.1f} s ({result.person_days} person-days, {result.distributor_days} distributor-days)")
+    print(
+        f"rollup rebuild: {rebuild:.1f} s "
+        f"({result.person_days} person-days, {result.distributor_days} distributor-days)"
+    )
     started = time.perf_counter()
     snapshots_refresh(months=12)
     print(f"score snapshots (current + 12 months): {time.perf_counter() - started:.1f} s")
@@ -71,7 +76,8 @@ def main() -> None:
     client.force_login(manager)
     pages = {
         "manager dashboard": reverse("distributors:engagement_dashboard"),
-        "manager dashboard, filtered": reverse("distributors:engagement_dashboard") + f"?country={distributor.country}&risk=any",
+        "manager dashboard, filtered": reverse("distributors:engagement_dashboard")
+        + f"?country={distributor.country}&risk=any",
         "distributor page": reverse("distributors:engagement_distributor", args=[distributor.pk]),
         "engagement API (scores)": reverse("api:distributors-engagement-list"),
         "xAPI statements (100)": reverse("api:distributors-xapi-statements"),

@@ -16,8 +16,14 @@ SCORES = reverse("api:distributors-engagement-list")
 
 def test_statements_are_xapi_1_0_3(client, refreshed):
     event = activity(
-        refreshed.staff_a, days_ago=1, verb=Verb.QUIZ_PASSED, minutes=12, object_type="courses.quiz",
-        object_id=7, object_name="Quiz ELISA", context={"score": 80},
+        refreshed.staff_a,
+        days_ago=1,
+        verb=Verb.QUIZ_PASSED,
+        minutes=12,
+        object_type="courses.quiz",
+        object_id=7,
+        object_name="Quiz ELISA",
+        context={"score": 80},
     )
     client.force_login(refreshed.manager_a)
     response = client.get(STATEMENTS, {"verb": "http://adlnet.gov/expapi/verbs/passed"})
@@ -56,7 +62,12 @@ def test_statements_are_paginated_with_a_more_link_and_scoped(client, refreshed)
         url = body["more"]
     assert len(seen) == len(set(seen)) == visible
     # Territory B's events never show to manager A.
-    b_ids = {str(uuid.uuid5(STATEMENT_NAMESPACE, str(pk))) for pk in EngagementEvent.objects.filter(distributor=refreshed.distributor_b).values_list("pk", flat=True)}
+    b_ids = {
+        str(uuid.uuid5(STATEMENT_NAMESPACE, str(pk)))
+        for pk in EngagementEvent.objects.filter(distributor=refreshed.distributor_b).values_list(
+            "pk", flat=True
+        )
+    }
     assert not b_ids & set(seen)
 
 
@@ -97,7 +108,14 @@ def test_engagement_scores_endpoint(client, refreshed, django_assert_num_queries
         body = client.get(SCORES).json()
     assert body["count"] == 1 + extra
     row = next(r for r in body["results"] if r["name"] == "Dist A")
-    assert set(row["components"]) == {"activity", "completions", "quizzes", "webinars", "recency", "certified"}
+    assert set(row["components"]) == {
+        "activity",
+        "completions",
+        "quizzes",
+        "webinars",
+        "recency",
+        "certified",
+    }
     assert isinstance(row["score"], int)
     detail = reverse("api:distributors-engagement-detail", args=[refreshed.distributor_b.pk])
     assert client.get(detail).status_code == 404

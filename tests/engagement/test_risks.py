@@ -72,11 +72,17 @@ def test_missed_webinars_fires_after_two_missed_sessions_and_clears_on_attendanc
     _monthly_session(series, 62)
     latest = _monthly_session(series, 31)
     # A quarterly series does not count as the monthly web-conference.
-    quarterly = SeriesFactory(actor=network.trainer, trainers=[network.trainer], rrule="FREQ=MONTHLY;INTERVAL=3")
+    quarterly = SeriesFactory(
+        actor=network.trainer, trainers=[network.trainer], rrule="FREQ=MONTHLY;INTERVAL=3"
+    )
     quarter = _monthly_session(quarterly, 5)
-    Attendance.objects.create(session=quarter, user=network.staff_a, distributor=network.distributor_a, attended=True)
+    Attendance.objects.create(
+        session=quarter, user=network.staff_a, distributor=network.distributor_a, attended=True
+    )
     assert rule_missed_webinars(facts_of(network)) == {"code": "missed_webinars", "count": 2}
-    Attendance.objects.create(session=latest, user=network.staff_a, distributor=network.distributor_a, attended=True)
+    Attendance.objects.create(
+        session=latest, user=network.staff_a, distributor=network.distributor_a, attended=True
+    )
     assert rule_missed_webinars(facts_of(network)) is None
 
 
@@ -103,9 +109,13 @@ def test_onboarding_not_started_fires_after_14_days_and_clears_once_started(netw
     course_services.path_course_add(actor=network.trainer, path=path, course=course)
     settings.ENGAGEMENT_ONBOARDING_PATH_SLUGS = ["onboarding-test"]
     newcomer = MembershipFactory(distributor=network.distributor_a, role="staff")
-    Membership.objects.filter(pk=newcomer.pk).update(joined_on=timezone.localdate() - datetime.timedelta(days=10))
+    Membership.objects.filter(pk=newcomer.pk).update(
+        joined_on=timezone.localdate() - datetime.timedelta(days=10)
+    )
     assert rule_onboarding(facts_of(network)) is None  # not yet 14 days
-    Membership.objects.filter(pk=newcomer.pk).update(joined_on=timezone.localdate() - datetime.timedelta(days=20))
+    Membership.objects.filter(pk=newcomer.pk).update(
+        joined_on=timezone.localdate() - datetime.timedelta(days=20)
+    )
     reason = rule_onboarding(facts_of(network))
     assert reason["count"] == 1 and reason["names"] == [newcomer.user.get_full_name()]
     course_services.enrollment_create(user=newcomer.user, course=course)
@@ -145,7 +155,9 @@ def test_certified_headcount_falling_to_zero_fires_and_clears(network):
 
 def test_evaluate_risks_lists_each_reason_once():
     facts = DistributorFacts(distributor_id=1, staff=3, overdue=2, last_activity_on=None)
-    codes = [r["code"] for r in evaluate_risks(facts, score=10, score_month_ago=40, today=timezone.localdate())]
+    codes = [
+        r["code"] for r in evaluate_risks(facts, score=10, score_month_ago=40, today=timezone.localdate())
+    ]
     assert codes == ["inactive", "overdue", "score_drop"]
 
 

@@ -128,10 +128,14 @@ def test_weekly_digest_lists_at_risk_distributors_once_per_week(network):
 def test_refresh_tasks_are_safe_to_run_twice(network):
     activity(network.staff_a, days_ago=2)
     assert tasks.engagement_refresh() > 0
-    first = list(DistributorScore.objects.order_by("distributor", "kind", "period").values_list("score", flat=True))
+    first = list(
+        DistributorScore.objects.order_by("distributor", "kind", "period").values_list("score", flat=True)
+    )
     tasks.engagement_history()
     tasks.engagement_refresh()
-    again = list(DistributorScore.objects.order_by("distributor", "kind", "period").values_list("score", flat=True))
+    again = list(
+        DistributorScore.objects.order_by("distributor", "kind", "period").values_list("score", flat=True)
+    )
     assert first == again and len(first) == 2 * 13
 
 

@@ -142,7 +142,9 @@ def test_nudge_form_and_sending(client, refreshed, django_capture_on_commit_call
 def test_nudge_form_shows_field_errors(client, refreshed):
     client.force_login(refreshed.manager_a)
     url = reverse("distributors:engagement_nudge", args=[refreshed.distributor_a.pk])
-    response = client.post(url, {"audience": "team", "template": "reconnect", "subject_fr": "", "body_fr": ""})
+    response = client.post(
+        url, {"audience": "team", "template": "reconnect", "subject_fr": "", "body_fr": ""}
+    )
     assert response.status_code == 400
     assert response.context["form"].errors["subject_fr"]
     assert not Nudge.objects.exists()
@@ -150,9 +152,15 @@ def test_nudge_form_shows_field_errors(client, refreshed):
 
 def test_nudge_is_refused_to_leads_and_other_territories(client, refreshed):
     client.force_login(refreshed.lead_a)
-    assert client.get(reverse("distributors:engagement_nudge", args=[refreshed.distributor_a.pk])).status_code == 403
+    assert (
+        client.get(reverse("distributors:engagement_nudge", args=[refreshed.distributor_a.pk])).status_code
+        == 403
+    )
     client.force_login(refreshed.manager_a)
-    assert client.get(reverse("distributors:engagement_nudge", args=[refreshed.distributor_b.pk])).status_code == 404
+    assert (
+        client.get(reverse("distributors:engagement_nudge", args=[refreshed.distributor_b.pk])).status_code
+        == 404
+    )
 
 
 def _csv(response):
@@ -173,6 +181,8 @@ def test_exports_follow_the_page_scope(client, refreshed):
     for dataset in ("completions", "attendance"):
         assert client.get(reverse("distributors:engagement_export", args=[dataset, "csv"])).status_code == 200
     client.force_login(refreshed.staff_b)
-    assert client.get(reverse("distributors:engagement_export", args=["distributors", "csv"])).status_code == 403
+    assert (
+        client.get(reverse("distributors:engagement_export", args=["distributors", "csv"])).status_code == 403
+    )
     client.force_login(refreshed.manager_a)
     assert client.get("/distributors/engagement/export/unknown.csv").status_code == 404

@@ -92,7 +92,9 @@ class XAPIStatementsView(APIView):
         tags=["engagement"],
         parameters=[
             StatementsQuerySerializer,
-            OpenApiParameter("X-Experience-API-Version", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False),
+            OpenApiParameter(
+                "X-Experience-API-Version", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False
+            ),
         ],
         responses={200: OpenApiTypes.OBJECT},
     )
@@ -123,5 +125,3 @@ class XAPIStatementsView(APIView):
         response = Response({"statements": [statement(event, displays) for event in page], "more": more})
         response["X-Experience-API-Version"] = XAPI_VERSION
         return response
-
-

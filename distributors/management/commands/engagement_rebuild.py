@@ -10,8 +10,12 @@ class Command(BaseCommand):
     help = "Rebuild the engagement rollups from the whole event log, then the score snapshots."
 
     def add_arguments(self, parser):
-        parser.add_argument("--months", type=int, default=12, help="Monthly snapshots to recompute (default 12).")
-        parser.add_argument("--rollups-only", action="store_true", help="Do not recompute the score snapshots.")
+        parser.add_argument(
+            "--months", type=int, default=12, help="Monthly snapshots to recompute (default 12)."
+        )
+        parser.add_argument(
+            "--rollups-only", action="store_true", help="Do not recompute the score snapshots."
+        )
 
     def handle(self, *args, months: int, rollups_only: bool, **options) -> None:
         started = time.perf_counter()
@@ -24,4 +28,6 @@ class Command(BaseCommand):
         if not rollups_only:
             started = time.perf_counter()
             rows = snapshots_refresh(months=months)
-            self.stdout.write(f"Score snapshots refreshed: {rows} rows in {time.perf_counter() - started:.1f} s.")
+            self.stdout.write(
+                f"Score snapshots refreshed: {rows} rows in {time.perf_counter() - started:.1f} s."
+            )

@@ -25,7 +25,25 @@ from courses.models import Assignee, Assignment, Category, Certificate, Course, 
 from distributors.models import Distributor, EngagementEvent, Membership, Territory, Verb
 from webinars.models import Attendance, Registration, Series, Session
 
-COUNTRIES = ["SN", "CI", "ML", "BF", "GN", "BJ", "TG", "NE", "CM", "GA", "CG", "CD", "MA", "DZ", "TN", "FR", "BE"]
+COUNTRIES = [
+    "SN",
+    "CI",
+    "ML",
+    "BF",
+    "GN",
+    "BJ",
+    "TG",
+    "NE",
+    "CM",
+    "GA",
+    "CG",
+    "CD",
+    "MA",
+    "DZ",
+    "TN",
+    "FR",
+    "BE",
+]
 VERB_MIX = [
     (Verb.LOGGED_IN, 26),
     (Verb.LESSON_VIEWED, 22),
@@ -52,14 +70,16 @@ class Command(BaseCommand):
         parser.add_argument("--scale", type=float, default=1.0)
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--force", action="store_true", help="Add to a database that already has people.")
-        parser.add_argument("--no-refresh", action="store_true", help="Skip the rollups and scores at the end.")
+        parser.add_argument(
+            "--no-refresh", action="store_true", help="Skip the rollups and scores at the end."
+        )
 
     def handle(self, *args, scale: float, seed: int, force: bool, no_refresh: bool, **options) -> None:
         if scale <= 0:
             raise CommandError("--scale must be positive.")
         if User.objects.exists() and not force:
             raise CommandError("The database already has people: use an empty database (or --force).")
-        self.rng = random.Random(seed)
+        self.rng = random.Random(seed)  # noqa: S311 (synthetic data, not secrets)
         self.now = timezone.now().replace(minute=0, second=0, microsecond=0)
         self.password = make_password("academy-bench")
         self.tag = uuid.uuid4().hex[:6]
@@ -89,7 +109,9 @@ class Command(BaseCommand):
             rollups_rebuild()
             snapshots_refresh(months=12)
             self.stdout.write(f"Rollups and 12 months of scores: {time.perf_counter() - started:.1f} s")
-        self.stdout.write(self.style.SUCCESS("Large academy ready; every account's password is academy-bench."))
+        self.stdout.write(
+            self.style.SUCCESS("Large academy ready; every account's password is academy-bench.")
+        )
 
     # ------------------------------------------------------------------ parts
 
@@ -107,7 +129,10 @@ class Command(BaseCommand):
         )
 
     def _staff(self) -> tuple[list[User], User]:
-        users = [self._user(f"manager{i}.{self.tag}@bench.example", "Manager", str(i), Role.MANAGER) for i in range(4)]
+        users = [
+            self._user(f"manager{i}.{self.tag}@bench.example", "Manager", str(i), Role.MANAGER)
+            for i in range(4)
+        ]
         users.append(self._user(f"trainer.{self.tag}@bench.example", "Trainer", "Bench", Role.TRAINER))
         users.append(self._user(f"admin.{self.tag}@bench.example", "Admin", "Bench", Role.ADMIN))
         created = User.objects.bulk_create(users)
@@ -170,7 +195,9 @@ class Command(BaseCommand):
         return people
 
     def _courses(self, trainer: User, count: int) -> list[Course]:
-        category = Category.objects.create(slug=f"bench-{self.tag}", name_fr="Banc d’essai", name_en="Benchmark")
+        category = Category.objects.create(
+            slug=f"bench-{self.tag}", name_fr="Banc d’essai", name_en="Benchmark"
+        )
         rows = [
             Course(
                 title=f"Course {i:03d}",
@@ -272,7 +299,9 @@ class Command(BaseCommand):
                     )
                 )
             else:
-                starts = self.now + datetime.timedelta(days=self.rng.randint(-365, 90), hours=self.rng.randint(0, 8))
+                starts = self.now + datetime.timedelta(
+                    days=self.rng.randint(-365, 90), hours=self.rng.randint(0, 8)
+                )
                 past = starts < self.now
                 rows.append(
                     Session(
@@ -292,7 +321,9 @@ class Command(BaseCommand):
                 if self.rng.random() > self.level[distributor_id] * 0.5:
                     continue
                 registrations.append(
-                    Registration(session=session, user_id=user_id, distributor_id=distributor_id, status="confirmed")
+                    Registration(
+                        session=session, user_id=user_id, distributor_id=distributor_id, status="confirmed"
+                    )
                 )
         registrations = Registration.objects.bulk_create(registrations, batch_size=BATCH)
         for registration in registrations:
@@ -316,14 +347,38 @@ class Command(BaseCommand):
         seconds = 365 * 24 * 3600
         for user_id, distributor_id in chosen:
             verb = self.rng.choice(verbs)
-            minutes = self.rng.randint(5, 40) if verb in (Verb.LESSON_COMPLETED, Verb.LESSON_VIEWED, Verb.REPLAY_WATCHED, Verb.WEBINAR_ATTENDED) else 0
+            minutes = (
+                self.rng.randint(5, 40)
+                if verb
+                in (Verb.LESSON_COMPLETED, Verb.LESSON_VIEWED, Verb.REPLAY_WATCHED, Verb.WEBINAR_ATTENDED)
+                else 0
+            )
             # Drifting distributors did more long ago: skew their events towards the past.
             back = self.rng.random() ** (1.5 if self.level[distributor_id] >= 0.5 else 0.6)
             occurred = self.now - datetime.timedelta(seconds=int(back * seconds))
-            yield (user_id, distributor_id, str(verb), "courses.lesson", str(self.rng.randint(1, 900)), "Lesson", minutes, occurred)
+            yield (
+                user_id,
+                distributor_id,
+                str(verb),
+                "courses.lesson",
+                str(self.rng.randint(1, 900)),
+                "Lesson",
+                minutes,
+                occurred,
+            )
 
     def _events(self, people: list[tuple[int, int]], count: int) -> None:
-        columns = ["actor_id", "distributor_id", "verb", "object_type", "object_id", "object_name", "minutes", "context", "occurred_at"]
+        columns = [
+            "actor_id",
+            "distributor_id",
+            "verb",
+            "object_type",
+            "object_id",
+            "object_name",
+            "minutes",
+            "context",
+            "occurred_at",
+        ]
         table = EngagementEvent._meta.db_table
         rows = self._event_rows(people, count)
         if connection.vendor == "postgresql":
@@ -331,18 +386,30 @@ class Command(BaseCommand):
                 raw = cursor.cursor
                 with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                     for user_id, distributor_id, verb, otype, oid, name, minutes, occurred in rows:
-                        copy.write_row((user_id, distributor_id, verb, otype, oid, name, minutes, "{}", occurred))
+                        copy.write_row(
+                            (user_id, distributor_id, verb, otype, oid, name, minutes, "{}", occurred)
+                        )
             return
         sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608
         context = json.dumps({})
         batch: list[tuple] = []
         with transaction.atomic(), connection.cursor() as cursor:
             for user_id, distributor_id, verb, otype, oid, name, minutes, occurred in rows:
-                batch.append((user_id, distributor_id, verb, otype, oid, name, minutes, context, occurred.isoformat(sep=" ")))
+                batch.append(
+                    (
+                        user_id,
+                        distributor_id,
+                        verb,
+                        otype,
+                        oid,
+                        name,
+                        minutes,
+                        context,
+                        occurred.isoformat(sep=" "),
+                    )
+                )
                 if len(batch) >= 20_000:
                     cursor.executemany(sql, batch)
                     batch = []
             if batch:
                 cursor.executemany(sql, batch)
-
-
