@@ -110,7 +110,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 "distributor": distributor,
                 # Rendered here: 25 rows × 6 components are the bulk of the page.
                 "components": format_html_join(
-                    mark_safe("<br>"),  # noqa: S308
+                    mark_safe("<br>"),
                     '<abbr title="{}">{}</abbr> {}',
                     (
                         (c["label"], str(c["label"])[:4], "–" if c["value"] is None else c["value"])

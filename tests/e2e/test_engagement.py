@@ -4,6 +4,7 @@ the worker), the CSV export, then a field report triaged with a reply that
 its sender reads. Leads and learners see their own progress pages."""
 
 import time
+from pathlib import Path
 
 import pytest
 
@@ -59,7 +60,7 @@ def test_manager_follows_engagement_nudges_exports_and_answers_the_field(visitor
         page.locator("a[href$='/export/distributors.csv']").first.click()
     download = download_info.value
     assert download.suggested_filename.endswith(".csv")
-    content = open(download.path(), encoding="utf-8-sig").read()
+    content = Path(download.path()).read_text(encoding="utf-8-sig")
     assert "Faso Diagnostic" in content and "BioDiag Sénégal" in content
     assert "Cameroun Diagnostic" not in content  # another manager's territory
 
