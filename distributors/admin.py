@@ -140,3 +140,7 @@ class FieldReportReplyAdmin(admin.ModelAdmin):
     search_fields = ["report__title", "body", "author__email"]
     raw_id_fields = ["report", "author"]
     list_select_related = ["report", "author"]
+
+
+# Engagement measurement models are administered from their sub-package.
+from distributors.engagement import admin as engagement_admin  # noqa: E402, F401

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.http import HttpResponse, QueryDict, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 
 from academy.models import User
@@ -92,7 +93,7 @@ def _completion_rows(user: User, params: QueryDict) -> tuple[list[str], Iterable
 def _attendance_rows(user: User, params: QueryDict) -> tuple[list[str], Iterable[list[Any]]]:
     header = [
         _("Web-conference"),
-        _("Start"),
+        pgettext("engagement", "Start"),
         _("Person"),
         _("E-mail"),
         _("Distributor"),

@@ -12,11 +12,11 @@ pytestmark = pytest.mark.django_db
         (
             "staff_a",
             ["Mon distributeur", "Dist A", "Aucune web-conférence n’est prévue", "Continuer à apprendre"],
-            8,
+            9,
         ),
-        ("lead_a", ["Mon équipe : 2 personnes", "Dist A", "Affectations de l’équipe"], 10),
-        ("manager_a", ["Mes territoires", "West"], 6),
-        ("admin", ["Mes territoires", "West", "Central"], 5),
+        ("lead_a", ["Mon équipe : 2 personnes", "Dist A", "Affectations de l’équipe"], 12),
+        ("manager_a", ["Mes territoires", "West"], 7),
+        ("admin", ["Mes territoires", "West", "Central"], 6),
         ("trainer", ["Aucune web-conférence à venir", "Vous n’avez pas encore de formation."], 6),
     ],
 )
