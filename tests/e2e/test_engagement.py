@@ -25,14 +25,14 @@ def test_manager_follows_engagement_nudges_exports_and_answers_the_field(visitor
     manager.login(MANAGER)
     page = manager.page
     page.goto("/distributors/engagement/")
-    assert page.locator("main table tbody tr").count() >= 2
+    assert page.locator("#engagement-table tbody tr").count() >= 2
     assert page.locator("main svg[role=img]").count() >= 3
     check_page(manager, "engagement-dashboard")
 
     page.select_option("#id_country", "BF")
     page.locator("form.filters button[type=submit]").click()
     page.wait_for_load_state()
-    rows = page.locator("main table tbody tr")
+    rows = page.locator("#engagement-table tbody tr")
     assert rows.count() == 1 and "Faso Diagnostic" in rows.first.inner_text()
 
     rows.first.locator("a").first.click()
@@ -49,7 +49,7 @@ def test_manager_follows_engagement_nudges_exports_and_answers_the_field(visitor
     page.fill("#id_subject_fr", marker)
     page.fill("#id_subject_en", marker)
     since = time.time() - 1
-    page.locator("form[method=post] button[type=submit]").click()
+    page.locator("main form[method=post] button[type=submit]").click()
     page.wait_for_load_state()
     assert "/nudge/" not in page.url
     assert page.locator("[role=status] .messages li").count() == 1
