@@ -111,11 +111,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 # Rendered here: 25 rows × 6 components are the bulk of the page.
                 "components": format_html_join(
                     mark_safe("<br>"),
-                    '<abbr title="{}">{}</abbr> {}',
-                    (
-                        (c["label"], str(c["label"])[:4], "–" if c["value"] is None else c["value"])
-                        for c in components
-                    ),
+                    "{} <strong>{}</strong>",
+                    ((c["label"], "–" if c["value"] is None else c["value"]) for c in components),
                 ),
                 "attendance_cells": format_html_join("", "<td>{}</td>", ((n,) for n in attendance)),
                 "reasons": [risk_message(risk) for risk in distributor.e_risks or []],

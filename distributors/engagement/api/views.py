@@ -18,7 +18,6 @@ from distributors.engagement.api.xapi import XAPI_VERSION, statement, verb_displ
 from distributors.engagement.risks import risk_message
 from distributors.engagement.scores import COMPONENTS
 from distributors.models import XAPI_VERBS, Verb
-from distributors.selectors import engagement_event_visible_queryset
 
 
 class DistributorEngagementOutputSerializer(serializers.Serializer):
@@ -104,7 +103,7 @@ class XAPIStatementsView(APIView):
         query = StatementsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
-        events = engagement_event_visible_queryset(user=request.user).order_by("id")
+        events = selectors.statement_events(user=request.user)
         if "since" in params:
             events = events.filter(occurred_at__gt=params["since"])
         if "until" in params:
