@@ -186,3 +186,66 @@ def test_exports_follow_the_page_scope(client, refreshed):
     )
     client.force_login(refreshed.manager_a)
     assert client.get("/distributors/engagement/export/unknown.csv").status_code == 404
+
+
+@pytest.mark.parametrize("extra", [0, 3])
+def test_team_page_query_count_does_not_grow_with_the_team(
+    client, refreshed, django_assert_num_queries, extra
+):
+    from distributors.engagement.services import engagement_refresh
+    from tests.distributors.factories import MembershipFactory
+    from tests.engagement.conftest import activity
+
+    for _ in range(extra):
+        member = MembershipFactory(distributor=refreshed.distributor_a).user
+        activity(member, days_ago=1)
+    engagement_refresh()
+    client.force_login(refreshed.lead_a)
+    url = reverse("distributors:engagement_team")
+    client.get(url)
+    with django_assert_num_queries(10):
+        response = client.get(url)
+    assert len(response.context["data"].members) == 2 + extra
+
+
+@pytest.mark.parametrize("extra", [0, 6])
+def test_my_progress_query_count_does_not_grow_with_activity(
+    client, refreshed, django_assert_num_queries, extra
+):
+    from distributors.engagement.services import engagement_refresh
+    from tests.engagement.conftest import activity
+
+    for week in range(extra):
+        activity(refreshed.staff_a, days_ago=7 * week)
+    engagement_refresh()
+    client.force_login(refreshed.staff_a)
+    url = reverse("distributors:engagement_me")
+    client.get(url)
+    with django_assert_num_queries(10):
+        response = client.get(url)
+    assert response.context["data"].streak >= (extra and 5)
+
+
+@pytest.mark.parametrize("extra", [0, 3])
+def test_nudge_form_query_count(client, refreshed, django_assert_num_queries, extra):
+    from tests.distributors.factories import MembershipFactory
+
+    for _ in range(extra):
+        MembershipFactory(distributor=refreshed.distributor_a)
+    client.force_login(refreshed.manager_a)
+    url = reverse("distributors:engagement_nudge", args=[refreshed.distributor_a.pk])
+    client.get(url)
+    with django_assert_num_queries(8):
+        assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("extra", [0, 3])
+def test_export_query_count_does_not_grow(client, refreshed, django_assert_num_queries, extra):
+    if extra:
+        more_distributors(refreshed, extra)
+    client.force_login(refreshed.manager_a)
+    url = reverse("distributors:engagement_export", args=["distributors", "csv"])
+    client.get(url)
+    with django_assert_num_queries(4):
+        rows = _csv(client.get(url))
+    assert len(rows) == 2 + extra
