@@ -232,6 +232,9 @@ def rollups_update() -> RollupResult:
 def _empty(model: type[Model]) -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
+            # TRUNCATE refuses tables with deferred foreign-key checks pending
+            # in this transaction (rows written earlier in it): run them now.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(f"TRUNCATE {connection.ops.quote_name(model._meta.db_table)}")
     else:
         model._default_manager.all()._raw_delete(connection.alias)  # type: ignore[attr-defined]
