@@ -20,7 +20,6 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     FilteredRelation,
-    Max,
     Q,
     QuerySet,
     Sum,
@@ -510,15 +509,6 @@ def upcoming_monthly_sessions(*, limit: int = 3) -> list[Session]:
             status=SessionStatus.SCHEDULED,
             starts_at__gte=timezone.now(),
         ).order_by("starts_at")[:limit]
-    )
-
-
-def last_activity(*, distributor_ids: list[int]) -> dict[int, datetime.date]:
-    return dict(
-        DistributorDay.objects.filter(distributor_id__in=distributor_ids)
-        .values("distributor_id")
-        .annotate(last=Max("day"))
-        .values_list("distributor_id", "last")
     )
 
 

@@ -33,6 +33,7 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--pages-only", action="store_true", help="skip the rebuild (rollups already built)")
     args = parser.parse_args()
 
     import django
@@ -40,8 +41,6 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
     from django.db import connection
-    from django.test import Client
-    from django.urls import reverse
 
     from academy.models import User
     from distributors.engagement.rollups import rollups_rebuild
@@ -58,6 +57,12 @@ def main() -> None:
         f"database: {connection.vendor}, events: {EngagementEvent.objects.count()}, "
         f"distributors: {Distributor.objects.count()}, people: {User.objects.count()}"
     )
+    if not args.pages_only:
+        rebuild_and_refresh(rollups_rebuild, snapshots_refresh)
+    measure_pages(args)
+
+
+def rebuild_and_refresh(rollups_rebuild, snapshots_refresh) -> None:
     started = time.perf_counter()
     result = rollups_rebuild()
     rebuild = time.perf_counter() - started
@@ -68,6 +73,14 @@ def main() -> None:
     started = time.perf_counter()
     snapshots_refresh(months=12)
     print(f"score snapshots (current + 12 months): {time.perf_counter() - started:.1f} s")
+
+
+def measure_pages(args) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    from academy.models import User
+    from distributors.models import Distributor
 
     manager = User.objects.filter(role="manager", managed_territories__isnull=False).order_by("pk").first()
     admin = User.objects.filter(role="admin").order_by("pk").first()
