@@ -42,8 +42,11 @@ def component_labels() -> dict[str, str]:
     }
 
 
-def _components(snapshot, prefix: str = "") -> list[dict]:
+def _components(snapshot, prefix: str = "", *, person: bool = False) -> list[dict]:
     labels = component_labels()
+    if person:
+        labels["activity"] = _("Active weeks")
+        labels["certified"] = _("Certified on assigned courses")
     weights = settings.ENGAGEMENT_SCORE_WEIGHTS
     if snapshot is None:
         return []
@@ -299,14 +302,18 @@ def me(request: HttpRequest) -> HttpResponse:
         "distributors/engagement/me.html",
         {
             "data": data,
-            "components": _components(data.score),
+            "components": _components(data.score, person=True),
             "minutes_chart": bar_chart(
                 labels,
                 [w["minutes"] for w in data.weeks],
                 title=_("Minutes of learning per week, last 12 weeks"),
             ),
             "week_rows": list(zip(labels, data.weeks, strict=True)),
-            "upcoming_sessions": selectors.upcoming_monthly_sessions(),
+            "upcoming_sessions": [
+                session
+                for session in selectors.upcoming_monthly_sessions()
+                if session.pk not in {r.session_id for r in data.upcoming}
+            ],
         },
     )
 
