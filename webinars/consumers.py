@@ -1,0 +1,439 @@
+"""The live room's WebSocket: ``/ws/webinars/<session id>/``.
+
+The consumer authenticates (session cookie; the Origin is checked by
+``AllowedHostsOriginValidator`` in ``config.asgi``), validates every frame
+against ``webinars.room_messages``, calls a service in a worker thread
+(``database_sync_to_async``: no database call in async code) and lets the
+service's broadcast reach everyone through ``webinars.realtime``.
+
+Refusals: the connection is accepted, an error frame says why, then it is
+closed with an application code: 4401 not signed in, 4403 not allowed,
+4404 unknown session, 4409 room not open (before the join window, ended,
+cancelled). Bad frames (malformed, unknown, too large, too frequent,
+refused by a rule) get an error frame and the connection stays usable.
+
+Rate limits: every connection may send ``CONNECTION_LIMIT`` frames per
+``CONNECTION_WINDOW`` seconds; per person (all their connections to this
+server process) chat is limited to 5 messages per 10 seconds, questions to
+3 per 30 seconds, announcements to 5 per 10 seconds (token buckets).
+
+Resume: a client that saw event N connects with ``?last_event_id=N`` (or
+sends ``{"type": "resume", "last_event_id": N}``) and receives the logged
+events after N it may see, then a ``resumed`` frame with the current
+presence and poll; more than 500 missed events get a fresh snapshot instead.
+"""
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from academy.errors import ApplicationError
+from webinars import realtime, room_messages, services
+from webinars.models import Session
+from webinars.selectors import room as room_selectors
+from webinars.services import room as room_services
+from webinars.services.room_polls import poll_results
+
+logger = logging.getLogger(__name__)
+
+CONNECTION_LIMIT = 30
+CONNECTION_WINDOW = 10.0
+ACTION_LIMITS: dict[str, tuple[int, float]] = {
+    "chat.send": (5, 10.0),
+    "question.ask": (3, 30.0),
+    "announce": (5, 10.0),
+}
+# Heartbeats are written to the database at most this often per connection.
+HEARTBEAT_WRITE_SECONDS = 20.0
+# Presence counts and poll results are broadcast at most this often per room.
+STATE_THROTTLE_SECONDS = 1.0
+DEDUPE_WINDOW = 1000
+
+
+class TokenBucket:
+    """``capacity`` actions, refilled evenly over ``period`` seconds."""
+
+    def __init__(self, capacity: int, period: float) -> None:
+        self.capacity = capacity
+        self.rate = capacity / period
+        self.tokens = float(capacity)
+        self.updated = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+# Per person and room in this process, shared by their connections (tabs).
+_person_buckets: dict[tuple[int, int, str], TokenBucket] = {}
+_person_connections: dict[tuple[int, int], int] = {}
+# Rooms and polls whose state broadcast is already scheduled.
+_pending_state: set[tuple[str, int, int]] = set()
+
+
+def _schedule_state(key: tuple[str, int, int], send: Callable[[], Any]) -> None:
+    """Run ``send`` once in ``STATE_THROTTLE_SECONDS`` however many changes
+    happen meanwhile (one presence broadcast for a crowd joining)."""
+    if key in _pending_state:
+        return
+    _pending_state.add(key)
+
+    async def later() -> None:
+        await asyncio.sleep(STATE_THROTTLE_SECONDS)
+        _pending_state.discard(key)
+        try:
+            await send()
+        except Exception:
+            logger.exception("Room state %s not sent", key)
+
+    asyncio.get_running_loop().create_task(later())
+
+
+async def broadcast_presence(session_id: int) -> None:
+    count = await database_sync_to_async(room_services.present_count)(session_id=session_id)
+    people = await database_sync_to_async(room_services.present_list)(session_id=session_id)
+    await realtime.publish_state(session_id=session_id, kind="presence", data={"count": count})
+    await realtime.publish_state(session_id=session_id, kind="presence.list", data={"people": people})
+
+
+def _poll_results_now(poll_id: int) -> dict[str, Any] | None:
+    from webinars.models import Poll, PollStatus
+
+    poll = Poll.objects.filter(pk=poll_id, status=PollStatus.OPEN).prefetch_related("options").first()
+    return None if poll is None else {"poll_id": poll.pk, **poll_results(poll)}
+
+
+async def broadcast_poll_results(session_id: int, poll_id: int) -> None:
+    data = await database_sync_to_async(_poll_results_now)(poll_id)
+    if data is None:
+        return  # closed meanwhile: the final results went out with poll.closed
+    await realtime.publish_state(
+        session_id=session_id,
+        kind="poll.results",
+        data=data,
+        groups=[realtime.group_trainers(session_id), realtime.group_poll_voters(session_id, poll_id)],
+    )
+
+
+class RoomConsumer(AsyncJsonWebsocketConsumer):
+    session: Session
+    role: str = ""
+
+    # ------------------------------------------------------------ lifecycle
+
+    async def connect(self) -> None:
+        self.session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
+        self.user = self.scope.get("user")
+        self.language = self._language()
+        self.joined_groups: list[str] = []
+        self.registered = False
+        self.floor = 0  # events up to this id are in what the client has
+        self.delivered: deque[int] = deque(maxlen=DEDUPE_WINDOW)
+        self.connection_bucket = TokenBucket(CONNECTION_LIMIT, CONNECTION_WINDOW)
+        self.last_heartbeat_write = time.monotonic()
+        await self.accept()
+        if self.user is None or not self.user.is_authenticated:
+            await self._refuse(
+                room_selectors.UNAUTHENTICATED, "unauthenticated", self._tr(_, "Sign in to enter the room.")
+            )
+            return
+        entry = await self._db(room_selectors.room_entry, user=self.user, session_id=self.session_id)
+        if isinstance(entry, room_selectors.RoomRefusal):
+            await self._refuse(entry.close_code, entry.code, entry.message)
+            return
+        self.session, self.role = entry.session, entry.role
+        self.is_trainer = self.role == room_services.TRAINER
+        # Join the groups before reading the log, so nothing falls in between.
+        await self._join(realtime.group_everyone(self.session_id))
+        await self._join(realtime.group_user(self.session_id, self.user.pk))
+        if self.is_trainer:
+            await self._join(realtime.group_trainers(self.session_id))
+        await self._db(
+            room_services.room_connect,
+            session=self.session,
+            user=self.user,
+            channel_name=self.channel_name,
+            role=self.role,
+        )
+        self.registered = True
+        key = (self.session_id, self.user.pk)
+        _person_connections[key] = _person_connections.get(key, 0) + 1
+        self._presence_changed()
+        resume_from = self._query_last_event_id()
+        if resume_from is None:
+            await self._send_snapshot()
+        else:
+            await self._resume(resume_from)
+
+    async def disconnect(self, code: int) -> None:
+        for group in self.joined_groups:
+            await self.channel_layer.group_discard(group, self.channel_name)
+        self.joined_groups = []
+        if not self.registered:
+            return
+        self.registered = False
+        key = (self.session_id, self.user.pk)
+        remaining = _person_connections.get(key, 1) - 1
+        if remaining <= 0:
+            _person_connections.pop(key, None)
+            for action in ACTION_LIMITS:
+                _person_buckets.pop((*key, action), None)
+        else:
+            _person_connections[key] = remaining
+        try:
+            await self._db(room_services.room_disconnect, channel_name=self.channel_name)
+        except Exception:  # the sweep closes the interval later
+            logger.exception("Room disconnect of %s not recorded", self.channel_name)
+        self._presence_changed()
+
+    # ------------------------------------------------------------ inbound
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if not self.registered:
+            return
+        ref = ""
+        try:
+            if not self.connection_bucket.take():
+                raise room_messages.InvalidMessage(
+                    "rate_limited", self._tr(_, "You are sending too fast; wait a moment.")
+                )
+            with translation.override(self.language):
+                kind, fields, ref = room_messages.parse(text_data, bytes_data)
+            await self._handle(kind, fields)
+        except room_messages.InvalidMessage as error:
+            await self._error(error.code, error.message, error.ref or ref)
+        except ApplicationError as error:
+            await self._error(error.code, error.message, ref)
+        except Exception:
+            logger.exception("Room message failed in session %s", self.session_id)
+            await self._error("server_error", self._tr(_, "Something went wrong; try again."), ref)
+
+    async def _handle(self, kind: str, fields: dict[str, Any]) -> None:
+        if kind in room_messages.MODERATOR_ONLY and not self.is_trainer:
+            raise room_messages.InvalidMessage("forbidden", self._tr(_, "Only the trainers can do this."))
+        if kind not in room_messages.READ_ONLY and self.role == room_services.OBSERVER:
+            raise room_messages.InvalidMessage(
+                "forbidden", self._tr(_, "Observers can follow the room but not take part.")
+            )
+        if kind in ACTION_LIMITS and not self._person_bucket(kind).take():
+            raise room_messages.InvalidMessage(
+                "rate_limited", self._tr(_, "You are sending too fast; wait a moment.")
+            )
+        session, user = self.session, self.user
+        if kind == "heartbeat":
+            await self._heartbeat()
+        elif kind == "resume":
+            await self._resume(fields["last_event_id"])
+        elif kind == "chat.send":
+            await self._db(services.chat_post, session=session, user=user, text=fields["text"])
+        elif kind == "chat.delete":
+            await self._db(services.chat_delete, actor=user, session=session, message_id=fields["message_id"])
+        elif kind == "user.mute":
+            await self._db(
+                services.room_mute,
+                actor=user,
+                session=session,
+                user_id=fields["user_id"],
+                muted=fields["muted"],
+            )
+        elif kind == "question.ask":
+            await self._db(
+                services.question_ask,
+                session=session,
+                user=user,
+                text=fields["text"],
+                anonymous=fields.get("anonymous", False),
+            )
+        elif kind == "question.upvote":
+            await self._db(
+                services.question_upvote, session=session, user=user, question_id=fields["question_id"]
+            )
+        elif kind == "question.moderate":
+            await self._db(
+                services.question_moderate,
+                actor=user,
+                session=session,
+                question_id=fields["question_id"],
+                action=fields["action"],
+            )
+        elif kind == "poll.open":
+            await self._db(services.poll_open, actor=user, session=session, poll_id=fields["poll_id"])
+        elif kind == "poll.close":
+            await self._db(services.poll_close, actor=user, session=session, poll_id=fields["poll_id"])
+        elif kind == "poll.vote":
+            poll_id = fields["poll_id"]
+            await self._db(
+                services.poll_vote,
+                session=session,
+                user=user,
+                poll_id=poll_id,
+                option_ids=fields["option_ids"],
+            )
+            await self._join(realtime.group_poll_voters(self.session_id, poll_id))
+            self._poll_changed(poll_id)
+        elif kind == "hand.set":
+            await self._db(services.hand_set, session=session, user=user, raised=fields["raised"])
+        elif kind == "hand.lower":
+            await self._db(services.hand_lower, actor=user, session=session, user_id=fields["user_id"])
+        elif kind == "announce":
+            await self._db(services.announcement_create, actor=user, session=session, text=fields["text"])
+        elif kind == "session.start":
+            self.session = await self._db(services.session_start, actor=user, session=session)
+        elif kind == "session.end":
+            result = await self._db(services.session_end, actor=user, session=session)
+            if result.video_warning:
+                await self._error("video_warning", result.video_warning)
+
+    # ------------------------------------------------------------ outbound
+
+    async def room_frame(self, message: dict[str, Any]) -> None:
+        """A broadcast from ``webinars.realtime`` (text serialised once per group)."""
+        if message.get("trainer_variant") and self.is_trainer:
+            return  # trainers receive their own copy through the trainers group
+        event_id = message.get("event_id")
+        if event_id is not None:
+            if event_id <= self.floor or event_id in self.delivered:
+                return  # already in the snapshot or the resumed events
+            self.delivered.append(event_id)
+        await self.send(text_data=message["text"])
+        if message.get("close_after"):
+            await self.close(code=1000)
+
+    async def _send_snapshot(self) -> None:
+        snapshot = await self._db(
+            room_selectors.room_snapshot, user=self.user, session=self.session, role=self.role
+        )
+        self.floor = snapshot["last_event_id"]
+        poll = snapshot.get("poll")
+        if poll and poll["status"] == "open" and poll["my_answer"]:
+            await self._join(realtime.group_poll_voters(self.session_id, poll["id"]))
+        await self.send(text_data=realtime.dumps({"type": "snapshot", "data": snapshot}))
+
+    async def _resume(self, after: int) -> None:
+        frames = await self._db(
+            room_selectors.room_events_after,
+            session_id=self.session_id,
+            user=self.user,
+            is_trainer=self.is_trainer,
+            after=after,
+        )
+        if frames is None:
+            await self._send_snapshot()
+            return
+        for frame in frames:
+            if frame["id"] not in self.delivered:
+                self.delivered.append(frame["id"])
+                await self.send(text_data=realtime.dumps(frame))
+        snapshot = await self._db(
+            room_selectors.room_snapshot, user=self.user, session=self.session, role=self.role
+        )
+        self.floor = max(self.floor, after)
+        poll = snapshot.get("poll")
+        if poll and poll["status"] == "open" and poll["my_answer"]:
+            await self._join(realtime.group_poll_voters(self.session_id, poll["id"]))
+        state = {
+            "last_event_id": max([after, *(frame["id"] for frame in frames)]),
+            "missed": len(frames),
+            "session": snapshot["session"],
+            "present": snapshot["present"],
+            "poll": poll,
+            "me": snapshot["me"],
+        }
+        if self.is_trainer:
+            state["people"] = snapshot["people"]
+        await self.send(text_data=realtime.dumps({"type": "resumed", "data": state}))
+
+    async def _heartbeat(self) -> None:
+        now = time.monotonic()
+        if now - self.last_heartbeat_write >= HEARTBEAT_WRITE_SECONDS:
+            self.last_heartbeat_write = now
+            known = await self._db(room_services.room_heartbeat, channel_name=self.channel_name)
+            if not known:  # swept while the network was away: present again
+                await self._db(
+                    room_services.room_connect,
+                    session=self.session,
+                    user=self.user,
+                    channel_name=self.channel_name,
+                    role=self.role,
+                )
+                self._presence_changed()
+        await self.send(text_data='{"type":"pong"}')
+
+    # ------------------------------------------------------------ helpers
+
+    def _language(self) -> str:
+        languages = dict(settings.LANGUAGES)
+        language = getattr(self.user, "language", "") if self.user is not None else ""
+        if not language:
+            language = self.scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME, "")
+        return language if language in languages else settings.LANGUAGE_CODE
+
+    def _tr(self, gettext: Callable[[str], str], text: str) -> str:
+        with translation.override(self.language):
+            return gettext(text)
+
+    def _query_last_event_id(self) -> int | None:
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        values = query.get("last_event_id")
+        if not values:
+            return None
+        try:
+            value = int(values[0])
+        except ValueError:
+            return None
+        return value if value >= 0 else None
+
+    async def _db(self, function: Callable[..., Any], **kwargs: Any) -> Any:
+        """Run a service or selector in the worker thread, in the person's language."""
+        language = self.language
+
+        def run() -> Any:
+            with translation.override(language):
+                return function(**kwargs)
+
+        return await database_sync_to_async(run)()
+
+    async def _join(self, group: str) -> None:
+        if group not in self.joined_groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.joined_groups.append(group)
+
+    def _person_bucket(self, action: str) -> TokenBucket:
+        key = (self.session_id, self.user.pk, action)
+        bucket = _person_buckets.get(key)
+        if bucket is None:
+            bucket = _person_buckets[key] = TokenBucket(*ACTION_LIMITS[action])
+        return bucket
+
+    def _presence_changed(self) -> None:
+        session_id = self.session_id
+        _schedule_state(("presence", session_id, 0), lambda: broadcast_presence(session_id))
+
+    def _poll_changed(self, poll_id: int) -> None:
+        session_id = self.session_id
+        _schedule_state(("poll", session_id, poll_id), lambda: broadcast_poll_results(session_id, poll_id))
+
+    async def _error(self, code: str, message: str, ref: str = "") -> None:
+        frame = {"type": "error", "code": code, "message": message}
+        if ref:
+            frame["ref"] = ref
+        await self.send(text_data=realtime.dumps(frame))
+
+    async def _refuse(self, close_code: int, code: str, message: str) -> None:
+        await self._error(code, message)
+        await self.close(code=close_code)
