@@ -336,9 +336,10 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             await self._send_snapshot()
             return
         for frame in frames:
+            # Sent even if already delivered on this connection: the client asked.
             if frame["id"] not in self.delivered:
                 self.delivered.append(frame["id"])
-                await self.send(text_data=realtime.dumps(frame))
+            await self.send(text_data=realtime.dumps(frame))
         snapshot = await self._db(
             room_selectors.room_snapshot, user=self.user, session=self.session, role=self.role
         )

@@ -5,6 +5,7 @@ Everything a person does in the room is a row here before it is broadcast;
 the channel layer only carries copies (see ``webinars.realtime``)."""
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -44,8 +45,10 @@ class RoomEvent(models.Model):
         related_name="+",
         verbose_name=_("person concerned"),
     )
-    payload = models.JSONField(_("payload"), default=dict)
-    trainer_payload = models.JSONField(_("payload for trainers"), null=True, blank=True)
+    payload = models.JSONField(_("payload"), default=dict, encoder=DjangoJSONEncoder)
+    trainer_payload = models.JSONField(
+        _("payload for trainers"), null=True, blank=True, encoder=DjangoJSONEncoder
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

@@ -128,11 +128,12 @@ def last_event_id(*, session_id: int) -> int:
 
 
 def room_events_after(
-    *, session_id: int, user: User, is_trainer: bool, after: int, limit: int = RESUME_LIMIT
+    *, session_id: int, user: User, is_trainer: bool, after: int, limit: int | None = None
 ) -> list[dict[str, Any]] | None:
     """Frames of the logged events after ``after`` that the person may see,
     oldest first; None when more than ``limit`` were logged since (the client
     then needs a fresh snapshot)."""
+    limit = RESUME_LIMIT if limit is None else limit
     events = list(RoomEvent.objects.filter(session_id=session_id, id__gt=after).order_by("id")[: limit + 1])
     if len(events) > limit:
         return None

@@ -32,7 +32,6 @@ from webinars.models import (
     RegistrationStatus,
     RoomConnection,
     RoomEvent,
-    RoomEventAudience,
     RoomMute,
     Session,
     SessionStatus,
