@@ -114,9 +114,9 @@ def room_entry(*, user: User, session_id: int) -> RoomEntry | RoomRefusal:
             _("The room opens %(minutes)s minutes before the start.")
             % {"minutes": settings.WEBINAR_JOIN_OPENS_MINUTES},
         )
-    if role != ATTENDEE and session.status == SessionStatus.SCHEDULED:
-        if timezone.now() < session.starts_at - TRAINER_EARLY:
-            return RoomRefusal(NOT_OPEN, "not_open", _("The room opens one hour before the start."))
+    too_early = timezone.now() < session.starts_at - TRAINER_EARLY
+    if role != ATTENDEE and session.status == SessionStatus.SCHEDULED and too_early:
+        return RoomRefusal(NOT_OPEN, "not_open", _("The room opens one hour before the start."))
     return RoomEntry(session=session, role=role)
 
 
