@@ -26,4 +26,5 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=2, minute=41),
     },
     "webinars-sessions-upkeep": {"task": "webinars.sessions_upkeep", "schedule": crontab(minute="*/15")},
+    "webinars-room-presence-sweep": {"task": "webinars.room_presence_sweep", "schedule": 60.0},
 }

@@ -181,7 +181,7 @@ def room_snapshot(*, user: User, session: Session, role: str) -> dict[str, Any]:
     is_trainer = role == TRAINER
     last_id = last_event_id(session_id=session.pk)
     trainer_ids = set(session.trainers.values_list("pk", flat=True))
-    if session.series_id:
+    if session.series is not None:
         trainer_ids |= set(session.series.trainers.values_list("pk", flat=True))
     chat = list(
         ChatMessage.objects.filter(session=session, deleted_at__isnull=True)
@@ -261,8 +261,8 @@ def closed_poll_results(*, session: Session) -> list[dict[str, Any]]:
                     {
                         "id": option.pk,
                         "text": option.text,
-                        "votes": option.n,
-                        "percent": round(100 * option.n / poll.voters) if poll.voters else 0,
+                        "votes": option.n,  # type: ignore[attr-defined]
+                        "percent": round(100 * option.n / poll.voters) if poll.voters else 0,  # type: ignore[attr-defined]
                     }
                     for option in options
                 ],
