@@ -33,6 +33,7 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -53,8 +54,8 @@ ACTION_LIMITS: dict[str, tuple[int, float]] = {
     "question.ask": (3, 30.0),
     "announce": (5, 10.0),
 }
-# Heartbeats are written to the database at most this often per connection.
-HEARTBEAT_WRITE_SECONDS = 20.0
+# Heartbeats of all the connections of a process are written in one batch this often.
+HEARTBEAT_FLUSH_SECONDS = 10.0
 # Presence counts and poll results are broadcast at most this often per room.
 STATE_THROTTLE_SECONDS = 1.0
 DEDUPE_WINDOW = 1000
@@ -82,26 +83,30 @@ class TokenBucket:
 # Per person and room in this process, shared by their connections (tabs).
 _person_buckets: dict[tuple[int, int, str], TokenBucket] = {}
 _person_connections: dict[tuple[int, int], int] = {}
-# Rooms and polls whose state broadcast is already scheduled.
-_pending_state: set[tuple[str, int, int]] = set()
+# Room state broadcasts already scheduled (by room and poll).
+_pending_state: dict[tuple[str, int, int], asyncio.Task] = {}
+
+
+def _scheduled(task: asyncio.Task | None) -> bool:
+    """Whether ``task`` will still run in this event loop."""
+    return task is not None and not task.done() and task.get_loop() is asyncio.get_running_loop()
 
 
 def _schedule_state(key: tuple[str, int, int], send: Callable[[], Any]) -> None:
     """Run ``send`` once in ``STATE_THROTTLE_SECONDS`` however many changes
     happen meanwhile (one presence broadcast for a crowd joining)."""
-    if key in _pending_state:
+    if _scheduled(_pending_state.get(key)):
         return
-    _pending_state.add(key)
 
     async def later() -> None:
         await asyncio.sleep(STATE_THROTTLE_SECONDS)
-        _pending_state.discard(key)
+        _pending_state.pop(key, None)
         try:
             await send()
         except Exception:
             logger.exception("Room state %s not sent", key)
 
-    asyncio.get_running_loop().create_task(later())
+    _pending_state[key] = asyncio.get_running_loop().create_task(later())
 
 
 async def broadcast_presence(session_id: int) -> None:
@@ -130,6 +135,53 @@ async def broadcast_poll_results(session_id: int, poll_id: int) -> None:
     )
 
 
+def room_enter(
+    *, user: Any, session_id: int, channel_name: str, resume_from: int | None
+) -> room_selectors.RoomRefusal | dict[str, Any]:
+    """Everything a new connection needs from the database, in one trip: who
+    the person is in the room (or why not), their connection registered (and
+    presence interval opened), and the snapshot — plus, when resuming, the
+    missed events (None when too many: the snapshot is sent instead)."""
+    entry = room_selectors.room_entry(user=user, session_id=session_id)
+    if isinstance(entry, room_selectors.RoomRefusal):
+        return entry
+    room_services.room_connect(session=entry.session, user=user, channel_name=channel_name, role=entry.role)
+    frames = None
+    if resume_from is not None:
+        frames = room_selectors.room_events_after(
+            session_id=session_id,
+            user=user,
+            is_trainer=entry.role == room_services.TRAINER,
+            after=resume_from,
+        )
+    snapshot = room_selectors.room_snapshot(user=user, session=entry.session, role=entry.role)
+    return {"session": entry.session, "role": entry.role, "snapshot": snapshot, "frames": frames}
+
+
+# Heartbeats of this process, written to the database in one batch.
+_pending_heartbeats: set[str] = set()
+_heartbeat_flush: list[asyncio.Task] = []
+
+
+def _schedule_heartbeat_flush() -> None:
+    if _heartbeat_flush and _scheduled(_heartbeat_flush[0]):
+        return
+
+    async def flush() -> None:
+        await asyncio.sleep(HEARTBEAT_FLUSH_SECONDS)
+        names = set(_pending_heartbeats)
+        _pending_heartbeats.difference_update(names)
+        try:
+            unknown = await database_sync_to_async(room_services.room_heartbeat)(channel_names=names)
+            layer = get_channel_layer()
+            for name in unknown:
+                await layer.send(name, {"type": "room.present_again"})
+        except Exception:
+            logger.exception("Room heartbeats not recorded")
+
+    _heartbeat_flush[:] = [asyncio.get_running_loop().create_task(flush())]
+
+
 class RoomConsumer(AsyncJsonWebsocketConsumer):
     session: Session
     role: str = ""
@@ -142,43 +194,56 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         self.language = self._language()
         self.joined_groups: list[str] = []
         self.registered = False
+        self.is_trainer = False
         self.floor = 0  # events up to this id are in what the client has
-        self.delivered: deque[int] = deque(maxlen=DEDUPE_WINDOW)
+        self.delivered: set[int] = set()
+        self.delivered_order: deque[int] = deque()
         self.connection_bucket = TokenBucket(CONNECTION_LIMIT, CONNECTION_WINDOW)
-        self.last_heartbeat_write = time.monotonic()
         await self.accept()
         if self.user is None or not self.user.is_authenticated:
             await self._refuse(
                 room_selectors.UNAUTHENTICATED, "unauthenticated", self._tr(_, "Sign in to enter the room.")
             )
             return
-        entry = await self._db(room_selectors.room_entry, user=self.user, session_id=self.session_id)
+        # Join before reading the log, so nothing falls in between. These two
+        # groups carry nothing privileged, and their frames wait until this
+        # handler returns (and are dropped if the connection is refused).
+        await self._join(realtime.group_everyone(self.session_id))
+        await self._join(realtime.group_user(self.session_id, self.user.pk))
+        resume_from = self._query_last_event_id()
+        entry = await self._db(
+            room_enter,
+            user=self.user,
+            session_id=self.session_id,
+            channel_name=self.channel_name,
+            resume_from=resume_from,
+        )
         if isinstance(entry, room_selectors.RoomRefusal):
             await self._refuse(entry.close_code, entry.code, entry.message)
             return
-        self.session, self.role = entry.session, entry.role
+        self.session, self.role = entry["session"], entry["role"]
         self.is_trainer = self.role == room_services.TRAINER
-        # Join the groups before reading the log, so nothing falls in between.
-        await self._join(realtime.group_everyone(self.session_id))
-        await self._join(realtime.group_user(self.session_id, self.user.pk))
-        if self.is_trainer:
-            await self._join(realtime.group_trainers(self.session_id))
-        await self._db(
-            room_services.room_connect,
-            session=self.session,
-            user=self.user,
-            channel_name=self.channel_name,
-            role=self.role,
-        )
         self.registered = True
         key = (self.session_id, self.user.pk)
         _person_connections[key] = _person_connections.get(key, 0) + 1
         self._presence_changed()
-        resume_from = self._query_last_event_id()
-        if resume_from is None:
-            await self._send_snapshot()
+        if entry["frames"] is None:
+            await self._send_snapshot(entry["snapshot"])
         else:
-            await self._resume(resume_from)
+            await self._send_resumed(resume_from or 0, entry["frames"], entry["snapshot"])
+        if self.is_trainer:
+            # Trainers' copies of what was logged since the snapshot was read.
+            await self._join(realtime.group_trainers(self.session_id))
+            frames = await self._db(
+                room_selectors.room_events_after,
+                session_id=self.session_id,
+                user=self.user,
+                is_trainer=True,
+                after=self.floor,
+            )
+            for frame in frames or []:
+                if self._remember(frame["id"]):
+                    await self.send(text_data=realtime.dumps(frame))
 
     async def disconnect(self, code: int) -> None:
         for group in self.joined_groups:
@@ -303,21 +368,41 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
 
     async def room_frame(self, message: dict[str, Any]) -> None:
         """A broadcast from ``webinars.realtime`` (text serialised once per group)."""
+        if not self.registered:
+            return
         if message.get("trainer_variant") and self.is_trainer:
             return  # trainers receive their own copy through the trainers group
         event_id = message.get("event_id")
-        if event_id is not None:
-            if event_id <= self.floor or event_id in self.delivered:
-                return  # already in the snapshot or the resumed events
-            self.delivered.append(event_id)
+        if event_id is not None and (event_id <= self.floor or not self._remember(event_id)):
+            return  # already in the snapshot or the resumed events
         await self.send(text_data=message["text"])
         if message.get("close_after"):
             await self.close(code=1000)
 
-    async def _send_snapshot(self) -> None:
-        snapshot = await self._db(
-            room_selectors.room_snapshot, user=self.user, session=self.session, role=self.role
+    async def room_present_again(self, message: dict[str, Any]) -> None:
+        """The connection was swept as silent although it is alive: register it again."""
+        if not self.registered:
+            return
+        await self._db(
+            room_services.room_connect,
+            session=self.session,
+            user=self.user,
+            channel_name=self.channel_name,
+            role=self.role,
         )
+        self._presence_changed()
+
+    def _remember(self, event_id: int) -> bool:
+        """Record a delivered event id; False if it was delivered already."""
+        if event_id in self.delivered:
+            return False
+        self.delivered.add(event_id)
+        self.delivered_order.append(event_id)
+        if len(self.delivered_order) > DEDUPE_WINDOW:
+            self.delivered.discard(self.delivered_order.popleft())
+        return True
+
+    async def _send_snapshot(self, snapshot: dict[str, Any]) -> None:
         self.floor = snapshot["last_event_id"]
         poll = snapshot.get("poll")
         if poll and poll["status"] == "open" and poll["my_answer"]:
@@ -332,17 +417,19 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             is_trainer=self.is_trainer,
             after=after,
         )
-        if frames is None:
-            await self._send_snapshot()
-            return
-        for frame in frames:
-            # Sent even if already delivered on this connection: the client asked.
-            if frame["id"] not in self.delivered:
-                self.delivered.append(frame["id"])
-            await self.send(text_data=realtime.dumps(frame))
         snapshot = await self._db(
             room_selectors.room_snapshot, user=self.user, session=self.session, role=self.role
         )
+        if frames is None:
+            await self._send_snapshot(snapshot)
+        else:
+            await self._send_resumed(after, frames, snapshot)
+
+    async def _send_resumed(self, after: int, frames: list[dict[str, Any]], snapshot: dict[str, Any]) -> None:
+        for frame in frames:
+            # Sent even if already delivered on this connection: the client asked.
+            self._remember(frame["id"])
+            await self.send(text_data=realtime.dumps(frame))
         self.floor = max(self.floor, after)
         poll = snapshot.get("poll")
         if poll and poll["status"] == "open" and poll["my_answer"]:
@@ -360,19 +447,8 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         await self.send(text_data=realtime.dumps({"type": "resumed", "data": state}))
 
     async def _heartbeat(self) -> None:
-        now = time.monotonic()
-        if now - self.last_heartbeat_write >= HEARTBEAT_WRITE_SECONDS:
-            self.last_heartbeat_write = now
-            known = await self._db(room_services.room_heartbeat, channel_name=self.channel_name)
-            if not known:  # swept while the network was away: present again
-                await self._db(
-                    room_services.room_connect,
-                    session=self.session,
-                    user=self.user,
-                    channel_name=self.channel_name,
-                    role=self.role,
-                )
-                self._presence_changed()
+        _pending_heartbeats.add(self.channel_name)
+        _schedule_heartbeat_flush()
         await self.send(text_data='{"type":"pong"}')
 
     # ------------------------------------------------------------ helpers

@@ -39,7 +39,7 @@ def live_room(network, settings, monkeypatch):
     monkeypatch.setattr(consumers, "STATE_THROTTLE_SECONDS", 0.05)
     monkeypatch.setattr(consumers, "_person_buckets", {})
     monkeypatch.setattr(consumers, "_person_connections", {})
-    monkeypatch.setattr(consumers, "_pending_state", set())
+    monkeypatch.setattr(consumers, "_pending_state", {})
     session = SessionFactory(
         trainers=[network.trainer],
         starts_at=(timezone.now() + datetime.timedelta(minutes=5)).replace(microsecond=0),

@@ -174,12 +174,16 @@ def _close_if_gone(session: Session, user: User, at: datetime.datetime) -> None:
     attendance_interval_close(session=session, user=user, at=at)
 
 
-def room_heartbeat(*, channel_name: str, at: datetime.datetime | None = None) -> bool:
-    """Note that a connection is alive. Returns False for an unknown one
-    (swept meanwhile: the caller registers it again)."""
-    return bool(
-        RoomConnection.objects.filter(channel_name=channel_name).update(last_seen_at=at or timezone.now())
-    )
+def room_heartbeat(*, channel_names: Iterable[str], at: datetime.datetime | None = None) -> set[str]:
+    """Note that connections are alive (one batch for all the heartbeats of a
+    server process). Returns the names that are unknown — swept meanwhile:
+    their consumers register again."""
+    names = set(channel_names)
+    if not names:
+        return set()
+    RoomConnection.objects.filter(channel_name__in=names).update(last_seen_at=at or timezone.now())
+    known = set(RoomConnection.objects.filter(channel_name__in=names).values_list("channel_name", flat=True))
+    return names - known
 
 
 def room_presence_sweep(*, now: datetime.datetime | None = None) -> int:
