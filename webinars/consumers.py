@@ -26,11 +26,13 @@ presence and poll; more than 500 missed events get a fresh snapshot instead.
 import asyncio
 import logging
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
@@ -182,9 +184,75 @@ def _schedule_heartbeat_flush() -> None:
     _heartbeat_flush[:] = [asyncio.get_running_loop().create_task(flush())]
 
 
+class GroupRelay:
+    """One channel-layer membership per group and server process: each
+    broadcast crosses the layer once per process and is handed to the
+    process's connections in the group directly, instead of once per
+    connection through its own channel (a queue, a task and a dispatch per
+    recipient: most of the cost of a big room)."""
+
+    _relays: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, GroupRelay]]" = (
+        weakref.WeakKeyDictionary()
+    )
+
+    def __init__(self, group: str) -> None:
+        self.group = group
+        self.members: set[RoomConsumer] = set()
+        self.channel = ""
+        self.task: asyncio.Task | None = None
+        self.lock = asyncio.Lock()
+
+    @classmethod
+    def get(cls, group: str) -> "GroupRelay":
+        relays = cls._relays.setdefault(asyncio.get_running_loop(), {})
+        relay = relays.get(group)
+        if relay is None:
+            relay = relays[group] = cls(group)
+        return relay
+
+    async def add(self, consumer: "RoomConsumer") -> None:
+        async with self.lock:
+            self.members.add(consumer)
+            if self.task is None:
+                layer = get_channel_layer()
+                self.channel = await layer.new_channel(prefix="room-relay.")
+                await layer.group_add(self.group, self.channel)
+                self.task = asyncio.get_running_loop().create_task(self._run(layer))
+
+    async def remove(self, consumer: "RoomConsumer") -> None:
+        async with self.lock:
+            self.members.discard(consumer)
+            if self.members or self.task is None:
+                return
+            self.task.cancel()
+            self.task = None
+            self._relays.get(asyncio.get_running_loop(), {}).pop(self.group, None)
+            await get_channel_layer().group_discard(self.group, self.channel)
+
+    async def _run(self, layer: Any) -> None:
+        while True:
+            message = await layer.receive(self.channel)
+            for consumer in list(self.members):
+                try:
+                    await consumer.room_frame(message)
+                except Exception:
+                    logger.exception("Room frame not delivered to %s", consumer.channel_name)
+
+
 class RoomConsumer(AsyncJsonWebsocketConsumer):
     session: Session
     role: str = ""
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels closes stale database connections before every handler,
+        with a hop to the database thread; in a room of 1,000 people that is
+        1,000 hops per chat message queued behind real database work. Here the
+        database is only reached through ``database_sync_to_async``, which
+        closes stale connections itself, so handlers run directly."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     # ------------------------------------------------------------ lifecycle
 
@@ -198,6 +266,8 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         self.floor = 0  # events up to this id are in what the client has
         self.delivered: set[int] = set()
         self.delivered_order: deque[int] = deque()
+        # Broadcasts arriving while the snapshot or a resume is being sent wait here.
+        self.held: list[dict[str, Any]] | None = []
         self.connection_bucket = TokenBucket(CONNECTION_LIMIT, CONNECTION_WINDOW)
         await self.accept()
         if self.user is None or not self.user.is_authenticated:
@@ -244,10 +314,11 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             for frame in frames or []:
                 if self._remember(frame["id"]):
                     await self.send(text_data=realtime.dumps(frame))
+        await self._release()
 
     async def disconnect(self, code: int) -> None:
         for group in self.joined_groups:
-            await self.channel_layer.group_discard(group, self.channel_name)
+            await GroupRelay.get(group).remove(self)
         self.joined_groups = []
         if not self.registered:
             return
@@ -370,6 +441,9 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         """A broadcast from ``webinars.realtime`` (text serialised once per group)."""
         if not self.registered:
             return
+        if self.held is not None:
+            self.held.append(message)
+            return
         if message.get("trainer_variant") and self.is_trainer:
             return  # trainers receive their own copy through the trainers group
         event_id = message.get("event_id")
@@ -409,21 +483,31 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             await self._join(realtime.group_poll_voters(self.session_id, poll["id"]))
         await self.send(text_data=realtime.dumps({"type": "snapshot", "data": snapshot}))
 
+    async def _release(self) -> None:
+        """Pass on the broadcasts held while the snapshot or resume was sent."""
+        held, self.held = self.held or [], None
+        for message in held:
+            await self.room_frame(message)
+
     async def _resume(self, after: int) -> None:
-        frames = await self._db(
-            room_selectors.room_events_after,
-            session_id=self.session_id,
-            user=self.user,
-            is_trainer=self.is_trainer,
-            after=after,
-        )
-        snapshot = await self._db(
-            room_selectors.room_snapshot, user=self.user, session=self.session, role=self.role
-        )
-        if frames is None:
-            await self._send_snapshot(snapshot)
-        else:
-            await self._send_resumed(after, frames, snapshot)
+        self.held = []
+        try:
+            frames = await self._db(
+                room_selectors.room_events_after,
+                session_id=self.session_id,
+                user=self.user,
+                is_trainer=self.is_trainer,
+                after=after,
+            )
+            snapshot = await self._db(
+                room_selectors.room_snapshot, user=self.user, session=self.session, role=self.role
+            )
+            if frames is None:
+                await self._send_snapshot(snapshot)
+            else:
+                await self._send_resumed(after, frames, snapshot)
+        finally:
+            await self._release()
 
     async def _send_resumed(self, after: int, frames: list[dict[str, Any]], snapshot: dict[str, Any]) -> None:
         for frame in frames:
@@ -487,7 +571,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
 
     async def _join(self, group: str) -> None:
         if group not in self.joined_groups:
-            await self.channel_layer.group_add(group, self.channel_name)
+            await GroupRelay.get(group).add(self)
             self.joined_groups.append(group)
 
     def _person_bucket(self, action: str) -> TokenBucket:

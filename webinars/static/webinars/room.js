@@ -99,10 +99,19 @@
 
   /* ------------------------------------------------------------ frames */
 
+  var seen = {}, seenOrder = [];
+  function firstTime(id) {
+    // Ids may arrive out of order around a resume: remember the recent ones.
+    if (seen[id]) return false;
+    seen[id] = true;
+    seenOrder.push(id);
+    if (seenOrder.length > 2000) delete seen[seenOrder.shift()];
+    return true;
+  }
   function handle(frame) {
     if (frame.id) {
-      if (frame.id <= lastEventId && frame.type !== "snapshot") return;
-      lastEventId = frame.id;
+      if (!firstTime(frame.id)) return;
+      lastEventId = Math.max(lastEventId, frame.id);
     }
     var d = frame.data || {};
     switch (frame.type) {
@@ -147,6 +156,7 @@
   }
   function applySnapshot(d) {
     lastEventId = d.last_event_id;
+    seen = {}; seenOrder = [];
     me = d.me;
     setStatus(d.session.status);
     setPresent(d.present);
