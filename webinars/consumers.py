@@ -215,7 +215,8 @@ class GroupRelay:
             self.members.add(consumer)
             if self.task is None:
                 layer = get_channel_layer()
-                self.channel = await layer.new_channel(prefix="room-relay.")
+                # The default prefix: channels_redis reads all of a process's channels in one loop.
+                self.channel = await layer.new_channel()
                 await layer.group_add(self.group, self.channel)
                 self.task = asyncio.get_running_loop().create_task(self._run(layer))
 
@@ -235,6 +236,8 @@ class GroupRelay:
             for consumer in list(self.members):
                 try:
                     await consumer.room_frame(message)
+                except OSError:
+                    pass  # the client has gone; its disconnect removes it from the group
                 except Exception:
                     logger.exception("Room frame not delivered to %s", consumer.channel_name)
 

@@ -163,6 +163,7 @@ async def run_clients(args, port: int, session_id: int, cookies: list[str]) -> d
     stop = asyncio.Event()
     limit = asyncio.Semaphore(args.connect_concurrency)
     marker = "bench|"
+    dropped: list[int] = []
 
     async def reader(client: Client, ws) -> None:
         try:
@@ -178,6 +179,8 @@ async def run_clients(args, port: int, session_id: int, cookies: list[str]) -> d
                 client.latencies.append(time.time() - sent_at)
         except websockets.ConnectionClosed:
             pass
+        if not stop.is_set():
+            dropped.append(client.index)
 
     async def connect(client: Client) -> None:
         async with limit:
@@ -220,7 +223,10 @@ async def run_clients(args, port: int, session_id: int, cookies: list[str]) -> d
         seq = 0
         while loop.time() < deadline and not stop.is_set():
             text = f"{marker}{client.index}|{seq}|{time.time():.6f}"
-            await sockets[client.index].send(json.dumps({"type": "chat.send", "text": text}))
+            try:
+                await sockets[client.index].send(json.dumps({"type": "chat.send", "text": text}))
+            except websockets.ConnectionClosed:
+                return
             sent += 1
             seq += 1
             await asyncio.sleep(interval)
@@ -240,6 +246,7 @@ async def run_clients(args, port: int, session_id: int, cookies: list[str]) -> d
     latencies = [value for c in clients for value in c.latencies]
     connects = [c.connect_seconds for c in clients]
     return {
+        "dropped": len(set(dropped)),
         "clients": args.clients,
         "connect_total_s": connect_total,
         "connect_p50_ms": 1000 * percentile(connects, 0.50),
@@ -268,6 +275,7 @@ def run_layer(args, layer: str) -> dict:
         "BENCH_LAYER": layer,
         "CHANNEL_LAYER_PREFIX": f"bench{uuid.uuid4().hex[:6]}",
         "PYTHONPATH": str(ROOT),
+        "CONN_MAX_AGE": str(args.conn_max_age),
     }
     if layer in ("redis", "pubsub"):
         if not os.environ.get("REDIS_URL"):
@@ -293,7 +301,10 @@ def run_layer(args, layer: str) -> dict:
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
-        errors = [line for line in (folder / "server.log").read_text().splitlines() if "Error" in line]
+        log = (folder / "server.log").read_text()
+        errors = [line for line in log.splitlines() if "Error" in line]
+        if errors:
+            print(f"[{layer}] server log (end):\n{log[-3000:]}", file=sys.stderr)
         shutil.rmtree(folder, ignore_errors=True)
     result["layer"] = layer
     result["server_errors"] = len(errors)
@@ -336,6 +347,9 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=600.0)
     parser.add_argument("--layers", nargs="+", default=["memory"], choices=["memory", "redis", "pubsub"])
     parser.add_argument("--database-url", default="")
+    parser.add_argument(
+        "--conn-max-age", type=int, default=60, help="CONN_MAX_AGE of the server (0: a connection per call)"
+    )
     args = parser.parse_args()
     if args.rate / args.senders > 0.5:
         parser.error("each person may send 5 messages per 10 s: use more senders or a lower rate")
@@ -360,6 +374,7 @@ def main() -> None:
         "p95 ms",
         "p99 ms",
         "max ms",
+        "dropped connections",
         "server errors",
     )
     print("| " + " | ".join(header) + " |")
@@ -369,7 +384,7 @@ def main() -> None:
             f"| {r['layer']} | {r['connect_total_s']:.1f} | {r['connect_p50_ms']:.0f} | {r['connect_p95_ms']:.0f} "
             f"| {r['sent']} | {r['expected']} | {r['received']} | {r['lost']} | {r['latency_p50_ms']:.0f} "
             f"| {r['latency_p95_ms']:.0f} | {r['latency_p99_ms']:.0f} | {r['latency_max_ms']:.0f} "
-            f"| {r['server_errors']} |"
+            f"| {r['dropped']} | {r['server_errors']} |"
         )
 
 
