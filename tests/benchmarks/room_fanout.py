@@ -8,7 +8,8 @@ timestamp in the message → receive time) and lost messages
 (sent × recipients − received), for each channel layer asked for.
 
     .venv/bin/python tests/benchmarks/room_fanout.py                   # 1,000 clients, in-memory layer
-    REDIS_URL=redis://127.0.0.1:6379/5 .venv/bin/python tests/benchmarks/room_fanout.py --layers memory redis pubsub
+    REDIS_URL=redis://127.0.0.1:6379/5 .venv/bin/python tests/benchmarks/room_fanout.py \
+        --layers memory redis pubsub
 
 Options: --clients, --senders, --rate (messages per second, all senders
 together; each person may send 5 per 10 s), --duration (seconds),
@@ -314,10 +315,10 @@ def run_layer(args, layer: str) -> dict:
 def prepare_in_subprocess(env: dict[str, str], clients: int) -> tuple[int, list[str]]:
     """Set up the data in a child process (Django is configured once per layer there)."""
     code = (
-        "import json, sys; sys.path.insert(0, %r); "
+        f"import json, sys; sys.path.insert(0, {str(ROOT)!r}); "
         "from tests.benchmarks.room_fanout import prepare; import os; "
-        "sid, keys = prepare(dict(os.environ), %d); print(json.dumps([sid, keys]))"
-    ) % (str(ROOT), clients)
+        f"sid, keys = prepare(dict(os.environ), {clients:d}); print(json.dumps([sid, keys]))"
+    )
     output = subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
@@ -381,7 +382,8 @@ def main() -> None:
     print("|" + "---|" * len(header))
     for r in rows:
         print(
-            f"| {r['layer']} | {r['connect_total_s']:.1f} | {r['connect_p50_ms']:.0f} | {r['connect_p95_ms']:.0f} "
+            f"| {r['layer']} | {r['connect_total_s']:.1f} | {r['connect_p50_ms']:.0f} "
+            f"| {r['connect_p95_ms']:.0f} "
             f"| {r['sent']} | {r['expected']} | {r['received']} | {r['lost']} | {r['latency_p50_ms']:.0f} "
             f"| {r['latency_p95_ms']:.0f} | {r['latency_p99_ms']:.0f} | {r['latency_max_ms']:.0f} "
             f"| {r['dropped']} | {r['server_errors']} |"

@@ -4,6 +4,7 @@ and the engagement log, questions, polls, the event log and who may see it."""
 import datetime
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from academy.errors import ApplicationError
@@ -111,7 +112,7 @@ def test_poll_preparation_validation(session, network):
             actor=network.trainer, session=session, question="Q", options=["a", "a"], kind="single"
         )
     assert "options" in error.value.fields
-    with pytest.raises(ApplicationError):
+    with pytest.raises(PermissionDenied):
         services.poll_create(
             actor=network.staff_a, session=session, question="Q", options=["a", "b"], kind="single"
         )
