@@ -331,8 +331,8 @@
     polls.forEach(function (p) {
       var item = el("li", "", p.question + " ");
       item.appendChild(el("span", "tag", p.status === "open" ? T.open : p.status === "closed" ? T.closed_poll : T.prepared));
-      if (p.status === "draft") item.appendChild(button(T.open, function () { send({ type: "poll.open", poll_id: p.id, ref: "control" }); }));
-      if (p.status === "open") item.appendChild(button(T.close, function () { send({ type: "poll.close", poll_id: p.id, ref: "control" }); }));
+      if (p.status === "draft") item.appendChild(button(T.open_poll, function () { send({ type: "poll.open", poll_id: p.id, ref: "control" }); }));
+      if (p.status === "open") item.appendChild(button(T.close_poll, function () { send({ type: "poll.close", poll_id: p.id, ref: "control" }); }));
       list.appendChild(item);
     });
   }
