@@ -186,7 +186,14 @@ async def publish(event: RoomEvent) -> None:
 def publish_on_commit(event: RoomEvent) -> None:
     """Send ``event`` once the current transaction commits (sync callers:
     services, whether called from a consumer, a page or a task)."""
-    transaction.on_commit(lambda: async_to_sync(publish)(event))
+    transaction.on_commit(lambda: _publish_now(event))
+
+
+def _publish_now(event: RoomEvent) -> None:
+    try:
+        async_to_sync(publish)(event)
+    except Exception:  # what is stored stays; clients get it when they resume
+        logger.exception("Room event %s not broadcast", event.pk)
 
 
 async def publish_state(
