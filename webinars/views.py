@@ -279,7 +279,6 @@ def _room_strings() -> dict[str, str]:
         "voters": _("answers"),
         "no_poll": _("No poll at the moment."),
         "no_questions": _("No questions yet. Ask the first one!"),
-        "no_messages": _("No messages yet."),
         "raise": _("Raise my hand"),
         "lower_mine": _("Lower my hand"),
         "muted": _("A trainer has muted you in this chat."),
