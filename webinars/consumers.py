@@ -213,6 +213,8 @@ class GroupRelay:
     async def add(self, consumer: "RoomConsumer") -> None:
         async with self.lock:
             self.members.add(consumer)
+            # Emptied and forgotten while this consumer waited for the lock: known again.
+            self._relays.setdefault(asyncio.get_running_loop(), {}).setdefault(self.group, self)
             if self.task is None:
                 layer = get_channel_layer()
                 # The default prefix: channels_redis reads all of a process's channels in one loop.
@@ -223,11 +225,13 @@ class GroupRelay:
     async def remove(self, consumer: "RoomConsumer") -> None:
         async with self.lock:
             self.members.discard(consumer)
-            if self.members or self.task is None:
+            if self.members:
+                return
+            self._relays.get(asyncio.get_running_loop(), {}).pop(self.group, None)
+            if self.task is None:
                 return
             self.task.cancel()
             self.task = None
-            self._relays.get(asyncio.get_running_loop(), {}).pop(self.group, None)
             await get_channel_layer().group_discard(self.group, self.channel)
 
     async def _run(self, layer: Any) -> None:
@@ -263,7 +267,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         self.session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
         self.user = self.scope.get("user")
         self.language = self._language()
-        self.joined_groups: list[str] = []
+        self.joined_groups: dict[str, GroupRelay] = {}
         self.registered = False
         self.is_trainer = False
         self.floor = 0  # events up to this id are in what the client has
@@ -320,9 +324,9 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         await self._release()
 
     async def disconnect(self, code: int) -> None:
-        for group in self.joined_groups:
-            await GroupRelay.get(group).remove(self)
-        self.joined_groups = []
+        for relay in self.joined_groups.values():
+            await relay.remove(self)
+        self.joined_groups = {}
         if not self.registered:
             return
         self.registered = False
@@ -574,8 +578,9 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
 
     async def _join(self, group: str) -> None:
         if group not in self.joined_groups:
-            await GroupRelay.get(group).add(self)
-            self.joined_groups.append(group)
+            relay = GroupRelay.get(group)
+            self.joined_groups[group] = relay
+            await relay.add(self)
 
     def _person_bucket(self, action: str) -> TokenBucket:
         key = (self.session_id, self.user.pk, action)

@@ -180,6 +180,8 @@ def room_snapshot(*, user: User, session: Session, role: str) -> dict[str, Any]:
     (read first, so nothing logged after it is missed)."""
     is_trainer = role == TRAINER
     last_id = last_event_id(session_id=session.pk)
+    # Read afresh: the caller's copy may predate a start or an end.
+    session = Session.objects.select_related("series").get(pk=session.pk)
     trainer_ids = set(session.trainers.values_list("pk", flat=True))
     if session.series is not None:
         trainer_ids |= set(session.series.trainers.values_list("pk", flat=True))
