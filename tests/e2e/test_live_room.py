@@ -81,7 +81,7 @@ def test_live_room_journey(visitor_factory):
     le.click("#room-ask button[type=submit]")
     question = t.locator("#room-questions li", has_text="Quel délai de livraison pour Dakar ?")
     question.locator("button").first.click()
-    le.wait_for_selector("#room-questions li:has-text('1 ')")
+    le.wait_for_selector("#room-questions li:has-text('1 vote')")
 
     # The poll: opened by the trainer, answered by the learner, results both ways, closed.
     t.locator("#room-polls li", has_text=poll.question).locator("button").click()

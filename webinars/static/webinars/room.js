@@ -18,6 +18,9 @@
   function fmt(text, values) {
     return text.replace(/%\((\w+)\)s/g, function (_, key) { return values[key]; });
   }
+  function plural(key, count) {
+    return fmt(count === 1 ? T[key + "_one"] : T[key + "_many"], { count: count });
+  }
   function el(tag, className, text) {
     var node = document.createElement(tag);
     if (className) node.className = className;
@@ -195,7 +198,7 @@
     }
   }
   function setPresent(count) {
-    $("room-present").textContent = fmt(count === 1 ? T.present_one : T.present_many, { count: count });
+    $("room-present").textContent = plural("present", count);
   }
   function renderMe() {
     var hand = $("room-hand");
@@ -246,7 +249,7 @@
       item.appendChild(el("div", "text", q.text));
       var who = q.author ? q.author.name : T.anonymous;
       if (q.author && q.anonymous) who = fmt(T.anonymous_author, { name: q.author.name });
-      var meta = el("div", "small muted", who + " · " + q.votes + " " + T.votes + (q.pinned ? " · " + T.pinned : ""));
+      var meta = el("div", "small muted", who + " · " + plural("votes", q.votes) + (q.pinned ? " · " + T.pinned : ""));
       item.appendChild(meta);
       var tools = el("div", "tools");
       var mine = q.author && q.author.id === myId;
@@ -306,7 +309,7 @@
       if ((poll.my_answer || []).length) box.appendChild(el("p", "small muted", T.voted));
     }
     if (poll.results) {
-      box.appendChild(el("p", "small muted", (poll.status === "closed" ? T.closed_poll + " · " : "") + T.results + " · " + poll.results.voters + " " + T.voters));
+      box.appendChild(el("p", "small muted", (poll.status === "closed" ? T.closed_poll + " · " : "") + T.results + " · " + plural("voters", poll.results.voters)));
       var bars = el("ul", "bars");
       poll.options.forEach(function (o) {
         var n = poll.results.counts[String(o.id)] || 0;
