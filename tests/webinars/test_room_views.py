@@ -148,3 +148,33 @@ def test_ended_session_room_redirects_with_the_reason(client, session, network):
     response = client.get(reverse("webinars:session_room", args=[session.pk]), follow=True)
     assert response.redirect_chain[-1][0] == reverse("webinars:session_detail", args=[session.pk])
     assert "terminée" in response.content.decode() or "ended" in response.content.decode()
+
+
+def test_api_closed_poll_results(client, network, live, django_assert_num_queries):
+    for question in ("Kit ?", "Région ?"):
+        poll = services.poll_create(
+            actor=network.trainer, session=live, question=question, options=["A", "B"], kind="single"
+        )
+        services.poll_open(actor=network.trainer, session=live, poll_id=poll.pk)
+        services.poll_vote(
+            session=live, user=network.staff_a, poll_id=poll.pk, option_ids=[poll.options.last().pk]
+        )
+        services.poll_close(actor=network.trainer, session=live, poll_id=poll.pk)
+    url = reverse("api:webinars-hosted-polls", args=[live.pk])
+    assert client.get(url).status_code == 403
+    client.force_login(network.staff_a)
+    assert client.get(url).status_code == 403
+    client.force_login(UserFactory(role="trainer"))
+    assert client.get(url).status_code == 404
+    client.force_login(network.trainer)
+    with django_assert_num_queries(9):
+        body = client.get(url).json()
+    assert body["count"] == 2
+    assert body["results"][0]["question"] == "Kit ?"
+    first = body["results"][0]["options"]
+    assert [(o["text"], o["votes"], o["percent"]) for o in first] == [("A", 0, 0), ("B", 1, 100)]
+    services.poll_create(
+        actor=network.trainer, session=live, question="Draft", options=["x", "y"], kind="single"
+    )
+    with django_assert_num_queries(9):  # drafts are not listed; the count does not grow with polls
+        assert client.get(url).json()["count"] == 2
