@@ -288,13 +288,19 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         await self._join(realtime.group_everyone(self.session_id))
         await self._join(realtime.group_user(self.session_id, self.user.pk))
         resume_from = self._query_last_event_id()
-        entry = await self._db(
-            room_enter,
-            user=self.user,
-            session_id=self.session_id,
-            channel_name=self.channel_name,
-            resume_from=resume_from,
-        )
+        try:
+            entry = await self._db(
+                room_enter,
+                user=self.user,
+                session_id=self.session_id,
+                channel_name=self.channel_name,
+                resume_from=resume_from,
+            )
+        except Exception:
+            logger.exception("Room entry failed in session %s", self.session_id)
+            # 1011: the server failed; the client retries with backoff.
+            await self._refuse(1011, "server_error", self._tr(_, "Something went wrong; try again."))
+            return
         if isinstance(entry, room_selectors.RoomRefusal):
             await self._refuse(entry.close_code, entry.code, entry.message)
             return

@@ -545,3 +545,19 @@ def test_resume_too_far_behind_gets_a_snapshot(live_room, network, monkeypatch):
         assert [m["text"] for m in snapshot["chat"]] == ["a", "b", "c"]
 
     run(scenario)
+
+
+def test_a_failure_while_entering_is_reported_and_closes(live_room, network, monkeypatch):
+    from webinars import consumers
+
+    def broken(**kwargs):
+        raise RuntimeError("database unavailable")
+
+    monkeypatch.setattr(consumers, "room_enter", broken)
+
+    async def scenario(clients):
+        alice = await join(clients, live_room, network.staff_a)
+        assert (await alice.expect("error"))["code"] == "server_error"
+        assert await alice.closed() == 1011
+
+    run(scenario)
