@@ -39,4 +39,5 @@ app.conf.beat_schedule = {
         "task": "distributors.engagement_digests",
         "schedule": crontab(day_of_week="mon", hour=6, minute=7),
     },
+    "webinars-room-presence-sweep": {"task": "webinars.room_presence_sweep", "schedule": 60.0},
 }

@@ -2,13 +2,24 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from webinars.models import (
+    Announcement,
     Attendance,
     AttendanceInterval,
+    ChatMessage,
     Feedback,
+    HandRaise,
     Material,
+    Poll,
+    PollOption,
+    PollVote,
+    Question,
+    QuestionVote,
     Registration,
     Reminder,
     ReminderStatus,
+    RoomConnection,
+    RoomEvent,
+    RoomMute,
     Series,
     Session,
     WebinarPreference,
@@ -129,3 +140,109 @@ class WebinarPreferenceAdmin(admin.ModelAdmin):
     search_fields = ["user__email"]
     raw_id_fields = ["user"]
     exclude = ["calendar_token"]
+
+
+# ---------------------------------------------------------------- live room
+
+
+@admin.register(RoomEvent)
+class RoomEventAdmin(admin.ModelAdmin):
+    list_display = ["id", "session", "type", "audience", "target_user", "created_at"]
+    list_filter = ["type", "audience"]
+    search_fields = ["session__title", "type"]
+    raw_id_fields = ["session", "target_user"]
+    list_select_related = ["session", "target_user"]
+
+
+@admin.register(RoomConnection)
+class RoomConnectionAdmin(admin.ModelAdmin):
+    list_display = ["user", "session", "role", "connected_at", "last_seen_at"]
+    list_filter = ["role"]
+    search_fields = ["user__email", "session__title"]
+    raw_id_fields = ["session", "user"]
+
+
+@admin.register(ChatMessage)
+class ChatMessageAdmin(admin.ModelAdmin):
+    list_display = ["session", "author", "text", "created_at", "deleted_at"]
+    list_filter = [("deleted_at", admin.EmptyFieldListFilter)]
+    search_fields = ["text", "author__email", "session__title"]
+    raw_id_fields = ["session", "author", "deleted_by"]
+    list_select_related = ["session", "author"]
+
+
+@admin.register(RoomMute)
+class RoomMuteAdmin(admin.ModelAdmin):
+    list_display = ["session", "user", "muted_by", "created_at"]
+    list_filter = ["created_at"]
+    search_fields = ["user__email", "session__title"]
+    raw_id_fields = ["session", "user", "muted_by"]
+
+
+class QuestionVoteInline(admin.TabularInline):
+    model = QuestionVote
+    extra = 0
+    raw_id_fields = ["user"]
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    list_display = ["text", "session", "author", "is_anonymous", "status", "is_pinned", "votes"]
+    list_filter = ["status", "is_anonymous", "is_pinned"]
+    search_fields = ["text", "author__email", "session__title"]
+    raw_id_fields = ["session", "author"]
+    inlines = [QuestionVoteInline]
+
+
+@admin.register(QuestionVote)
+class QuestionVoteAdmin(admin.ModelAdmin):
+    list_display = ["question", "user", "created_at"]
+    list_filter = ["created_at"]
+    search_fields = ["question__text", "user__email"]
+    raw_id_fields = ["question", "user"]
+
+
+class PollOptionInline(admin.TabularInline):
+    model = PollOption
+    extra = 0
+
+
+@admin.register(Poll)
+class PollAdmin(admin.ModelAdmin):
+    list_display = ["question", "session", "kind", "status", "opened_at", "closed_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["question", "session__title"]
+    raw_id_fields = ["session", "created_by"]
+    inlines = [PollOptionInline]
+
+
+@admin.register(PollOption)
+class PollOptionAdmin(admin.ModelAdmin):
+    list_display = ["text", "poll", "position"]
+    list_filter = ["poll__status"]
+    search_fields = ["text", "poll__question"]
+    raw_id_fields = ["poll"]
+
+
+@admin.register(PollVote)
+class PollVoteAdmin(admin.ModelAdmin):
+    list_display = ["poll", "option", "user", "created_at"]
+    list_filter = ["poll__status"]
+    search_fields = ["poll__question", "user__email"]
+    raw_id_fields = ["poll", "option", "user"]
+
+
+@admin.register(HandRaise)
+class HandRaiseAdmin(admin.ModelAdmin):
+    list_display = ["session", "user", "created_at", "lowered_at"]
+    list_filter = [("lowered_at", admin.EmptyFieldListFilter)]
+    search_fields = ["user__email", "session__title"]
+    raw_id_fields = ["session", "user", "lowered_by"]
+
+
+@admin.register(Announcement)
+class AnnouncementAdmin(admin.ModelAdmin):
+    list_display = ["text", "session", "author", "created_at"]
+    list_filter = ["created_at"]
+    search_fields = ["text", "session__title"]
+    raw_id_fields = ["session", "author"]

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from academy.demo import TRAINER2_EMAIL, TRAINER_EMAIL, DemoLogin
 from academy.models import User
-from distributors.models import Membership, Territory, Verb
+from distributors.models import EngagementEvent, Membership, Territory, Verb
 from distributors.services import engagement_record
 from webinars import recurrence, services
 from webinars.models import Registration, RegistrationStatus, Series, Session, SessionStatus
@@ -74,6 +74,63 @@ def _past_session(series: Series, occurrence: datetime.datetime, index: int, tra
     )
 
 
+QUESTIONS = [
+    "Quel est le délai de livraison des kits pour l’intérieur du pays ?",
+    "Le test rapide est-il validé sur sang total ?",
+    "Peut-on obtenir des kits de démonstration pour un appel d’offres ?",
+    "Quelle est la durée de conservation après ouverture ?",
+]
+
+
+def _run_live_room(session: Session, rng: random.Random) -> None:
+    """What happened in the room while the session was live: chat, questions
+    (some answered, with upvotes) and a poll, dated within the session."""
+    trainer = session.trainers.first()
+    present = [a.user for a in session.attendances.select_related("user")]
+    if trainer is None or len(present) < 3:
+        return
+    services.chat_post(session=session, user=trainer, text="Bonjour à toutes et à tous, bienvenue !")
+    for person in present[:3]:
+        services.chat_post(
+            session=session, user=person, text=f"Bonjour depuis {person.get_full_name() or 'Dakar'} !"
+        )
+    asked = []
+    for number, text in enumerate(rng.sample(QUESTIONS, 3)):
+        asked.append(
+            services.question_ask(session=session, user=present[number], text=text, anonymous=number == 2)
+        )
+    for question in asked:
+        for voter in present[3 : 3 + rng.randint(1, 5)]:
+            services.question_upvote(session=session, user=voter, question_id=question.pk)
+    for question in asked[:2]:
+        services.question_moderate(actor=trainer, session=session, question_id=question.pk, action="answer")
+    poll = services.poll_create(
+        actor=trainer,
+        session=session,
+        question="Quelle technique utilisez-vous le plus au laboratoire ?",
+        options=["ELISA", "Tests rapides", "PCR"],
+        kind="single",
+    )
+    services.poll_open(actor=trainer, session=session, poll_id=poll.pk)
+    options = list(poll.options.all())
+    for person in present:
+        if rng.random() < 0.8:
+            option = rng.choices(options, weights=[3, 5, 2])[0]
+            services.poll_vote(session=session, user=person, poll_id=poll.pk, option_ids=[option.pk])
+    services.poll_close(actor=trainer, session=session, poll_id=poll.pk)
+    # Date the room's traces within the session rather than at seeding time.
+    during = session.starts_at + datetime.timedelta(minutes=20)
+    session.chat_messages.update(created_at=during)
+    session.questions.update(created_at=during, answered_at=during + datetime.timedelta(minutes=15))
+    session.polls.update(opened_at=during, closed_at=during + datetime.timedelta(minutes=5))
+    session.room_events.update(created_at=during)
+    EngagementEvent.objects.filter(
+        object_type="webinars.session",
+        object_id=str(session.pk),
+        verb__in=[Verb.CHAT_POSTED, Verb.QUESTION_ASKED, Verb.POLL_ANSWERED],
+    ).update(occurred_at=during)
+
+
 def _run_past_session(session: Session, people: list[User], rng: random.Random) -> None:
     """Registrations, presence, end, feedback, replay and materials of a session in the past."""
     start = session.starts_at
@@ -106,6 +163,7 @@ def _run_past_session(session: Session, people: list[User], rng: random.Random) 
         services.attendance_interval_close(session=session, user=person, at=max(left, joined))
     Session.objects.filter(pk=session.pk).update(status=SessionStatus.LIVE, started_at=start)
     session.refresh_from_db()
+    _run_live_room(session, rng)
     services.session_end(actor=None, session=session, at=session.ends_at)
     session.refresh_from_db()
     for attendance in session.attendances.filter(attended=True).select_related("user"):
@@ -171,6 +229,13 @@ def _monthly(trainer: User) -> Series:
             actor=trainer,
             session=upcoming[0],
             agenda="Lancement du nouveau test rapide ; témoignage d’Ivoire Labo Services ; questions.",
+        )
+        services.poll_create(
+            actor=trainer,
+            session=upcoming[0],
+            question="Avez-vous déjà présenté le nouveau test rapide à un client ?",
+            options=["Oui", "Pas encore", "C’est prévu ce mois-ci"],
+            kind="single",
         )
     for position, session in enumerate(upcoming):
         for person in people[: 14 if position == 0 else 6]:

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from academy.models import Role, User, time_zone_choices
 from distributors.models import Distributor, Territory
 from webinars.channels import channel_choices
-from webinars.models import Series, Session
+from webinars.models import PollKind, Series, Session
 
 AUDIENCE_FIELDS = [
     "audience_everyone",
@@ -195,3 +195,16 @@ class ReportForm(forms.Form):
         initial=6,
         required=False,
     )
+
+
+class PollForm(forms.Form):
+    question = forms.CharField(label=_("Question"), max_length=300)
+    kind = forms.ChoiceField(label=_("Answers allowed"), choices=PollKind.choices, initial=PollKind.SINGLE)
+    options = forms.CharField(
+        label=_("Answers (one per line, 2 to 10)"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=2500,
+    )
+
+    def clean_options(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["options"].splitlines() if line.strip()]

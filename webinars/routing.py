@@ -1,3 +1,9 @@
 """WebSocket routes of the webinars app."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from webinars.consumers import RoomConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/webinars/<int:session_id>/", RoomConsumer.as_asgi()),
+]

@@ -25,3 +25,9 @@ def sessions_upkeep() -> dict[str, int]:
         "ended": services.sessions_close_overdue(),
         "recordings": services.recordings_fetch_recent(),
     }
+
+
+@shared_task(name="webinars.room_presence_sweep")
+def room_presence_sweep() -> int:
+    """Every minute: close the presence of connections gone silent."""
+    return services.room_presence_sweep()

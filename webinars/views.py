@@ -26,12 +26,14 @@ from webinars.forms import (
     CancelForm,
     FeedbackForm,
     MaterialForm,
+    PollForm,
     PreferencesForm,
     ReportForm,
     SeriesForm,
     SessionForm,
 )
-from webinars.models import Material, Registration, RegistrationStatus, Session, SessionStatus
+from webinars.models import Material, Poll, Registration, RegistrationStatus, Session, SessionStatus
+from webinars.selectors import room as room_selectors
 
 PAGE_SIZE = 20
 
@@ -147,7 +149,15 @@ def session_replay(request: HttpRequest, pk: int) -> HttpResponse:
     session = selectors.session_get(user=request.user, pk=pk)
     if session.status != SessionStatus.ENDED:
         raise Http404(_("There is no replay for this web-conference yet."))
-    return render(request, "webinars/session_replay.html", {"session": session})
+    return render(
+        request,
+        "webinars/session_replay.html",
+        {
+            "session": session,
+            "questions": list(room_selectors.answered_questions(session=session)[:100]),
+            "polls": room_selectors.closed_poll_results(session=session),
+        },
+    )
 
 
 @login_required
@@ -233,6 +243,77 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404(_("Unknown calendar feed."))
     user, sessions = found
     return HttpResponse(ics.feed(sessions, user=user), content_type="text/calendar; charset=utf-8")
+
+
+def _room_strings() -> dict[str, str]:
+    """What the room's script shows, translated here (no catalogue to download)."""
+    return {
+        "connecting": _("Connecting…"),
+        "connected": _("Connected"),
+        "reconnecting": _("Connection lost; reconnecting…"),
+        "closed": _("Disconnected"),
+        "scheduled": _("Waiting for the trainer to start"),
+        "live": _("Live"),
+        "ended": _("This web-conference has ended. Thank you for attending!"),
+        "cancelled": _("This web-conference has been cancelled."),
+        "present_one": _("%(count)s person present"),
+        "present_many": _("%(count)s people present"),
+        "anonymous": _("Anonymous"),
+        "trainer": _("Trainer"),
+        "votes_one": _("%(count)s vote"),
+        "votes_many": _("%(count)s votes"),
+        "upvote": _("Upvote"),
+        "upvoted": _("Upvoted"),
+        "pin": _("Pin"),
+        "unpin": _("Unpin"),
+        "answered": _("Answered"),
+        "dismiss": _("Dismiss"),
+        "pinned": _("Pinned"),
+        "delete": _("Delete"),
+        "mute": _("Mute"),
+        "unmute": _("Unmute"),
+        "lower": _("Lower"),
+        "vote": _("Vote"),
+        "change_vote": _("Change my answer"),
+        "voted": _("Your answer is saved. You can change it until the poll closes."),
+        "results": _("Results"),
+        "voters_one": _("%(count)s answer"),
+        "voters_many": _("%(count)s answers"),
+        "no_poll": _("No poll at the moment."),
+        "no_questions": _("No questions yet. Ask the first one!"),
+        "raise": _("Raise my hand"),
+        "lower_mine": _("Lower my hand"),
+        "muted": _("A trainer has muted you in this chat."),
+        "open": _("Open"),
+        "open_poll": _("Open the poll"),
+        "close_poll": _("Close the poll"),
+        "prepared": _("Prepared"),
+        "closed_poll": _("Closed"),
+        "no_hands": _("No raised hands."),
+        "no_polls": _("No polls prepared."),
+        "anonymous_author": _("Anonymous (asked by %(name)s)"),
+    }
+
+
+@login_required
+def session_room(request: HttpRequest, pk: int) -> HttpResponse:
+    """The live room: chat, questions, polls and presence beside the video."""
+    session = selectors.session_get(user=request.user, pk=pk)
+    entry = room_selectors.room_entry(user=request.user, session_id=session.pk)
+    if isinstance(entry, room_selectors.RoomRefusal):
+        messages.error(request, entry.message)
+        return redirect("webinars:session_detail", pk=session.pk)
+    return render(
+        request,
+        "webinars/session_room.html",
+        {
+            "session": session,
+            "role": entry.role,
+            "is_trainer": entry.role == "trainer",
+            "strings": _room_strings(),
+            "socket_path": f"/ws/webinars/{session.pk}/",
+        },
+    )
 
 
 # ---------------------------------------------------------------- trainers
@@ -379,8 +460,42 @@ def session_manage(request: HttpRequest, pk: int) -> HttpResponse:
             "material_form": MaterialForm(),
             "cancel_form": CancelForm(),
             "threshold": services.attendance_threshold_minutes(session),
+            "polls": room_selectors.closed_poll_results(session=session),
         },
     )
+
+
+@login_required
+def session_polls(request: HttpRequest, pk: int) -> HttpResponse:
+    """Prepare the polls of a session (opened live from the room)."""
+    session = _hosted(request, pk)
+    form = PollForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.poll_create(actor=request.user, session=session, **form.cleaned_data)
+        except ApplicationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("The poll is ready; open it from the live room."))
+            return redirect("webinars:session_polls", pk=session.pk)
+    return render(
+        request,
+        "webinars/session_polls.html",
+        {
+            "session": session,
+            "form": form,
+            "page": _page(request, room_selectors.poll_list(session=session)),
+        },
+    )
+
+
+@login_required
+@require_POST
+def poll_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    poll = get_object_or_404(Poll.objects.select_related("session"), pk=pk)
+    _hosted(request, poll.session_id)
+    _run(request, lambda: services.poll_delete(actor=request.user, poll=poll), _("The poll is removed."))
+    return redirect("webinars:session_polls", pk=poll.session_id)
 
 
 @login_required

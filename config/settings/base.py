@@ -180,7 +180,7 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "BACKEND": "config.channel_layers.InMemoryChannelLayer",
             "CONFIG": {"capacity": 1500, "expiry": 30},
         }
     }
@@ -297,6 +297,8 @@ WEBINAR_AUTO_END_AFTER_MINUTES = env.int("WEBINAR_AUTO_END_AFTER_MINUTES", defau
 WEBINAR_REMINDER_MAX_ATTEMPTS = env.int("WEBINAR_REMINDER_MAX_ATTEMPTS", default=6)
 WEBINAR_REMINDER_CLAIM_TIMEOUT_SECONDS = env.int("WEBINAR_REMINDER_CLAIM_TIMEOUT_SECONDS", default=600)
 WEBINAR_REMINDER_CHANNELS = {"email": "webinars.channels.EmailChannel"}
+# Live room: a connection without heartbeat for this long is considered gone.
+WEBINAR_ROOM_STALE_SECONDS = env.int("WEBINAR_ROOM_STALE_SECONDS", default=90)
 BBB_URL = env.str("BBB_URL", default="")
 BBB_SECRET = env.str("BBB_SECRET", default="")
 BBB_CHECKSUM_ALGORITHM = env.str("BBB_CHECKSUM_ALGORITHM", default="sha1")

@@ -25,3 +25,25 @@ def end_session(session, *, minutes_after_end: int = 0):
     services.session_end(actor=None, session=session, at=session.ends_at)
     session.refresh_from_db()
     return session
+
+
+@pytest.fixture
+def live_room(network, settings, monkeypatch):
+    """A live session hosted by the network's trainer, with two confirmed
+    registrants (staff of each distributor), over the in-memory channel layer
+    with state broadcasts (presence, poll results) sped up for tests."""
+    from tests.webinars.factories import RegistrationFactory
+    from webinars import consumers, services
+
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    monkeypatch.setattr(consumers, "STATE_THROTTLE_SECONDS", 0.05)
+    monkeypatch.setattr(consumers, "_person_buckets", {})
+    monkeypatch.setattr(consumers, "_person_connections", {})
+    monkeypatch.setattr(consumers, "_pending_state", {})
+    session = SessionFactory(
+        trainers=[network.trainer],
+        starts_at=(timezone.now() + datetime.timedelta(minutes=5)).replace(microsecond=0),
+    )
+    RegistrationFactory(session=session, user=network.staff_a)
+    RegistrationFactory(session=session, user=network.staff_b)
+    return services.session_start(actor=network.trainer, session=session)

@@ -344,3 +344,20 @@ class AttendanceReportRowOutputSerializer(serializers.Serializer):
     attended = serializers.IntegerField()
     minutes = serializers.IntegerField()
     rate = serializers.FloatField()
+
+
+class PollOptionResultOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+    votes = serializers.IntegerField()
+    percent = serializers.IntegerField()
+
+
+class PollResultOutputSerializer(serializers.Serializer):
+    """A closed poll of the live room with its final results."""
+
+    id = serializers.IntegerField()
+    question = serializers.CharField()
+    kind = serializers.CharField()
+    voters = serializers.IntegerField()
+    options = PollOptionResultOutputSerializer(many=True)

@@ -45,6 +45,11 @@ urlpatterns = [
         name="webinars-hosted-attendance-import",
     ),
     path(
+        "hosted-sessions/<int:pk>/polls/",
+        views.HostedPollResultListView.as_view(),
+        name="webinars-hosted-polls",
+    ),
+    path(
         "hosted-sessions/<int:pk>/feedback/",
         views.HostedFeedbackView.as_view(),
         name="webinars-hosted-feedback",

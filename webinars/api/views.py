@@ -19,6 +19,7 @@ from webinars import selectors, services
 from webinars.api import serializers as s
 from webinars.channels import channel_registry
 from webinars.models import Registration, Session
+from webinars.selectors import room as room_selectors
 
 WHEN = OpenApiParameter(
     "when", str, enum=["upcoming", "past", "all"], description="Which sessions (default upcoming)."
@@ -333,6 +334,19 @@ class HostedRegistrantListView(_ListView):
 
     def get_queryset(self):
         return selectors.registrant_list(session=self.session)
+
+    def get(self, request: Request, pk: int) -> Response:
+        self.session = _hosted(request, pk)
+        return self.list_response()
+
+
+class HostedPollResultListView(_ListView):
+    """Closed polls of a hosted session with their final results."""
+
+    serializer_class = s.PollResultOutputSerializer
+
+    def get_queryset(self):
+        return room_selectors.closed_poll_results(session=self.session)
 
     def get(self, request: Request, pk: int) -> Response:
         self.session = _hosted(request, pk)

@@ -28,7 +28,7 @@ from webinars.models import (
     VideoProvider,
 )
 from webinars.services import attendance as attendance_services
-from webinars.services import reminders
+from webinars.services import reminders, room, room_polls
 from webinars.services._common import full_clean
 from webinars.services.registrations import waitlist_promote
 
@@ -227,6 +227,7 @@ def session_cancel(*, actor: User | None, session: Session, reason: str = "") ->
     session.cancel_reason = reason.strip()
     session.sequence += 1
     session.save(update_fields=["status", "cancel_reason", "sequence", "updated_at"])
+    room.room_status_changed(session=session)
     active = list(session.registrations.exclude(status=RegistrationStatus.CANCELLED).select_related("user"))
     reminders.reminders_cancel_pending(registrations=active)
     now = timezone.now()
@@ -280,6 +281,7 @@ def session_start(*, actor: User, session: Session) -> Session:
         locked.status = SessionStatus.LIVE
         locked.started_at = timezone.now()
         locked.save(update_fields=["status", "started_at", "updated_at"])
+        room.room_status_changed(session=locked)
     return locked
 
 
@@ -312,6 +314,9 @@ def session_end(
         locked.save(update_fields=["status", "started_at", "ended_at", "updated_at"])
         attendance_services.attendance_finalise(session=locked)
         reminders.follow_ups_reschedule(session=locked)
+        room_polls.polls_close_open(session=locked)
+        room.room_connections_clear(session=locked)
+        room.room_status_changed(session=locked)
     result = SessionEndResult(session=locked)
     if locked.video_provider == VideoProvider.BIGBLUEBUTTON:
         try:

@@ -459,3 +459,58 @@ class WebinarPreference(BaseModel):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+# The live room's models live in their own module; importing them here
+# registers them with the app.
+from webinars.models.room import (  # noqa: E402
+    Announcement,
+    ChatMessage,
+    HandRaise,
+    Poll,
+    PollKind,
+    PollOption,
+    PollStatus,
+    PollVote,
+    Question,
+    QuestionStatus,
+    QuestionVote,
+    RoomConnection,
+    RoomEvent,
+    RoomEventAudience,
+    RoomMute,
+)
+
+__all__ = [
+    "Announcement",
+    "Attendance",
+    "AttendanceInterval",
+    "AttendanceSource",
+    "ChatMessage",
+    "Feedback",
+    "HandRaise",
+    "Material",
+    "Poll",
+    "PollKind",
+    "PollOption",
+    "PollStatus",
+    "PollVote",
+    "Question",
+    "QuestionStatus",
+    "QuestionVote",
+    "Registration",
+    "RegistrationStatus",
+    "Reminder",
+    "ReminderKind",
+    "ReminderStatus",
+    "RoomConnection",
+    "RoomEvent",
+    "RoomEventAudience",
+    "RoomMute",
+    "Series",
+    "Session",
+    "SessionStatus",
+    "VideoProvider",
+    "WebinarPreference",
+    "new_calendar_token",
+]

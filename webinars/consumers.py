@@ -1,0 +1,614 @@
+"""The live room's WebSocket: ``/ws/webinars/<session id>/``.
+
+The consumer authenticates (session cookie; the Origin is checked by
+``AllowedHostsOriginValidator`` in ``config.asgi``), validates every frame
+against ``webinars.room_messages``, calls a service in a worker thread
+(``database_sync_to_async``: no database call in async code) and lets the
+service's broadcast reach everyone through ``webinars.realtime``.
+
+Refusals: the connection is accepted, an error frame says why, then it is
+closed with an application code: 4401 not signed in, 4403 not allowed,
+4404 unknown session, 4409 room not open (before the join window, ended,
+cancelled). Bad frames (malformed, unknown, too large, too frequent,
+refused by a rule) get an error frame and the connection stays usable.
+
+Rate limits: every connection may send ``CONNECTION_LIMIT`` frames per
+``CONNECTION_WINDOW`` seconds; per person (all their connections to this
+server process) chat is limited to 5 messages per 10 seconds, questions to
+3 per 30 seconds, announcements to 5 per 10 seconds (token buckets).
+
+Resume: a client that saw event N connects with ``?last_event_id=N`` (or
+sends ``{"type": "resume", "last_event_id": N}``) and receives the logged
+events after N it may see, then a ``resumed`` frame with the current
+presence and poll; more than 500 missed events get a fresh snapshot instead.
+"""
+
+import asyncio
+import logging
+import time
+import weakref
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.consumer import get_handler_name
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from academy.errors import ApplicationError
+from webinars import realtime, room_messages, services
+from webinars.models import Session
+from webinars.selectors import room as room_selectors
+from webinars.services import room as room_services
+from webinars.services.room_polls import poll_results
+
+logger = logging.getLogger(__name__)
+
+CONNECTION_LIMIT = 30
+CONNECTION_WINDOW = 10.0
+ACTION_LIMITS: dict[str, tuple[int, float]] = {
+    "chat.send": (5, 10.0),
+    "question.ask": (3, 30.0),
+    "announce": (5, 10.0),
+}
+# Heartbeats of all the connections of a process are written in one batch this often.
+HEARTBEAT_FLUSH_SECONDS = 10.0
+# Presence counts and poll results are broadcast at most this often per room.
+STATE_THROTTLE_SECONDS = 1.0
+DEDUPE_WINDOW = 1000
+
+
+class TokenBucket:
+    """``capacity`` actions, refilled evenly over ``period`` seconds."""
+
+    def __init__(self, capacity: int, period: float) -> None:
+        self.capacity = capacity
+        self.rate = capacity / period
+        self.tokens = float(capacity)
+        self.updated = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
+
+
+# Per person and room in this process, shared by their connections (tabs).
+_person_buckets: dict[tuple[int, int, str], TokenBucket] = {}
+_person_connections: dict[tuple[int, int], int] = {}
+# Room state broadcasts already scheduled (by room and poll).
+_pending_state: dict[tuple[str, int, int], asyncio.Task] = {}
+
+
+def _scheduled(task: asyncio.Task | None) -> bool:
+    """Whether ``task`` will still run in this event loop."""
+    return task is not None and not task.done() and task.get_loop() is asyncio.get_running_loop()
+
+
+def _schedule_state(key: tuple[str, int, int], send: Callable[[], Any]) -> None:
+    """Run ``send`` once in ``STATE_THROTTLE_SECONDS`` however many changes
+    happen meanwhile (one presence broadcast for a crowd joining)."""
+    if _scheduled(_pending_state.get(key)):
+        return
+
+    async def later() -> None:
+        await asyncio.sleep(STATE_THROTTLE_SECONDS)
+        _pending_state.pop(key, None)
+        try:
+            await send()
+        except Exception:
+            logger.exception("Room state %s not sent", key)
+
+    _pending_state[key] = asyncio.get_running_loop().create_task(later())
+
+
+async def broadcast_presence(session_id: int) -> None:
+    count = await database_sync_to_async(room_services.present_count)(session_id=session_id)
+    people = await database_sync_to_async(room_services.present_list)(session_id=session_id)
+    await realtime.publish_state(session_id=session_id, kind="presence", data={"count": count})
+    await realtime.publish_state(session_id=session_id, kind="presence.list", data={"people": people})
+
+
+def _poll_results_now(poll_id: int) -> dict[str, Any] | None:
+    from webinars.models import Poll, PollStatus
+
+    poll = Poll.objects.filter(pk=poll_id, status=PollStatus.OPEN).prefetch_related("options").first()
+    return None if poll is None else {"poll_id": poll.pk, **poll_results(poll)}
+
+
+async def broadcast_poll_results(session_id: int, poll_id: int) -> None:
+    data = await database_sync_to_async(_poll_results_now)(poll_id)
+    if data is None:
+        return  # closed meanwhile: the final results went out with poll.closed
+    await realtime.publish_state(
+        session_id=session_id,
+        kind="poll.results",
+        data=data,
+        groups=[realtime.group_trainers(session_id), realtime.group_poll_voters(session_id, poll_id)],
+    )
+
+
+def room_enter(
+    *, user: Any, session_id: int, channel_name: str, resume_from: int | None
+) -> room_selectors.RoomRefusal | dict[str, Any]:
+    """Everything a new connection needs from the database, in one trip: who
+    the person is in the room (or why not), their connection registered (and
+    presence interval opened), and the snapshot — plus, when resuming, the
+    missed events (None when too many: the snapshot is sent instead)."""
+    entry = room_selectors.room_entry(user=user, session_id=session_id)
+    if isinstance(entry, room_selectors.RoomRefusal):
+        return entry
+    room_services.room_connect(session=entry.session, user=user, channel_name=channel_name, role=entry.role)
+    frames = None
+    if resume_from is not None:
+        frames = room_selectors.room_events_after(
+            session_id=session_id,
+            user=user,
+            is_trainer=entry.role == room_services.TRAINER,
+            after=resume_from,
+        )
+    snapshot = room_selectors.room_snapshot(user=user, session=entry.session, role=entry.role)
+    return {"session": entry.session, "role": entry.role, "snapshot": snapshot, "frames": frames}
+
+
+# Heartbeats of this process, written to the database in one batch.
+_pending_heartbeats: set[str] = set()
+_heartbeat_flush: list[asyncio.Task] = []
+
+
+def _schedule_heartbeat_flush() -> None:
+    if _heartbeat_flush and _scheduled(_heartbeat_flush[0]):
+        return
+
+    async def flush() -> None:
+        await asyncio.sleep(HEARTBEAT_FLUSH_SECONDS)
+        names = set(_pending_heartbeats)
+        _pending_heartbeats.difference_update(names)
+        try:
+            unknown = await database_sync_to_async(room_services.room_heartbeat)(channel_names=names)
+            layer = get_channel_layer()
+            for name in unknown:
+                await layer.send(name, {"type": "room.present_again"})
+        except Exception:
+            logger.exception("Room heartbeats not recorded")
+
+    _heartbeat_flush[:] = [asyncio.get_running_loop().create_task(flush())]
+
+
+class GroupRelay:
+    """One channel-layer membership per group and server process: each
+    broadcast crosses the layer once per process and is handed to the
+    process's connections in the group directly, instead of once per
+    connection through its own channel (a queue, a task and a dispatch per
+    recipient: most of the cost of a big room)."""
+
+    _relays: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, GroupRelay]]" = (
+        weakref.WeakKeyDictionary()
+    )
+
+    def __init__(self, group: str) -> None:
+        self.group = group
+        self.members: set[RoomConsumer] = set()
+        self.channel = ""
+        self.task: asyncio.Task | None = None
+        self.lock = asyncio.Lock()
+
+    @classmethod
+    def get(cls, group: str) -> "GroupRelay":
+        relays = cls._relays.setdefault(asyncio.get_running_loop(), {})
+        relay = relays.get(group)
+        if relay is None:
+            relay = relays[group] = cls(group)
+        return relay
+
+    async def add(self, consumer: "RoomConsumer") -> None:
+        async with self.lock:
+            self.members.add(consumer)
+            # Emptied and forgotten while this consumer waited for the lock: known again.
+            self._relays.setdefault(asyncio.get_running_loop(), {}).setdefault(self.group, self)
+            if self.task is None:
+                layer = get_channel_layer()
+                # The default prefix: channels_redis reads all of a process's channels in one loop.
+                self.channel = await layer.new_channel()
+                await layer.group_add(self.group, self.channel)
+                self.task = asyncio.get_running_loop().create_task(self._run(layer))
+
+    async def remove(self, consumer: "RoomConsumer") -> None:
+        async with self.lock:
+            self.members.discard(consumer)
+            if self.members:
+                return
+            self._relays.get(asyncio.get_running_loop(), {}).pop(self.group, None)
+            if self.task is None:
+                return
+            self.task.cancel()
+            self.task = None
+            await get_channel_layer().group_discard(self.group, self.channel)
+
+    async def _run(self, layer: Any) -> None:
+        while True:
+            message = await layer.receive(self.channel)
+            for consumer in list(self.members):
+                try:
+                    await consumer.room_frame(message)
+                except OSError:
+                    pass  # the client has gone; its disconnect removes it from the group
+                except Exception:
+                    logger.exception("Room frame not delivered to %s", consumer.channel_name)
+
+
+class RoomConsumer(AsyncJsonWebsocketConsumer):
+    session: Session
+    role: str = ""
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels closes stale database connections before every handler,
+        with a hop to the database thread; in a room of 1,000 people that is
+        1,000 hops per chat message queued behind real database work. Here the
+        database is only reached through ``database_sync_to_async``, which
+        closes stale connections itself, so handlers run directly."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    # ------------------------------------------------------------ lifecycle
+
+    async def connect(self) -> None:
+        self.session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
+        self.user = self.scope.get("user")
+        self.language = self._language()
+        self.joined_groups: dict[str, GroupRelay] = {}
+        self.registered = False
+        self.is_trainer = False
+        self.floor = 0  # events up to this id are in what the client has
+        self.delivered: set[int] = set()
+        self.delivered_order: deque[int] = deque()
+        # Broadcasts arriving while the snapshot or a resume is being sent wait here.
+        self.held: list[dict[str, Any]] | None = []
+        self.connection_bucket = TokenBucket(CONNECTION_LIMIT, CONNECTION_WINDOW)
+        await self.accept()
+        if self.user is None or not self.user.is_authenticated:
+            await self._refuse(
+                room_selectors.UNAUTHENTICATED, "unauthenticated", self._tr(_, "Sign in to enter the room.")
+            )
+            return
+        # Join before reading the log, so nothing falls in between. These two
+        # groups carry nothing privileged, and their frames wait until this
+        # handler returns (and are dropped if the connection is refused).
+        await self._join(realtime.group_everyone(self.session_id))
+        await self._join(realtime.group_user(self.session_id, self.user.pk))
+        resume_from = self._query_last_event_id()
+        try:
+            entry = await self._db(
+                room_enter,
+                user=self.user,
+                session_id=self.session_id,
+                channel_name=self.channel_name,
+                resume_from=resume_from,
+            )
+        except Exception:
+            logger.exception("Room entry failed in session %s", self.session_id)
+            # 1011: the server failed; the client retries with backoff.
+            await self._refuse(1011, "server_error", self._tr(_, "Something went wrong; try again."))
+            return
+        if isinstance(entry, room_selectors.RoomRefusal):
+            await self._refuse(entry.close_code, entry.code, entry.message)
+            return
+        self.session, self.role = entry["session"], entry["role"]
+        self.is_trainer = self.role == room_services.TRAINER
+        self.registered = True
+        key = (self.session_id, self.user.pk)
+        _person_connections[key] = _person_connections.get(key, 0) + 1
+        self._presence_changed()
+        if entry["frames"] is None:
+            await self._send_snapshot(entry["snapshot"])
+        else:
+            await self._send_resumed(resume_from or 0, entry["frames"], entry["snapshot"])
+        if self.is_trainer:
+            # Trainers' copies of what was logged since the snapshot was read.
+            await self._join(realtime.group_trainers(self.session_id))
+            frames = await self._db(
+                room_selectors.room_events_after,
+                session_id=self.session_id,
+                user=self.user,
+                is_trainer=True,
+                after=self.floor,
+            )
+            for frame in frames or []:
+                if self._remember(frame["id"]):
+                    await self.send(text_data=realtime.dumps(frame))
+        await self._release()
+
+    async def disconnect(self, code: int) -> None:
+        for relay in self.joined_groups.values():
+            await relay.remove(self)
+        self.joined_groups = {}
+        if not self.registered:
+            return
+        self.registered = False
+        key = (self.session_id, self.user.pk)
+        remaining = _person_connections.get(key, 1) - 1
+        if remaining <= 0:
+            _person_connections.pop(key, None)
+            for action in ACTION_LIMITS:
+                _person_buckets.pop((*key, action), None)
+        else:
+            _person_connections[key] = remaining
+        try:
+            await self._db(room_services.room_disconnect, channel_name=self.channel_name)
+        except Exception:  # the sweep closes the interval later
+            logger.exception("Room disconnect of %s not recorded", self.channel_name)
+        self._presence_changed()
+
+    # ------------------------------------------------------------ inbound
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if not self.registered:
+            return
+        ref = ""
+        try:
+            if not self.connection_bucket.take():
+                raise room_messages.InvalidMessage(
+                    "rate_limited", self._tr(_, "You are sending too fast; wait a moment.")
+                )
+            with translation.override(self.language):
+                kind, fields, ref = room_messages.parse(text_data, bytes_data)
+            await self._handle(kind, fields)
+        except room_messages.InvalidMessage as error:
+            await self._error(error.code, error.message, error.ref or ref)
+        except ApplicationError as error:
+            await self._error(error.code, error.message, ref)
+        except Exception:
+            logger.exception("Room message failed in session %s", self.session_id)
+            await self._error("server_error", self._tr(_, "Something went wrong; try again."), ref)
+
+    async def _handle(self, kind: str, fields: dict[str, Any]) -> None:
+        if kind in room_messages.MODERATOR_ONLY and not self.is_trainer:
+            raise room_messages.InvalidMessage("forbidden", self._tr(_, "Only the trainers can do this."))
+        if kind not in room_messages.READ_ONLY and self.role == room_services.OBSERVER:
+            raise room_messages.InvalidMessage(
+                "forbidden", self._tr(_, "Observers can follow the room but not take part.")
+            )
+        if kind in ACTION_LIMITS and not self._person_bucket(kind).take():
+            raise room_messages.InvalidMessage(
+                "rate_limited", self._tr(_, "You are sending too fast; wait a moment.")
+            )
+        session, user = self.session, self.user
+        if kind == "heartbeat":
+            await self._heartbeat()
+        elif kind == "resume":
+            await self._resume(fields["last_event_id"])
+        elif kind == "chat.send":
+            await self._db(services.chat_post, session=session, user=user, text=fields["text"])
+        elif kind == "chat.delete":
+            await self._db(services.chat_delete, actor=user, session=session, message_id=fields["message_id"])
+        elif kind == "user.mute":
+            await self._db(
+                services.room_mute,
+                actor=user,
+                session=session,
+                user_id=fields["user_id"],
+                muted=fields["muted"],
+            )
+        elif kind == "question.ask":
+            await self._db(
+                services.question_ask,
+                session=session,
+                user=user,
+                text=fields["text"],
+                anonymous=fields.get("anonymous", False),
+            )
+        elif kind == "question.upvote":
+            await self._db(
+                services.question_upvote, session=session, user=user, question_id=fields["question_id"]
+            )
+        elif kind == "question.moderate":
+            await self._db(
+                services.question_moderate,
+                actor=user,
+                session=session,
+                question_id=fields["question_id"],
+                action=fields["action"],
+            )
+        elif kind == "poll.open":
+            await self._db(services.poll_open, actor=user, session=session, poll_id=fields["poll_id"])
+        elif kind == "poll.close":
+            await self._db(services.poll_close, actor=user, session=session, poll_id=fields["poll_id"])
+        elif kind == "poll.vote":
+            poll_id = fields["poll_id"]
+            await self._db(
+                services.poll_vote,
+                session=session,
+                user=user,
+                poll_id=poll_id,
+                option_ids=fields["option_ids"],
+            )
+            await self._join(realtime.group_poll_voters(self.session_id, poll_id))
+            self._poll_changed(poll_id)
+        elif kind == "hand.set":
+            await self._db(services.hand_set, session=session, user=user, raised=fields["raised"])
+        elif kind == "hand.lower":
+            await self._db(services.hand_lower, actor=user, session=session, user_id=fields["user_id"])
+        elif kind == "announce":
+            await self._db(services.announcement_create, actor=user, session=session, text=fields["text"])
+        elif kind == "session.start":
+            self.session = await self._db(services.session_start, actor=user, session=session)
+        elif kind == "session.end":
+            result = await self._db(services.session_end, actor=user, session=session)
+            if result.video_warning:
+                await self._error("video_warning", result.video_warning)
+
+    # ------------------------------------------------------------ outbound
+
+    async def room_frame(self, message: dict[str, Any]) -> None:
+        """A broadcast from ``webinars.realtime`` (text serialised once per group)."""
+        if not self.registered:
+            return
+        if self.held is not None:
+            self.held.append(message)
+            return
+        if message.get("trainer_variant") and self.is_trainer:
+            return  # trainers receive their own copy through the trainers group
+        event_id = message.get("event_id")
+        if event_id is not None and (event_id <= self.floor or not self._remember(event_id)):
+            return  # already in the snapshot or the resumed events
+        await self.send(text_data=message["text"])
+        if message.get("close_after"):
+            await self.close(code=1000)
+
+    async def room_present_again(self, message: dict[str, Any]) -> None:
+        """The connection was swept as silent although it is alive: register it again."""
+        if not self.registered:
+            return
+        await self._db(
+            room_services.room_connect,
+            session=self.session,
+            user=self.user,
+            channel_name=self.channel_name,
+            role=self.role,
+        )
+        self._presence_changed()
+
+    def _remember(self, event_id: int) -> bool:
+        """Record a delivered event id; False if it was delivered already."""
+        if event_id in self.delivered:
+            return False
+        self.delivered.add(event_id)
+        self.delivered_order.append(event_id)
+        if len(self.delivered_order) > DEDUPE_WINDOW:
+            self.delivered.discard(self.delivered_order.popleft())
+        return True
+
+    async def _send_snapshot(self, snapshot: dict[str, Any]) -> None:
+        self.floor = snapshot["last_event_id"]
+        poll = snapshot.get("poll")
+        if poll and poll["status"] == "open" and poll["my_answer"]:
+            await self._join(realtime.group_poll_voters(self.session_id, poll["id"]))
+        await self.send(text_data=realtime.dumps({"type": "snapshot", "data": snapshot}))
+
+    async def _release(self) -> None:
+        """Pass on the broadcasts held while the snapshot or resume was sent."""
+        held, self.held = self.held or [], None
+        for message in held:
+            await self.room_frame(message)
+
+    async def _resume(self, after: int) -> None:
+        self.held = []
+        try:
+            frames = await self._db(
+                room_selectors.room_events_after,
+                session_id=self.session_id,
+                user=self.user,
+                is_trainer=self.is_trainer,
+                after=after,
+            )
+            snapshot = await self._db(
+                room_selectors.room_snapshot, user=self.user, session=self.session, role=self.role
+            )
+            if frames is None:
+                await self._send_snapshot(snapshot)
+            else:
+                await self._send_resumed(after, frames, snapshot)
+        finally:
+            await self._release()
+
+    async def _send_resumed(self, after: int, frames: list[dict[str, Any]], snapshot: dict[str, Any]) -> None:
+        for frame in frames:
+            # Sent even if already delivered on this connection: the client asked.
+            self._remember(frame["id"])
+            await self.send(text_data=realtime.dumps(frame))
+        self.floor = max(self.floor, after)
+        poll = snapshot.get("poll")
+        if poll and poll["status"] == "open" and poll["my_answer"]:
+            await self._join(realtime.group_poll_voters(self.session_id, poll["id"]))
+        state = {
+            "last_event_id": max([after, *(frame["id"] for frame in frames)]),
+            "missed": len(frames),
+            "session": snapshot["session"],
+            "present": snapshot["present"],
+            "poll": poll,
+            "me": snapshot["me"],
+        }
+        if self.is_trainer:
+            state["people"] = snapshot["people"]
+        await self.send(text_data=realtime.dumps({"type": "resumed", "data": state}))
+
+    async def _heartbeat(self) -> None:
+        _pending_heartbeats.add(self.channel_name)
+        _schedule_heartbeat_flush()
+        await self.send(text_data='{"type":"pong"}')
+
+    # ------------------------------------------------------------ helpers
+
+    def _language(self) -> str:
+        languages = dict(settings.LANGUAGES)
+        language = getattr(self.user, "language", "") if self.user is not None else ""
+        if not language:
+            language = self.scope.get("cookies", {}).get(settings.LANGUAGE_COOKIE_NAME, "")
+        return language if language in languages else settings.LANGUAGE_CODE
+
+    def _tr(self, gettext: Callable[[str], str], text: str) -> str:
+        with translation.override(self.language):
+            return gettext(text)
+
+    def _query_last_event_id(self) -> int | None:
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        values = query.get("last_event_id")
+        if not values:
+            return None
+        try:
+            value = int(values[0])
+        except ValueError:
+            return None
+        return value if value >= 0 else None
+
+    async def _db(self, function: Callable[..., Any], **kwargs: Any) -> Any:
+        """Run a service or selector in the worker thread, in the person's language."""
+        language = self.language
+
+        def run() -> Any:
+            with translation.override(language):
+                return function(**kwargs)
+
+        return await database_sync_to_async(run)()
+
+    async def _join(self, group: str) -> None:
+        if group not in self.joined_groups:
+            relay = GroupRelay.get(group)
+            self.joined_groups[group] = relay
+            await relay.add(self)
+
+    def _person_bucket(self, action: str) -> TokenBucket:
+        key = (self.session_id, self.user.pk, action)
+        bucket = _person_buckets.get(key)
+        if bucket is None:
+            bucket = _person_buckets[key] = TokenBucket(*ACTION_LIMITS[action])
+        return bucket
+
+    def _presence_changed(self) -> None:
+        session_id = self.session_id
+        _schedule_state(("presence", session_id, 0), lambda: broadcast_presence(session_id))
+
+    def _poll_changed(self, poll_id: int) -> None:
+        session_id = self.session_id
+        _schedule_state(("poll", session_id, poll_id), lambda: broadcast_poll_results(session_id, poll_id))
+
+    async def _error(self, code: str, message: str, ref: str = "") -> None:
+        frame = {"type": "error", "code": code, "message": message}
+        if ref:
+            frame["ref"] = ref
+        await self.send(text_data=realtime.dumps(frame))
+
+    async def _refuse(self, close_code: int, code: str, message: str) -> None:
+        await self._error(code, message)
+        await self.close(code=close_code)

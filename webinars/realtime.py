@@ -1,0 +1,215 @@
+"""The one place that broadcasts to the live room.
+
+Services store what happened first (the database is the record), then hand
+the stored ``RoomEvent`` to :func:`publish_on_commit`, which sends it once the
+transaction has committed; the channel layer only carries copies and may
+drop them (at most once), which the resume protocol makes up for.
+
+Recipients are a security decision, so every event names them:
+
+* ``everyone`` — the group :func:`group_everyone` (every connection of the
+  room: attendees, trainers, observers);
+* ``trainers`` — the group :func:`group_trainers` (the session's trainers and
+  admins), plus the person concerned (``target_user``) through their own
+  group :func:`group_user`;
+* ``user`` — only the person concerned, through :func:`group_user`.
+
+An event may carry two payloads: ``payload`` for everyone and
+``trainer_payload`` for trainers. It is then sent to the everyone group marked
+``trainer_variant`` (trainers' connections skip that copy) and to the trainers
+group with the trainers' payload — e.g. an anonymous question names its
+author to trainers only.
+
+Client frames (JSON text):
+
+* logged events — ``{"type": <event type>, "id": <event id>, "data": {...}}``;
+* room state (not logged: the current value is what matters, a resumed
+  client gets it afresh) — ``{"type": "presence"|"presence.list"|"poll.results", "data": {...}}``;
+* replies to one connection — ``snapshot``, ``resumed``, ``error`` (sent by
+  the consumer, see ``webinars.consumers``).
+
+Logged events (see ``EVENTS``) and their payloads:
+
+=================  ==========  ================================================
+type               recipients  data
+=================  ==========  ================================================
+session.status     everyone    ``{"status", "started_at", "ended_at"}``
+chat.message       everyone    ``{"message": chat message}``
+chat.deleted       everyone    ``{"message_id"}``
+user.muted         trainers+   ``{"user": person, "muted": bool}``
+question.updated   everyone    ``{"question": question}`` (author hidden to
+                               attendees when anonymous; named to trainers)
+poll.opened        everyone    ``{"poll": poll without results}``
+poll.closed        everyone    ``{"poll": poll with final results}``
+hand.updated       trainers+   ``{"user": person, "raised": bool}``
+announcement       everyone    ``{"announcement": {"id", "text", "created_at"}}``
+=================  ==========  ================================================
+
+State broadcasts (not logged):
+
+=================  ==========  ================================================
+presence           everyone    ``{"count"}`` people connected
+presence.list      trainers    ``{"people": [person + "role"]}``
+poll.results       trainers +  ``{"poll_id", "counts": {option id: n},
+                   voters      "voters"}`` (throttled to one a second)
+=================  ==========  ================================================
+
+A *person* is ``{"id", "name"}``; a *chat message* is ``{"id", "author":
+person, "is_trainer", "text", "created_at"}``; a *question* is ``{"id",
+"text", "author": person|null, "anonymous", "status", "pinned", "votes",
+"created_at"}``; a *poll* is ``{"id", "question", "kind", "status",
+"options": [{"id", "text"}], "results": {"counts", "voters"}|null}``.
+"""
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+
+from webinars.models import RoomEvent, RoomEventAudience
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    audience: str
+    doc: str
+
+
+EVENTS: dict[str, EventSpec] = {
+    "session.status": EventSpec(RoomEventAudience.EVERYONE, "the session started or ended"),
+    "chat.message": EventSpec(RoomEventAudience.EVERYONE, "a chat message was posted"),
+    "chat.deleted": EventSpec(RoomEventAudience.EVERYONE, "a trainer deleted a chat message"),
+    "user.muted": EventSpec(RoomEventAudience.TRAINERS, "a trainer muted or unmuted a person"),
+    "question.updated": EventSpec(RoomEventAudience.EVERYONE, "a question was asked, voted or moderated"),
+    "poll.opened": EventSpec(RoomEventAudience.EVERYONE, "a trainer opened a poll"),
+    "poll.closed": EventSpec(RoomEventAudience.EVERYONE, "a trainer closed a poll (final results)"),
+    "hand.updated": EventSpec(RoomEventAudience.TRAINERS, "a hand was raised or lowered"),
+    "announcement": EventSpec(RoomEventAudience.EVERYONE, "a trainer's banner"),
+}
+STATES = {
+    "presence": RoomEventAudience.EVERYONE,
+    "presence.list": RoomEventAudience.TRAINERS,
+    "poll.results": "trainers and the poll's voters",
+}
+
+ROOM_CLOSED_STATUSES = ("ended", "cancelled")
+
+# Client frames are text: each is serialised once per group, not per recipient.
+MESSAGE_TYPE = "room.frame"
+
+
+def group_everyone(session_id: int) -> str:
+    return f"webinar.{session_id}.everyone"
+
+
+def group_trainers(session_id: int) -> str:
+    return f"webinar.{session_id}.trainers"
+
+
+def group_user(session_id: int, user_id: int) -> str:
+    return f"webinar.{session_id}.user.{user_id}"
+
+
+def group_poll_voters(session_id: int, poll_id: int) -> str:
+    return f"webinar.{session_id}.poll.{poll_id}"
+
+
+def dumps(frame: dict[str, Any]) -> str:
+    return json.dumps(frame, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
+
+
+def event_frame(event: RoomEvent, *, for_trainers: bool) -> dict[str, Any]:
+    """The frame a client receives for ``event`` (trainers' variant or not)."""
+    data = event.trainer_payload if for_trainers and event.trainer_payload is not None else event.payload
+    return {"type": event.type, "id": event.pk, "data": data}
+
+
+def event_visible(event: RoomEvent, *, user_id: int, is_trainer: bool) -> bool:
+    """Whether a person may receive ``event`` (used when resuming)."""
+    if event.audience == RoomEventAudience.EVERYONE:
+        return True
+    if event.target_user_id == user_id:
+        return True
+    return event.audience == RoomEventAudience.TRAINERS and is_trainer
+
+
+def _routes(event: RoomEvent) -> list[tuple[str, dict[str, Any]]]:
+    session_id = event.session_id
+    base: dict[str, Any] = {"type": MESSAGE_TYPE, "event_id": event.pk}
+    if event.type == "session.status" and event.payload.get("status") in ROOM_CLOSED_STATUSES:
+        # Connections close after passing this on: the room is over.
+        base["close_after"] = True
+    if event.audience == RoomEventAudience.EVERYONE:
+        public = dumps(event_frame(event, for_trainers=False))
+        if event.trainer_payload is None:
+            return [(group_everyone(session_id), {**base, "text": public})]
+        private = dumps(event_frame(event, for_trainers=True))
+        return [
+            (group_everyone(session_id), {**base, "text": public, "trainer_variant": True}),
+            (group_trainers(session_id), {**base, "text": private}),
+        ]
+    routes: list[tuple[str, dict[str, Any]]] = []
+    if event.audience == RoomEventAudience.TRAINERS:
+        text = dumps(event_frame(event, for_trainers=True))
+        routes.append((group_trainers(session_id), {**base, "text": text}))
+    if event.target_user_id is not None:
+        text = dumps(event_frame(event, for_trainers=False))
+        # A trainer concerned already has the trainers' copy.
+        routes.append(
+            (
+                group_user(session_id, event.target_user_id),
+                {**base, "text": text, "trainer_variant": event.audience == RoomEventAudience.TRAINERS},
+            )
+        )
+    return routes
+
+
+async def publish(event: RoomEvent) -> None:
+    """Send a stored event to its recipients (async callers)."""
+    if event.type not in EVENTS:
+        raise ValueError(f"Undocumented room event type: {event.type}")
+    layer = get_channel_layer()
+    for group, message in _routes(event):
+        try:
+            await layer.group_send(group, message)
+        except Exception:  # a layer failure must not undo what is stored; clients resume
+            logger.exception("Room event %s not broadcast to %s", event.pk, group)
+
+
+def publish_on_commit(event: RoomEvent) -> None:
+    """Send ``event`` once the current transaction commits (sync callers:
+    services, whether called from a consumer, a page or a task)."""
+    transaction.on_commit(lambda: _publish_now(event))
+
+
+def _publish_now(event: RoomEvent) -> None:
+    try:
+        async_to_sync(publish)(event)
+    except Exception:  # what is stored stays; clients get it when they resume
+        logger.exception("Room event %s not broadcast", event.pk)
+
+
+async def publish_state(
+    *, session_id: int, kind: str, data: dict[str, Any], groups: list[str] | None = None
+) -> None:
+    """Send room state that is not logged (``STATES``) to its groups:
+    presence to everyone, the presence list to trainers, poll results to
+    ``groups`` (trainers and the poll's voters)."""
+    if kind not in STATES:
+        raise ValueError(f"Undocumented room state: {kind}")
+    if groups is None:
+        groups = [group_trainers(session_id) if kind == "presence.list" else group_everyone(session_id)]
+    text = dumps({"type": kind, "data": data})
+    layer = get_channel_layer()
+    for group in groups:
+        try:
+            await layer.group_send(group, {"type": MESSAGE_TYPE, "text": text})
+        except Exception:
+            logger.exception("Room state %s not broadcast to %s", kind, group)

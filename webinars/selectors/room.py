@@ -1,0 +1,281 @@
+"""Reads of the live room: who may enter (and as what), the snapshot a
+connection starts from, the events a reconnecting client missed, and the
+questions and polls the replay page and the report keep."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from academy import roles
+from academy.models import User
+from webinars import realtime
+from webinars.models import (
+    Announcement,
+    ChatMessage,
+    HandRaise,
+    Poll,
+    PollOption,
+    PollStatus,
+    PollVote,
+    Question,
+    QuestionStatus,
+    QuestionVote,
+    RegistrationStatus,
+    RoomEvent,
+    RoomMute,
+    Session,
+    SessionStatus,
+)
+from webinars.services.room import (
+    ATTENDEE,
+    OBSERVER,
+    TRAINER,
+    announcement_data,
+    chat_message_data,
+    is_moderator,
+    person,
+    present_count,
+    present_list,
+    status_payload,
+)
+from webinars.services.room_polls import poll_data, poll_results
+from webinars.services.room_questions import question_data
+from webinars.services.sessions import TRAINER_EARLY, join_is_open
+
+CHAT_HISTORY = 50
+ANNOUNCEMENTS_SHOWN = 3
+RESUME_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class RoomRefusal:
+    """Why a connection is refused: WebSocket close code, error code, message."""
+
+    close_code: int
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class RoomEntry:
+    session: Session
+    role: str  # ATTENDEE, TRAINER (moderates) or OBSERVER (managers: read only)
+
+
+UNAUTHENTICATED = 4401
+FORBIDDEN = 4403
+UNKNOWN = 4404
+NOT_OPEN = 4409
+
+
+def room_entry(*, user: User, session_id: int) -> RoomEntry | RoomRefusal:
+    """Who ``user`` is in the room of session ``session_id``, or why they
+    cannot enter:
+
+    * trainers of the session and admins: ``trainer``, from an hour before
+      the start until the session ends;
+    * managers: ``observer`` (read only), at the same times as trainers;
+    * confirmed registrants: ``attendee``, while joining is open (from
+      ``WEBINAR_JOIN_OPENS_MINUTES`` before the start, or whenever the
+      session is live) — otherwise refused with the session's status;
+    * anyone else: refused (4403), without telling whether the session exists
+      unless they may see it.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return RoomRefusal(UNAUTHENTICATED, "unauthenticated", _("Sign in to enter the room."))
+    session = Session.objects.select_related("series").filter(pk=session_id).first()
+    if session is None:
+        return RoomRefusal(UNKNOWN, "not_found", _("This web-conference does not exist."))
+    granted = roles.user_roles(user)
+    if is_moderator(user, session):
+        role = TRAINER
+    elif roles.MANAGER in granted:
+        role = OBSERVER
+    elif session.registrations.filter(user=user, status=RegistrationStatus.CONFIRMED).exists():
+        role = ATTENDEE
+    else:
+        return RoomRefusal(
+            FORBIDDEN,
+            "not_registered",
+            _("Only people registered for this web-conference can enter its room."),
+        )
+    if session.status == SessionStatus.ENDED:
+        return RoomRefusal(NOT_OPEN, "ended", _("This web-conference has ended."))
+    if session.status == SessionStatus.CANCELLED:
+        return RoomRefusal(NOT_OPEN, "cancelled", _("This web-conference has been cancelled."))
+    if role == ATTENDEE and not join_is_open(session):
+        return RoomRefusal(
+            NOT_OPEN,
+            "not_open",
+            _("The room opens %(minutes)s minutes before the start.")
+            % {"minutes": settings.WEBINAR_JOIN_OPENS_MINUTES},
+        )
+    too_early = timezone.now() < session.starts_at - TRAINER_EARLY
+    if role != ATTENDEE and session.status == SessionStatus.SCHEDULED and too_early:
+        return RoomRefusal(NOT_OPEN, "not_open", _("The room opens one hour before the start."))
+    return RoomEntry(session=session, role=role)
+
+
+def last_event_id(*, session_id: int) -> int:
+    last = (
+        RoomEvent.objects.filter(session_id=session_id).order_by("-id").values_list("id", flat=True).first()
+    )
+    return last or 0
+
+
+def room_events_after(
+    *, session_id: int, user: User, is_trainer: bool, after: int, limit: int | None = None
+) -> list[dict[str, Any]] | None:
+    """Frames of the logged events after ``after`` that the person may see,
+    oldest first; None when more than ``limit`` were logged since (the client
+    then needs a fresh snapshot)."""
+    limit = RESUME_LIMIT if limit is None else limit
+    events = list(RoomEvent.objects.filter(session_id=session_id, id__gt=after).order_by("id")[: limit + 1])
+    if len(events) > limit:
+        return None
+    return [
+        realtime.event_frame(event, for_trainers=is_trainer)
+        for event in events
+        if realtime.event_visible(event, user_id=user.pk, is_trainer=is_trainer)
+    ]
+
+
+def _questions(session: Session, user: User, *, for_trainers: bool) -> list[dict[str, Any]]:
+    rows = (
+        Question.objects.filter(session=session, status=QuestionStatus.OPEN)
+        .select_related("author")
+        .annotate(voted=Exists(QuestionVote.objects.filter(question=OuterRef("pk"), user=user)))
+        .order_by("-is_pinned", "-votes", "created_at", "id")
+    )
+    return [question_data(q, for_trainers=for_trainers, voted=q.voted) for q in rows]
+
+
+def _poll_state(session: Session, user: User, *, for_trainers: bool) -> dict[str, Any] | None:
+    """The open poll (results once the person answered, always for trainers),
+    else the last closed one with its results."""
+    poll = (
+        Poll.objects.filter(session=session, status__in=[PollStatus.OPEN, PollStatus.CLOSED])
+        .prefetch_related("options")
+        .order_by("-status", "-closed_at", "-id")  # "open" sorts after "closed": open first
+        .first()
+    )
+    if poll is None:
+        return None
+    mine = list(PollVote.objects.filter(poll=poll, user=user).values_list("option_id", flat=True))
+    show = for_trainers or bool(mine) or poll.status == PollStatus.CLOSED
+    data = poll_data(poll, results=poll_results(poll) if show else None)
+    data["my_answer"] = mine
+    return data
+
+
+def room_snapshot(*, user: User, session: Session, role: str) -> dict[str, Any]:
+    """Everything a connection starts from: the session, the person's own
+    state, the latest chat, open questions (pinned, then most voted, then
+    oldest), the poll, announcements, who is present (the list for trainers
+    only), prepared polls and raised hands (trainers), and ``last_event_id``
+    (read first, so nothing logged after it is missed)."""
+    is_trainer = role == TRAINER
+    last_id = last_event_id(session_id=session.pk)
+    # Read afresh: the caller's copy may predate a start or an end.
+    session = Session.objects.select_related("series").get(pk=session.pk)
+    trainer_ids = set(session.trainers.values_list("pk", flat=True))
+    if session.series is not None:
+        trainer_ids |= set(session.series.trainers.values_list("pk", flat=True))
+    chat = list(
+        ChatMessage.objects.filter(session=session, deleted_at__isnull=True)
+        .select_related("author")
+        .order_by("-id")[:CHAT_HISTORY]
+    )
+    snapshot: dict[str, Any] = {
+        "session": {"id": session.pk, "title": session.title, **status_payload(session)},
+        "role": role,
+        "me": {
+            **person(user),
+            "muted": RoomMute.objects.filter(session=session, user=user).exists(),
+            "hand_raised": HandRaise.objects.filter(
+                session=session, user=user, lowered_at__isnull=True
+            ).exists(),
+        },
+        "chat": [
+            chat_message_data(m, is_trainer=m.author_id in trainer_ids or m.author.role == "admin")
+            for m in reversed(chat)
+        ],
+        "questions": _questions(session, user, for_trainers=is_trainer),
+        "poll": _poll_state(session, user, for_trainers=is_trainer),
+        "announcements": [
+            announcement_data(a)
+            for a in Announcement.objects.filter(session=session).order_by("-id")[:ANNOUNCEMENTS_SHOWN]
+        ],
+        "present": present_count(session_id=session.pk),
+        "last_event_id": last_id,
+    }
+    if is_trainer:
+        snapshot["people"] = present_list(session_id=session.pk)
+        snapshot["hands"] = [
+            person(hand.user)
+            for hand in HandRaise.objects.filter(session=session, lowered_at__isnull=True)
+            .select_related("user")
+            .order_by("created_at")
+        ]
+        snapshot["muted"] = [
+            person(mute.user) for mute in RoomMute.objects.filter(session=session).select_related("user")
+        ]
+        snapshot["polls"] = [
+            {"id": poll.pk, "question": poll.question, "status": poll.status}
+            for poll in Poll.objects.filter(session=session).order_by("id")
+        ]
+    return snapshot
+
+
+def poll_list(*, session: Session) -> QuerySet[Poll]:
+    """A session's polls with their answers, in the order they were prepared."""
+    return Poll.objects.filter(session=session).prefetch_related("options").order_by("id")
+
+
+def closed_poll_results(*, session: Session) -> list[dict[str, Any]]:
+    """Closed polls with final results, for the replay page, the session
+    report and the API: each ``{"id", "question", "kind", "voters",
+    "options": [{"id", "text", "votes", "percent"}]}`` (two queries)."""
+    polls = list(
+        Poll.objects.filter(session=session, status=PollStatus.CLOSED)
+        .prefetch_related(
+            Prefetch(
+                "options", queryset=PollOption.objects.annotate(n=Count("votes")).order_by("position", "id")
+            )
+        )
+        .annotate(voters=Count("votes__user", distinct=True))
+        .order_by("closed_at", "id")
+    )
+    results = []
+    for poll in polls:
+        options = list(poll.options.all())
+        results.append(
+            {
+                "id": poll.pk,
+                "question": poll.question,
+                "kind": poll.kind,
+                "voters": poll.voters,
+                "options": [
+                    {
+                        "id": option.pk,
+                        "text": option.text,
+                        "votes": option.n,  # type: ignore[attr-defined]
+                        "percent": round(100 * option.n / poll.voters) if poll.voters else 0,  # type: ignore[attr-defined]
+                    }
+                    for option in options
+                ],
+            }
+        )
+    return results
+
+
+def answered_questions(*, session: Session) -> QuerySet[Question]:
+    """Questions the trainers marked answered, most voted first (the replay
+    page shows no author names: a replay is seen by a wider audience)."""
+    return Question.objects.filter(session=session, status=QuestionStatus.ANSWERED).order_by(
+        "-votes", "answered_at", "id"
+    )

@@ -1,0 +1,391 @@
+"""The live room: its event log, presence, chat, moderation, raised hands,
+announcements. Questions and polls are in ``room_questions`` and
+``room_polls``.
+
+Every function here stores first and then hands the stored ``RoomEvent`` to
+``webinars.realtime`` for broadcasting after commit. Events of one session
+are numbered in commit order: each writer takes the session row's lock
+(``FOR NO KEY UPDATE``, which does not block inserting its children) before
+writing, so a client that saw event N has seen every event before N."""
+
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from academy.errors import ApplicationError
+from academy.models import User
+from academy.permissions import can
+from distributors.models import Verb
+from distributors.services import engagement_record
+from webinars import realtime
+from webinars.models import (
+    Announcement,
+    AttendanceInterval,
+    ChatMessage,
+    HandRaise,
+    RegistrationStatus,
+    RoomConnection,
+    RoomEvent,
+    RoomMute,
+    Session,
+    SessionStatus,
+)
+from webinars.services.attendance import attendance_interval_close, attendance_interval_open
+
+# Roles in the room (decided at connection time by ``webinars.selectors.room``).
+ATTENDEE = "attendee"
+TRAINER = "trainer"
+OBSERVER = "observer"
+
+CHAT_MAX_LENGTH = 1000
+ANNOUNCEMENT_MAX_LENGTH = 500
+
+
+class RoomError(ApplicationError):
+    """A refused room action; ``code`` is what the client's error frame carries."""
+
+    def __init__(self, message: str, *, code: str, status: int = 400) -> None:
+        super().__init__(message, code=code, status=status)
+
+
+def display_name(user: User) -> str:
+    """The name other people see: full name, else the address' local part
+    (an address is never shown to other attendees)."""
+    return user.get_full_name() or user.email.split("@", 1)[0]
+
+
+def person(user: User) -> dict[str, Any]:
+    return {"id": user.pk, "name": display_name(user)}
+
+
+def is_moderator(user: User, session: Session) -> bool:
+    """Trainers of the session and admins moderate the room."""
+    return bool(can(user, "webinars.manage_session", session))
+
+
+def require_moderator(user: User, session: Session) -> None:
+    if not is_moderator(user, session):
+        raise RoomError(_("Only the trainers can do this."), code="forbidden", status=403)
+
+
+def require_participant(user: User, session: Session) -> None:
+    """Attendees (confirmed registrants) and moderators take part; observers
+    (managers) only watch."""
+    registered = session.registrations.filter(user=user, status=RegistrationStatus.CONFIRMED).exists()
+    if not registered and not is_moderator(user, session):
+        raise RoomError(_("Observers can follow the room but not take part."), code="forbidden", status=403)
+
+
+def require_room_open(session: Session) -> None:
+    if session.status in (SessionStatus.ENDED, SessionStatus.CANCELLED):
+        raise RoomError(_("This web-conference is over."), code="room_closed", status=409)
+
+
+def session_lock(session_id: int) -> Session:
+    """Lock the session row for this transaction and return it fresh."""
+    return Session.objects.select_for_update(no_key=True).get(pk=session_id)
+
+
+def room_event_record(
+    *,
+    session: Session,
+    type: str,
+    payload: dict[str, Any],
+    trainer_payload: dict[str, Any] | None = None,
+    audience: str | None = None,
+    target_user: User | None = None,
+) -> RoomEvent:
+    """Append an event to the room's log and broadcast it after commit. The
+    caller holds the session lock (``session_lock``) so ids follow commit order."""
+    spec = realtime.EVENTS[type]
+    event = RoomEvent.objects.create(
+        session=session,
+        type=type,
+        audience=audience or spec.audience,
+        target_user=target_user,
+        payload=payload,
+        trainer_payload=trainer_payload,
+    )
+    realtime.publish_on_commit(event)
+    return event
+
+
+def status_payload(session: Session) -> dict[str, Any]:
+    return {"status": session.status, "started_at": session.started_at, "ended_at": session.ended_at}
+
+
+def room_status_changed(*, session: Session) -> RoomEvent:
+    """Log and broadcast the session's status (called by the session
+    services inside their transaction, which holds the session lock)."""
+    return room_event_record(session=session, type="session.status", payload=status_payload(session))
+
+
+# ---------------------------------------------------------------- presence
+
+
+def room_connect(
+    *, session: Session, user: User, channel_name: str, role: str, at: datetime.datetime | None = None
+) -> RoomConnection:
+    """Register an open connection. For attendees, it opens their presence
+    interval (one per person, whatever the number of tabs)."""
+    now = at or timezone.now()
+    with transaction.atomic():
+        connection, _created = RoomConnection.objects.update_or_create(
+            channel_name=channel_name,
+            defaults={
+                "session": session,
+                "user": user,
+                "role": role,
+                "connected_at": now,
+                "last_seen_at": now,
+            },
+        )
+        if role == ATTENDEE:
+            attendance_interval_open(session=session, user=user, at=now)
+    return connection
+
+
+def room_disconnect(*, channel_name: str, at: datetime.datetime | None = None) -> bool:
+    """Forget a closed connection; the person's presence interval closes
+    when it was their last one. Returns whether a connection was known."""
+    now = at or timezone.now()
+    with transaction.atomic():
+        connection = (
+            RoomConnection.objects.select_related("session", "user").filter(channel_name=channel_name).first()
+        )
+        if connection is None:
+            return False
+        connection.delete()
+        _close_if_gone(connection.session, connection.user, now)
+    return True
+
+
+def _close_if_gone(session: Session, user: User, at: datetime.datetime) -> None:
+    if RoomConnection.objects.filter(session=session, user=user).exists():
+        return
+    if session.status in (SessionStatus.ENDED, SessionStatus.CANCELLED):
+        return  # attendance was finalised when the session ended
+    attendance_interval_close(session=session, user=user, at=at)
+
+
+def room_heartbeat(*, channel_names: Iterable[str], at: datetime.datetime | None = None) -> set[str]:
+    """Note that connections are alive (one batch for all the heartbeats of a
+    server process). Returns the names that are unknown — swept meanwhile:
+    their consumers register again."""
+    names = set(channel_names)
+    if not names:
+        return set()
+    RoomConnection.objects.filter(channel_name__in=names).update(last_seen_at=at or timezone.now())
+    known = set(RoomConnection.objects.filter(channel_name__in=names).values_list("channel_name", flat=True))
+    return names - known
+
+
+def room_presence_sweep(*, now: datetime.datetime | None = None) -> int:
+    """Forget connections silent for ``WEBINAR_ROOM_STALE_SECONDS`` (a
+    server that died, a phone that lost signal): presence intervals of people
+    left with no connection close at their last sign of life. Returns how
+    many connections were removed."""
+    now = now or timezone.now()
+    limit = now - datetime.timedelta(seconds=settings.WEBINAR_ROOM_STALE_SECONDS)
+    stale = list(RoomConnection.objects.filter(last_seen_at__lt=limit).select_related("session", "user"))
+    for connection in stale:
+        with transaction.atomic():
+            if RoomConnection.objects.filter(pk=connection.pk).delete()[0]:
+                _close_if_gone(connection.session, connection.user, connection.last_seen_at)
+    return len(stale)
+
+
+def room_connections_clear(*, session: Session) -> None:
+    """When the session ends: its connections are over (attendance is final)."""
+    RoomConnection.objects.filter(session=session).delete()
+
+
+def present_count(*, session_id: int) -> int:
+    """People (not connections) in the room now."""
+    return RoomConnection.objects.filter(session_id=session_id).values("user").distinct().count()
+
+
+def present_list(*, session_id: int) -> list[dict[str, Any]]:
+    """People in the room, for trainers: person, role in the room, since when."""
+    rows = (
+        RoomConnection.objects.filter(session_id=session_id)
+        .values("user_id", "user__first_name", "user__last_name", "user__email", "role")
+        .annotate(n=Count("pk"))
+        .order_by("user__last_name", "user__first_name", "user_id")
+    )
+    people = []
+    for row in rows:
+        name = (
+            f"{row['user__first_name']} {row['user__last_name']}".strip() or row["user__email"].split("@")[0]
+        )
+        people.append({"id": row["user_id"], "name": name, "role": row["role"]})
+    return people
+
+
+def open_intervals(*, session: Session) -> Iterable[AttendanceInterval]:
+    return AttendanceInterval.objects.filter(attendance__session=session, left_at__isnull=True)
+
+
+# ---------------------------------------------------------------- chat
+
+
+def chat_message_data(message: ChatMessage, *, is_trainer: bool) -> dict[str, Any]:
+    return {
+        "id": message.pk,
+        "author": person(message.author),
+        "is_trainer": is_trainer,
+        "text": message.text,
+        "created_at": message.created_at,
+    }
+
+
+def chat_post(*, session: Session, user: User, text: str) -> ChatMessage:
+    """Post a chat message (plain text up to 1,000 characters). Refused when
+    the person is muted or the room is over. The first message of a person in
+    a session is recorded in the engagement log (``CHAT_POSTED``): the log
+    counts who took part, not how much they typed."""
+    text = text.strip()
+    if not text:
+        raise RoomError(_("Write a message first."), code="invalid")
+    if len(text) > CHAT_MAX_LENGTH:
+        raise RoomError(
+            _("A message has at most %(count)s characters.") % {"count": CHAT_MAX_LENGTH}, code="too_long"
+        )
+    with transaction.atomic():
+        session = session_lock(session.pk)
+        require_room_open(session)
+        require_participant(user, session)
+        if RoomMute.objects.filter(session=session, user=user).exists():
+            raise RoomError(_("A trainer has muted you in this chat."), code="muted", status=403)
+        first = not ChatMessage.objects.filter(session=session, author=user).exists()
+        message = ChatMessage.objects.create(session=session, author=user, text=text)
+        if first:
+            engagement_record(actor=user, verb=Verb.CHAT_POSTED, obj=session)
+        room_event_record(
+            session=session,
+            type="chat.message",
+            payload={"message": chat_message_data(message, is_trainer=is_moderator(user, session))},
+        )
+    return message
+
+
+def chat_delete(*, actor: User, session: Session, message_id: int) -> ChatMessage:
+    """A trainer removes a chat message for everyone (kept, marked deleted)."""
+    with transaction.atomic():
+        session = session_lock(session.pk)
+        require_moderator(actor, session)
+        message = ChatMessage.objects.filter(session=session, pk=message_id, deleted_at__isnull=True).first()
+        if message is None:
+            raise RoomError(_("This message does not exist."), code="not_found", status=404)
+        message.deleted_at = timezone.now()
+        message.deleted_by = actor
+        message.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+        room_event_record(session=session, type="chat.deleted", payload={"message_id": message.pk})
+    return message
+
+
+def room_mute(*, actor: User, session: Session, user_id: int, muted: bool) -> bool:
+    """A trainer mutes (or unmutes) a person in the chat for this session;
+    the person and the trainers are told."""
+    with transaction.atomic():
+        session = session_lock(session.pk)
+        require_moderator(actor, session)
+        user = User.objects.filter(pk=user_id).first()
+        if user is None:
+            raise RoomError(_("This person does not exist."), code="not_found", status=404)
+        if is_moderator(user, session):
+            raise RoomError(_("A trainer cannot be muted."), code="invalid")
+        if muted:
+            try:
+                with transaction.atomic():
+                    RoomMute.objects.get_or_create(session=session, user=user, defaults={"muted_by": actor})
+            except IntegrityError:
+                pass  # muted at the same moment by another trainer
+        else:
+            RoomMute.objects.filter(session=session, user=user).delete()
+        room_event_record(
+            session=session,
+            type="user.muted",
+            payload={"user": person(user), "muted": muted},
+            target_user=user,
+        )
+    return muted
+
+
+# ---------------------------------------------------------------- hands and announcements
+
+
+def hand_set(*, session: Session, user: User, raised: bool) -> bool:
+    """Raise or lower one's hand (idempotent); trainers and the person are told."""
+    with transaction.atomic():
+        session = session_lock(session.pk)
+        require_room_open(session)
+        require_participant(user, session)
+        current = HandRaise.objects.filter(session=session, user=user, lowered_at__isnull=True).first()
+        if raised and current is None:
+            HandRaise.objects.create(session=session, user=user)
+        elif not raised and current is not None:
+            current.lowered_at = timezone.now()
+            current.lowered_by = user
+            current.save(update_fields=["lowered_at", "lowered_by", "updated_at"])
+        else:
+            return raised
+        room_event_record(
+            session=session,
+            type="hand.updated",
+            payload={"user": person(user), "raised": raised},
+            target_user=user,
+        )
+    return raised
+
+
+def hand_lower(*, actor: User, session: Session, user_id: int) -> None:
+    """A trainer lowers someone's hand (or everyone's with ``user_id`` 0)."""
+    with transaction.atomic():
+        session = session_lock(session.pk)
+        require_moderator(actor, session)
+        raised = HandRaise.objects.filter(session=session, lowered_at__isnull=True).select_related("user")
+        if user_id:
+            raised = raised.filter(user_id=user_id)
+        now = timezone.now()
+        for hand in raised:
+            hand.lowered_at = now
+            hand.lowered_by = actor
+            hand.save(update_fields=["lowered_at", "lowered_by", "updated_at"])
+            room_event_record(
+                session=session,
+                type="hand.updated",
+                payload={"user": person(hand.user), "raised": False},
+                target_user=hand.user,
+            )
+
+
+def announcement_data(announcement: Announcement) -> dict[str, Any]:
+    return {"id": announcement.pk, "text": announcement.text, "created_at": announcement.created_at}
+
+
+def announcement_create(*, actor: User, session: Session, text: str) -> Announcement:
+    """A trainer's banner for everyone (kept with the session)."""
+    text = text.strip()
+    if not text:
+        raise RoomError(_("Write the announcement first."), code="invalid")
+    if len(text) > ANNOUNCEMENT_MAX_LENGTH:
+        raise RoomError(
+            _("An announcement has at most %(count)s characters.") % {"count": ANNOUNCEMENT_MAX_LENGTH},
+            code="too_long",
+        )
+    with transaction.atomic():
+        session = session_lock(session.pk)
+        require_moderator(actor, session)
+        require_room_open(session)
+        announcement = Announcement.objects.create(session=session, author=actor, text=text)
+        room_event_record(
+            session=session, type="announcement", payload={"announcement": announcement_data(announcement)}
+        )
+    return announcement
