@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.utils.translation import gettext_lazy as _
 
+from academy.errors import ApplicationError
 from academy.i18n import in_language_of
 from academy.models import User, time_zone_choices
 
@@ -42,3 +43,19 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
 class LanguageForm(forms.Form):
     language = forms.ChoiceField(choices=settings.LANGUAGES)
     next = forms.CharField(required=False)
+
+
+def apply_error(
+    form: forms.BaseForm, error: ApplicationError, *, renamed: dict[str, str] | None = None
+) -> None:
+    """Show a service's error on ``form``: each field error next to its field
+    (``renamed`` maps service field names to form field names), the rest on top."""
+    if not error.fields:
+        form.add_error(None, error.message)
+        return
+    renamed = renamed or {}
+    for field, messages in error.fields.items():
+        field = renamed.get(field, field)
+        target = field if field in form.fields else None
+        for message in messages:
+            form.add_error(target, message)

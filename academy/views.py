@@ -14,7 +14,7 @@ from django.views.i18n import set_language
 
 from academy import roles, services
 from academy.errors import ApplicationError
-from academy.forms import LoginForm, PasswordResetForm, ProfileForm
+from academy.forms import LoginForm, PasswordResetForm, ProfileForm, apply_error
 from academy.health import health_report
 from academy.home import panels_for
 from academy.models import User
@@ -61,9 +61,7 @@ def profile(request: HttpRequest) -> HttpResponse:
                 user=user, **{name: form.cleaned_data[name] for name in form.Meta.fields}
             )
         except ApplicationError as error:
-            for field, errors in error.fields.items():
-                for message in errors:
-                    form.add_error(None if field == "non_field_errors" else field, message)
+            apply_error(form, error)
         else:
             response = redirect("academy:profile")
             # Keep the visitor cookie in step so the language holds after sign-out.

@@ -6,7 +6,6 @@ from django.db.models import QuerySet
 from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
-from academy.errors import ApplicationError
 from academy.models import User
 from courses.models import (
     AssignmentTarget,
@@ -22,17 +21,6 @@ from courses.models import (
     Quiz,
 )
 from distributors.models import MembershipRole
-
-
-def apply_error(form: forms.BaseForm, error: ApplicationError) -> None:
-    """Show a service's error on the form: next to its field when the form
-    has that field, on top otherwise."""
-    if not error.fields:
-        form.add_error(None, error.message)
-        return
-    for field, messages in error.fields.items():
-        for message in messages:
-            form.add_error(field if field in form.fields else None, message)
 
 
 class CatalogueFilterForm(forms.Form):

@@ -7,7 +7,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries as country_registry
 
-from academy.errors import ApplicationError
 from academy.models import time_zone_choices
 from distributors.attachments import ALLOWED_EXTENSIONS
 from distributors.models import (
@@ -18,20 +17,6 @@ from distributors.models import (
     MembershipRole,
     ScorecardReview,
 )
-
-
-def apply_error(form: forms.Form, error: ApplicationError, *, renamed: dict[str, str] | None = None) -> None:
-    """Show a service's error on ``form``: field errors next to their fields,
-    the rest at the top."""
-    renamed = renamed or {}
-    if not error.fields:
-        form.add_error(None, error.message)
-        return
-    for field, messages in error.fields.items():
-        field = renamed.get(field, field)
-        target = field if field in form.fields else None
-        for message in messages:
-            form.add_error(target, message)
 
 
 class StatusChangeForm(forms.Form):

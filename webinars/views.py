@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from academy.errors import ApplicationError
+from academy.forms import apply_error
 from academy.permissions import can, require
 from webinars import ics, selectors, services
 from webinars.forms import (
@@ -40,14 +40,6 @@ PAGE_SIZE = 20
 
 def _page(request: HttpRequest, qs: Any, size: int = PAGE_SIZE) -> Any:
     return Paginator(qs, size).get_page(request.GET.get("page"))
-
-
-def _form_errors(form: Form, error: ApplicationError) -> None:
-    if not error.fields:
-        form.add_error(None, error.message)
-    for field, errors in error.fields.items():
-        for message in errors:
-            form.add_error(field if field in form.fields else None, message)
 
 
 def _run(request: HttpRequest, action: Callable[[], Any], success: str) -> bool:
@@ -179,7 +171,7 @@ def session_feedback(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.feedback_submit(user=request.user, session=session, **form.cleaned_data)
         except ApplicationError as error:
-            _form_errors(form, error)
+            apply_error(form, error)
         else:
             messages.success(request, _("Thank you for your feedback."))
             return redirect("webinars:mine")
@@ -206,7 +198,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
         try:
             services.preference_channels_set(user=request.user, channels=form.cleaned_data["channels"])
         except ApplicationError as error:
-            _form_errors(form, error)
+            apply_error(form, error)
         else:
             messages.success(request, _("Your preferences have been saved."))
             return redirect("webinars:preferences")
@@ -346,7 +338,7 @@ def _preview(form: SeriesForm) -> list:
     try:
         return services.series_preview(**{name: data[name] for name in needed}, count=6)
     except ApplicationError as error:
-        _form_errors(form, error)
+        apply_error(form, error)
         return []
 
 
@@ -383,7 +375,7 @@ def series_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                     messages.success(request, _("The series is saved; its future sessions follow."))
                 return redirect("webinars:manage")
             except ApplicationError as error:
-                _form_errors(form, error)
+                apply_error(form, error)
     elif series is not None:
         try:
             preview = services.series_preview(
@@ -434,7 +426,7 @@ def session_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 messages.success(request, _("The web-conference is saved."))
             return redirect("webinars:session_manage", pk=session.pk)
         except ApplicationError as error:
-            _form_errors(form, error)
+            apply_error(form, error)
     return render(request, "webinars/session_form.html", {"form": form, "session": session})
 
 
@@ -474,7 +466,7 @@ def session_polls(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.poll_create(actor=request.user, session=session, **form.cleaned_data)
         except ApplicationError as error:
-            _form_errors(form, error)
+            apply_error(form, error)
         else:
             messages.success(request, _("The poll is ready; open it from the live room."))
             return redirect("webinars:session_polls", pk=session.pk)
@@ -594,7 +586,7 @@ def attendance_import(request: HttpRequest, pk: int) -> HttpResponse:
                 time_zone=form.cleaned_data["time_zone"],
             )
         except ApplicationError as error:
-            _form_errors(form, error)
+            apply_error(form, error)
         else:
             messages.success(
                 request,

@@ -10,10 +10,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from academy.errors import ApplicationError
+from academy.forms import apply_error
 from academy.models import User
 from academy.permissions import can
 from courses import selectors, services
-from courses.forms import AssignmentForm, apply_error
+from courses.forms import AssignmentForm
 from courses.models import Course, LearningPath, PublicationStatus
 from courses.views._common import PAGE_SIZE, require_perm
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from academy.errors import ApplicationError
+from academy.forms import apply_error
 from courses import selectors, services
 from courses.forms import (
     ChoiceFormSet,
@@ -23,7 +24,6 @@ from courses.forms import (
     PublishForm,
     QuestionForm,
     QuizForm,
-    apply_error,
     choices_from,
 )
 from courses.models import (

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from academy.errors import ApplicationError
+from academy.forms import apply_error
 from academy.permissions import can
 from courses import selectors, services
 from courses.forms import CatalogueFilterForm, QuizAnswerForm
@@ -156,11 +157,7 @@ def _quiz_post(request: HttpRequest, course: Course, lesson: Lesson) -> HttpResp
         try:
             attempt = services.quiz_attempt_submit(user=request.user, attempt=attempt, answers=form.answers())
         except ApplicationError as error:
-            for field, errors in error.fields.items():
-                for message in errors:
-                    form.add_error(field if field in form.fields else None, message)
-            if not error.fields:
-                form.add_error(None, error.message)
+            apply_error(form, error)
         else:
             if attempt.passed:
                 messages.success(

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from academy import roles
 from academy.errors import ApplicationError
+from academy.forms import apply_error
 from academy.permissions import can, require
 from distributors.engagement import exports, selectors, services
 from distributors.engagement.charts import bar_chart, line_chart, sparkline
@@ -24,7 +25,6 @@ from distributors.engagement.forms import DashboardFilterForm, NudgeForm
 from distributors.engagement.models import NudgeAudience
 from distributors.engagement.risks import risk_message
 from distributors.engagement.scores import COMPONENTS
-from distributors.forms import apply_error
 from distributors.models import Distributor
 from distributors.selectors import distributor_visible_queryset, membership_current
 

@@ -10,11 +10,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from academy.errors import ApplicationError
+from academy.forms import apply_error
 from academy.permissions import can, require
 from distributors import selectors, services
 from distributors.attachments import attachment_response
 from distributors.filters import FieldReportFilter
-from distributors.forms import FieldReportForm, FieldReportTriageForm, apply_error
+from distributors.forms import FieldReportForm, FieldReportTriageForm
 from distributors.models import FieldReport
 
 PAGE_SIZE = 20

@@ -11,10 +11,11 @@ from django.utils.translation import gettext_lazy
 
 from academy import roles
 from academy.errors import ApplicationError
+from academy.forms import apply_error
 from academy.permissions import can, require
 from distributors import selectors, services
 from distributors.filters import DistributorFilter
-from distributors.forms import ScorecardReviewForm, StatusChangeForm, apply_error
+from distributors.forms import ScorecardReviewForm, StatusChangeForm
 from distributors.models import Distributor
 
 PAGE_SIZE = 20

@@ -16,10 +16,11 @@ from django.views.decorators.http import require_POST
 from academy import roles
 from academy import services as academy_services
 from academy.errors import ApplicationError
+from academy.forms import apply_error
 from academy.models import User
 from academy.permissions import can
 from distributors import selectors, services
-from distributors.forms import InvitationAcceptForm, InvitationForm, MemberRemoveForm, apply_error
+from distributors.forms import InvitationAcceptForm, InvitationForm, MemberRemoveForm
 from distributors.models import Distributor, Membership
 from distributors.views.network import managed_distributor
 
