@@ -4,14 +4,13 @@ import re
 from pathlib import Path
 
 from django.apps import apps
-
-OUR_APPS = ("academy", "distributors", "courses", "webinars")
+from django.conf import settings
 
 
 def _templates() -> list[Path]:
     return sorted(
         path
-        for app in OUR_APPS
+        for app in settings.LOCAL_APPS
         for path in (Path(apps.get_app_config(app).path) / "templates").rglob("*.html")
     )
 
