@@ -9,6 +9,7 @@
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -36,6 +37,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             body["fields"] = exc.fields
         return Response(body, status=exc.status)
 
+    if isinstance(exc, Http404):
+        # get_object_or_404's message is English and names the model: a plain "not found", translated.
+        exc = exceptions.NotFound()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

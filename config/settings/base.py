@@ -126,6 +126,8 @@ USE_TZ = True
 TIME_ZONE = "UTC"
 # Our catalogues take precedence over Django's own (same msgids, other wording).
 LOCALE_PATHS = [BASE_DIR / app / "locale" for app in LOCAL_APPS]
+# English dates day first and times on 24 hours, as our readers write them.
+FORMAT_MODULE_PATH = ["academy.formats"]
 LANGUAGE_COOKIE_NAME = "academy_language"
 LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
 LANGUAGE_COOKIE_SAMESITE = "Lax"

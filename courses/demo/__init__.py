@@ -418,6 +418,13 @@ def _history(courses: dict[str, Course], paths: dict[str, LearningPath]) -> None
         ),
         (28, lambda: _follow(_person(f"awa.traore@{ci}"), elisa, start=28, step_days=2)),
         (20, lambda: _assign(central, "Atlas Lab Maroc", days_ago=20, course=water, due_days=30)),
+        # The Benelux team works in English: its newcomers follow the English onboarding path.
+        (
+            20,
+            lambda: _assign(
+                central, "Labo Conseil Benelux", days_ago=20, path=paths["new-staff-onboarding"], due_days=45
+            ),
+        ),
         (18, lambda: _follow(_person(f"salma.bennani@{ma}"), water, start=18, step_days=2)),
         (16, lambda: _follow(_person(f"emma.dubois@{be}"), intolerance, start=16)),
         (

@@ -146,7 +146,8 @@ def course_edit(request: HttpRequest, slug: str) -> HttpResponse:
             "course": course,
             "form": form,
             "modules": modules,
-            "module_form": ModuleForm(),
+            # Its own ids: the course settings form on the same page has a title and a summary too.
+            "module_form": ModuleForm(auto_id="id_module_%s"),
             "publish_form": PublishForm(),
             "problems": services.course_problems(course),
             "versions": list(CourseVersion.objects.filter(course=course).select_related("published_by")),

@@ -156,8 +156,8 @@ def member_remove(request: HttpRequest, pk: int, membership_id: int) -> HttpResp
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     """The page an invitation link opens (no sign-in needed).
 
-    A new address sets up the account (name, password, language, time zone)
-    and joins; an address with an account signs in first, then confirms.
+    A new address sets up the account (name, password, language, time zone),
+    joins and lands on the home page; an address with an account signs in first, then confirms.
     Unknown, used, withdrawn and expired links get a clear message."""
     invitation = selectors.invitation_for_token(token=token)
     if invitation is None:
@@ -216,7 +216,8 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                     "distributor": membership.distributor
                 }
             messages.success(request, welcome)
-            response = redirect("distributors:mine")
+            # Their home lists what to do first: the courses assigned to newcomers.
+            response = redirect("academy:home")
             # Keep the visitor cookie in step so the language holds after sign-out.
             response.set_cookie(
                 settings.LANGUAGE_COOKIE_NAME,

@@ -72,3 +72,11 @@ def test_schema_generates_without_warnings():
     from django.core.management import call_command
 
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", "/dev/null")
+
+
+def test_not_found_is_said_in_the_reader_language_without_naming_the_model(client, network):
+    client.force_login(network.lead_a)
+    # Another distributor's headcount: looked up with get_object_or_404 in a scoped queryset.
+    response = client.get(reverse("api:courses-headcount") + f"?distributor={network.distributor_b.pk}")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Non trouvé.", "code": "not_found"}

@@ -64,7 +64,7 @@ def test_times_are_shown_in_the_person_time_zone(client):
     client.force_login(user)
     body = client.get(reverse("academy:notifications")).content.decode()
     # 23:30 UTC is 08:30 the next day in Tokyo.
-    assert "March 2, 2026, 8:30 a.m." in body
+    assert "2 March 2026, 08:30" in body
     assert timezone.get_current_timezone_name() == "UTC"  # nothing leaks out of the request
 
 
@@ -122,3 +122,15 @@ def test_catalogues_hold_every_string_of_the_source(tmp_path):
                 committed = polib.pofile(str(po_path))
                 missing = {e.msgid for e in fresh} - {e.msgid for e in committed}
                 assert not missing, f"{po_path}: strings not in the catalogue: {sorted(missing)[:10]}"
+
+
+def test_english_dates_are_written_day_first_on_a_24_hour_clock():
+    from django.utils import formats, translation
+
+    moment = datetime.datetime(2027, 1, 11, 14, 30)
+    with translation.override("en"):
+        assert formats.date_format(moment, "SHORT_DATE_FORMAT") == "11/01/2027"
+        assert formats.date_format(moment, "DATE_FORMAT") == "11 January 2027"
+        assert formats.date_format(moment, "DATETIME_FORMAT") == "11 January 2027, 14:30"
+    with translation.override("fr"):
+        assert formats.date_format(moment, "SHORT_DATE_FORMAT") == "11/01/2027"

@@ -1,5 +1,7 @@
 """Trainer pages: authoring, preview, publication, results."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -160,6 +162,17 @@ def test_publishing_an_incomplete_course_lists_the_problems(client, network):
     body = client.post(_url("course_publish", course.slug), follow=True).content.decode()
     assert "Ajoutez au moins une leçon." in body
     assert Course.objects.get().status == "draft"
+
+
+def test_course_page_fields_have_their_own_ids_and_labels(client, network, course):
+    """The new-module form and the settings form both have a title and a
+    summary: each label must point at its own field."""
+    client.force_login(network.trainer)
+    body = client.get(_url("course_edit", course.slug)).content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', body)
+    assert sorted(ids) == sorted(set(ids))
+    for field in ("id_module_title", "id_module_summary", "id_title", "id_summary"):
+        assert f'id="{field}"' in body and f'for="{field}"' in body
 
 
 def test_a_trainer_cannot_edit_another_trainer_course(client, network, course):

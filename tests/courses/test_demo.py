@@ -3,7 +3,17 @@ import io
 import pytest
 from django.core.management import call_command
 
-from courses.models import Assignee, Certificate, Course, Enrollment, LearningPath, QuizAttempt
+from courses.models import (
+    Assignee,
+    Certificate,
+    Course,
+    Enrollment,
+    LearningPath,
+    PathEnrollment,
+    QuizAttempt,
+)
+from distributors.models import Distributor
+from tests.distributors.factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -34,3 +44,10 @@ def test_demo_courses_cover_every_stage():
     assert Course.objects.get(slug="analyse-microbiologique-eau").version == 2
     document = elisa.modules.first().lessons.get(kind="document")
     assert document.document_file.open("rb").read(5) == b"%PDF-"
+    # Newcomers of a team with an onboarding path are enrolled in it, in the team's language.
+    for distributor, path in [
+        ("BioDiag Sénégal", "integration-nouveaux-collaborateurs"),
+        ("Labo Conseil Benelux", "new-staff-onboarding"),
+    ]:
+        newcomer = MembershipFactory(distributor=Distributor.objects.get(name=distributor)).user
+        assert PathEnrollment.objects.get(user=newcomer).path.slug == path

@@ -265,7 +265,7 @@ def test_new_person_accepts_and_is_signed_in(client, network, django_assert_max_
     assert page.status_code == 200
     assert 'name="password1"' in page.content.decode()
     response = client.post(_accept_url(invitation), ACCOUNT, follow=True)
-    assert response.redirect_chain[-1][0] == reverse("distributors:mine")
+    assert response.redirect_chain[-1][0] == reverse("academy:home")
     body = response.content.decode()
     assert "Welcome to the team of Dist A!" in body  # in the language just chosen
     user = User.objects.get(email="khady@test.example")
