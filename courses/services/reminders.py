@@ -16,7 +16,6 @@ import datetime
 import logging
 from dataclasses import dataclass
 
-from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +23,7 @@ from django.utils.translation import ngettext
 
 from academy.errors import ApplicationError
 from academy.i18n import in_language_of
+from academy.outbox import outbox_claim
 from academy.services import email_send, notification_create
 from courses.models import (
     Assignee,
@@ -123,18 +123,13 @@ class DispatchResult:
 def reminders_claim(*, now: datetime.datetime, limit: int = BATCH_SIZE) -> list[int]:
     """Claim up to ``limit`` due reminders for this dispatcher: they move to
     ``sending`` in one transaction. Rows locked by another dispatcher are
-    skipped (PostgreSQL); on SQLite the write lock serialises dispatchers."""
-    with transaction.atomic():
-        due = Reminder.objects.filter(status=ReminderStatus.PENDING, next_attempt_at__lte=now).order_by(
-            "next_attempt_at", "id"
-        )
-        if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True)
-        ids = list(due.values_list("pk", flat=True)[:limit])
-        Reminder.objects.filter(pk__in=ids, status=ReminderStatus.PENDING).update(
-            status=ReminderStatus.SENDING, claimed_at=now, updated_at=now
-        )
-    return ids
+    skipped (see :func:`academy.outbox.outbox_claim`)."""
+    due = Reminder.objects.filter(status=ReminderStatus.PENDING, next_attempt_at__lte=now).order_by(
+        "next_attempt_at", "id"
+    )
+    return outbox_claim(
+        due, limit=limit, claim={"status": ReminderStatus.SENDING, "claimed_at": now, "updated_at": now}
+    )
 
 
 def _still_relevant(reminder: Reminder, today: datetime.date) -> bool:

@@ -32,12 +32,13 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from academy.models import User
+from academy.outbox import outbox_claim
 from webinars import ics
 from webinars.channels import DEFAULT_CHANNEL, ChannelError, ReminderMessage, channel_get, channel_registry
 from webinars.models import (
@@ -204,28 +205,11 @@ def reminders_claim(*, now: datetime.datetime, limit: int, token: uuid.UUID) -> 
 
     Each due row goes to exactly one caller, also when several dispatchers
     run at once (see the module docstring)."""
-    due = _due(now)
-    order = ("next_attempt_at", "id")
-    if connection.features.has_select_for_update_skip_locked:
-        with transaction.atomic():
-            ids = list(
-                Reminder.objects.select_for_update(skip_locked=True)
-                .filter(due)
-                .order_by(*order)
-                .values_list("id", flat=True)[:limit]
-            )
-            Reminder.objects.filter(pk__in=ids).update(
-                claim_token=token, claimed_at=now, attempts=F("attempts") + 1
-            )
-        return ids
-    claimed: list[int] = []
-    for pk in Reminder.objects.filter(due).order_by(*order).values_list("id", flat=True)[:limit]:
-        won = Reminder.objects.filter(due, pk=pk).update(
-            claim_token=token, claimed_at=now, attempts=F("attempts") + 1
-        )
-        if won:
-            claimed.append(pk)
-    return claimed
+    return outbox_claim(
+        Reminder.objects.filter(_due(now)).order_by("next_attempt_at", "id"),
+        limit=limit,
+        claim={"claim_token": token, "claimed_at": now, "attempts": F("attempts") + 1},
+    )
 
 
 def _backoff(attempts: int) -> datetime.timedelta:
