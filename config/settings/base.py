@@ -171,7 +171,10 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # The layer blocks up to 5 s on each receive (BZPOPMIN); redis-py's
+                # default 5 s socket timeout would cut those waits and crash
+                # consumers of quiet rooms, so reads get a longer timeout.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 5}],
                 "prefix": env.str("CHANNEL_LAYER_PREFIX", default="academy"),
                 "capacity": 1500,
                 "expiry": 30,

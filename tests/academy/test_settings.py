@@ -1,5 +1,6 @@
 """Each settings profile loads, and production refuses to start without its secrets."""
 
+import json
 import os
 import subprocess
 import sys
@@ -11,7 +12,8 @@ PROBE = (
     "import django, json; django.setup(); from django.conf import settings as s; "
     "print(json.dumps({'debug': s.DEBUG, 'layer': s.CHANNEL_LAYERS['default']['BACKEND'], "
     "'broker': s.CELERY_BROKER_URL, 'db': s.DATABASES['default']['ENGINE'], "
-    "'lang': s.LANGUAGE_CODE, 'tz': s.TIME_ZONE, 'email': s.EMAIL_BACKEND}))"
+    "'lang': s.LANGUAGE_CODE, 'tz': s.TIME_ZONE, 'email': s.EMAIL_BACKEND, "
+    "'layer_hosts': s.CHANNEL_LAYERS['default'].get('CONFIG', {}).get('hosts')}))"
 )
 
 
@@ -45,6 +47,16 @@ def test_redis_url_switches_channel_layer_and_broker():
     assert result.returncode == 0, result.stderr
     assert "channels_redis.core.RedisChannelLayer" in result.stdout
     assert '"broker": "redis://127.0.0.1:6379/5"' in result.stdout
+
+
+def test_redis_layer_reads_outlast_its_blocking_receives():
+    from channels_redis.core import RedisChannelLayer
+
+    result = _run("config.settings.local", REDIS_URL="redis://127.0.0.1:6379/5")
+    assert result.returncode == 0, result.stderr
+    (host,) = json.loads(result.stdout)["layer_hosts"]
+    assert host["address"] == "redis://127.0.0.1:6379/5"
+    assert host["socket_timeout"] > RedisChannelLayer.brpop_timeout
 
 
 def test_database_url_selects_postgresql():
