@@ -1,20 +1,14 @@
 import datetime
-import os
-import subprocess
-import sys
-import time
-import uuid
 from unittest import mock
 
 import pytest
 import time_machine
-from django.conf import settings
 from django.core import mail
 
 from config.celery_app import app as celery_app
 from tests.academy.factories import UserFactory
-from tests.academy.test_runtime_services import _database_url, _require_redis
 from tests.webinars.factories import SeriesFactory, SessionFactory
+from tests.workers import real_worker
 from webinars import tasks
 from webinars.models import Reminder, ReminderStatus, SessionStatus
 
@@ -56,57 +50,19 @@ def test_generate_and_upkeep_tasks(network):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.filterwarnings("ignore::celery.exceptions.AlwaysEagerIgnored")
 def test_reminders_dispatched_by_a_real_worker_on_redis():
-    _require_redis()
-    database_url = _database_url()
     from webinars import services
 
-    session = SessionFactory()
-    with mock.patch("webinars.services.reminders._dispatch_soon"):
-        registration = services.registration_create(user=UserFactory(), session=session)
-    confirmation = Reminder.objects.get(registration=registration, kind="confirmation")
-    queue = f"webinars-test-{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": database_url,
-        "REDIS_URL": settings.REDIS_URL,
-    }
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool=solo",
-            "-Q",
-            queue,
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel=WARNING",
-        ],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        celery_app.send_task("webinars.reminders_dispatch", queue=queue)
-        celery_app.send_task("webinars.reminders_dispatch", queue=queue)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
+    with real_worker() as worker:
+        session = SessionFactory()
+        with mock.patch("webinars.services.reminders._dispatch_soon"):
+            registration = services.registration_create(user=UserFactory(), session=session)
+        confirmation = Reminder.objects.get(registration=registration, kind="confirmation")
+        worker.send("webinars.reminders_dispatch")
+        worker.send("webinars.reminders_dispatch")
+
+        def sent() -> bool:
             confirmation.refresh_from_db()
-            if confirmation.status == ReminderStatus.SENT:
-                break
-            assert worker.poll() is None, worker.stdout.read()
-            time.sleep(0.3)
-        assert confirmation.status == ReminderStatus.SENT, "the worker did not send the reminder"
+            return confirmation.status == ReminderStatus.SENT
+
+        assert worker.wait_until(sent), "the worker did not send the reminder"
         assert confirmation.attempts == 1
-    finally:
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
