@@ -35,7 +35,7 @@ def test_local_profile_is_embedded_by_default():
     assert result.returncode == 0, result.stderr
     assert '"debug": true' in result.stdout
     assert "InMemoryChannelLayer" in result.stdout
-    assert '"broker": "filesystem://"' in result.stdout
+    assert '"broker": "filesystem://localhost/"' in result.stdout
     assert "sqlite3" in result.stdout
     assert '"lang": "fr"' in result.stdout
     assert '"tz": "UTC"' in result.stdout
