@@ -1,3 +1,4 @@
+import functools
 import zoneinfo
 from typing import ClassVar
 
@@ -23,15 +24,21 @@ class BaseModel(models.Model):
         abstract = True
 
 
+@functools.cache
+def known_time_zones() -> frozenset[str]:
+    """IANA zone names (read from disk once per process)."""
+    return frozenset(zoneinfo.available_timezones())
+
+
 def validate_time_zone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
+    if value not in known_time_zones():
         raise ValidationError(
             _("“%(value)s” is not a known time zone."), code="invalid", params={"value": value}
         )
 
 
 def time_zone_choices() -> list[tuple[str, str]]:
-    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+    return [(name, name) for name in sorted(known_time_zones())]
 
 
 class Role(models.TextChoices):

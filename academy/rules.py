@@ -1,4 +1,4 @@
-"""Role predicates shared by every app's rules.py, and the academy's own permissions."""
+"""Role predicates shared by every app's rules.py."""
 
 import rules
 
@@ -28,9 +28,3 @@ def is_learner(user) -> bool:
 @rules.predicate
 def is_lead(user) -> bool:
     return roles.LEAD in roles.user_roles(user)
-
-
-is_company_staff = is_manager | is_trainer | is_admin
-
-rules.add_perm("academy.view_api_docs", rules.is_authenticated)
-rules.add_perm("academy.use_admin_site", is_admin)

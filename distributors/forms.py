@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries as country_registry
 
 from academy.models import time_zone_choices
-from distributors.attachments import ALLOWED_EXTENSIONS
+from distributors.attachments import ATTACHMENT_KINDS
 from distributors.models import (
     DistributorStatus,
     FieldReportKind,
@@ -147,7 +147,7 @@ class FieldReportForm(forms.Form):
         label=_("Attachment (optional)"),
         required=False,
         help_text=_("PDF, JPG, PNG, Word (.docx) or Excel (.xlsx), 10 MB at most."),
-        widget=forms.ClearableFileInput(attrs={"accept": ",".join(sorted(ALLOWED_EXTENSIONS))}),
+        widget=forms.ClearableFileInput(attrs={"accept": ",".join(sorted(ATTACHMENT_KINDS))}),
     )
 
 

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from webinars import services
 from webinars.models import (
     Announcement,
     Attendance,
@@ -16,7 +17,6 @@ from webinars.models import (
     QuestionVote,
     Registration,
     Reminder,
-    ReminderStatus,
     RoomConnection,
     RoomEvent,
     RoomMute,
@@ -70,15 +70,7 @@ class RegistrationAdmin(admin.ModelAdmin):
 
 @admin.action(description=_("Retry the selected failed reminders"))
 def retry_reminders(modeladmin, request, queryset) -> None:
-    from django.utils import timezone
-
-    queryset.filter(status=ReminderStatus.FAILED).update(
-        status=ReminderStatus.PENDING,
-        attempts=0,
-        next_attempt_at=timezone.now(),
-        claim_token=None,
-        claimed_at=None,
-    )
+    services.reminders_retry(reminders=queryset)
 
 
 @admin.register(Reminder)

@@ -158,12 +158,6 @@ class AttendanceImportForm(forms.Form):
         required=False,
     )
 
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > 2 * 1024 * 1024:
-            raise forms.ValidationError(_("The file is too large (2 MB at most)."))
-        return upload
-
 
 class MaterialForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)

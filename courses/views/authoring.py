@@ -342,7 +342,10 @@ def quiz_settings(request: HttpRequest, pk: int) -> HttpResponse:
         for field, errors in form.errors.items():
             for message in errors:
                 label = form.fields[field].label if field in form.fields else ""
-                messages.error(request, f"{label} : {message}" if label else message)
+                messages.error(
+                    request,
+                    _("%(field)s: %(message)s") % {"field": label, "message": message} if label else message,
+                )
     return redirect("courses:lesson_edit", pk=lesson.pk)
 
 

@@ -29,6 +29,7 @@ from tests.courses.factories import (
     right_answers,
     wrong_answers,
 )
+from tests.files import ooxml_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -191,12 +192,14 @@ def test_video_and_document_lessons_are_checked(network, course):
                 actor=network.trainer, module=module, title="Doc", kind="document", document_file=upload
             )
         assert "document_file" in error.value.fields
-    docx = SimpleUploadedFile("procedure.docx", b"PK\x03\x04rest", content_type="application/octet-stream")
+    docx = SimpleUploadedFile(
+        "procedure.docx", ooxml_bytes("word/document.xml"), content_type="application/octet-stream"
+    )
     lesson = services.lesson_create(
         actor=network.trainer, module=module, title="Doc", kind="document", document_file=docx
     )
     assert lesson.document_content_type.endswith("wordprocessingml.document")
-    assert lesson.document_name == "procedure.docx" and lesson.document_size == 8
+    assert lesson.document_name == "procedure.docx" and lesson.document_size == docx.size
 
 
 # ------------------------------------------------------------------ learning

@@ -2,32 +2,12 @@
 network with activity (field reports, invitations, reviews) in both territories."""
 
 import datetime
-import io
-import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
 
 from tests.distributors.factories import FieldReportFactory, InvitationFactory, ScorecardReviewFactory
-
-
-def pdf_bytes() -> bytes:
-    return b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-
-
-def png_bytes(fmt: str = "PNG") -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (4, 4), "green").save(buffer, format=fmt)
-    return buffer.getvalue()
-
-
-def ooxml_bytes(part: str) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr(part, "<document/>")
-    return buffer.getvalue()
+from tests.files import pdf_bytes
 
 
 def upload(name: str, content: bytes, content_type: str) -> SimpleUploadedFile:

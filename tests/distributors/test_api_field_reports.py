@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from distributors import services
 from distributors.models import FieldReport, Verb
-from tests.distributors.conftest import pdf_bytes, upload
+from tests.distributors.conftest import upload
 from tests.distributors.factories import FieldReportFactory
+from tests.files import pdf_bytes
 
 pytestmark = pytest.mark.django_db
 

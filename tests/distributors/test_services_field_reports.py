@@ -10,8 +10,9 @@ from distributors import services
 from distributors.attachments import ATTACHMENT_MAX_BYTES, DOCX, JPEG, PDF, PNG, XLSX, attachment_check
 from distributors.models import EngagementEvent, FieldReport, FieldReportReply, Verb
 from tests.academy.factories import UserFactory
-from tests.distributors.conftest import ooxml_bytes, pdf_bytes, png_bytes, upload
+from tests.distributors.conftest import upload
 from tests.distributors.factories import FieldReportFactory
+from tests.files import ooxml_bytes, pdf_bytes, png_bytes
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,9 @@ from academy.models import Notification
 from distributors import services
 from distributors.models import FieldReport, FieldReportReply
 from tests.academy.factories import UserFactory
-from tests.distributors.conftest import pdf_bytes, upload
+from tests.distributors.conftest import upload
 from tests.distributors.factories import FieldReportFactory
+from tests.files import pdf_bytes
 
 pytestmark = pytest.mark.django_db
 

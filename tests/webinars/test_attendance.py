@@ -124,6 +124,15 @@ def test_zoom_participants_report_import(session, network):
     assert staff.minutes_attended == 55 and staff.intervals.count() == 2
 
 
+def test_an_oversized_report_is_refused_before_reading(session, network):
+    end_session(session)
+    content = b"email,duration\n" + b"x" * (2 * 1024 * 1024)
+    with pytest.raises(ApplicationError) as error:
+        services.attendance_import(actor=network.trainer, session=session, content=content)
+    assert "file" in error.value.fields
+    assert not Attendance.objects.filter(session=session).exists()
+
+
 def test_duration_only_report_with_semicolons(session, network):
     end_session(session)
     content = f"E-mail;Durée (minutes)\n{network.staff_a.email};25\n{network.staff_a.email};20\n"

@@ -130,6 +130,20 @@ def test_a_row_that_keeps_failing_is_marked_failed_and_shown_to_admins(client, s
     url = reverse("admin:webinars_reminder_changelist")
     body = client.get(url, {"status__exact": "failed"}).content.decode()
     assert "mailbox unavailable" in body
+    # The admin's retry action puts only the failed row back in the queue, and it then goes out.
+    client.post(
+        url,
+        {
+            "action": "retry_reminders",
+            "_selected_action": list(Reminder.objects.values_list("pk", flat=True)),
+        },
+    )
+    reminder.refresh_from_db()
+    assert (reminder.status, reminder.attempts) == (ReminderStatus.PENDING, 0)
+    assert Reminder.objects.filter(status=ReminderStatus.FAILED).count() == 0
+    services.reminders_dispatch()
+    reminder.refresh_from_db()
+    assert reminder.status == ReminderStatus.SENT
 
 
 def test_a_worker_dying_after_claiming_does_not_lose_or_double_the_message(session, network):

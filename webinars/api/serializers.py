@@ -1,7 +1,6 @@
 """Input and output serializers of the webinars API (kept apart)."""
 
 from django.conf import settings
-from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from academy.models import Role, User, time_zone_choices
@@ -287,11 +286,6 @@ class AttendanceMarkInputSerializer(serializers.Serializer):
 class AttendanceImportInputSerializer(serializers.Serializer):
     file = serializers.FileField()
     time_zone = serializers.ChoiceField(choices=time_zone_choices(), required=False, allow_blank=True)
-
-    def validate_file(self, upload):
-        if upload.size > 2 * 1024 * 1024:
-            raise serializers.ValidationError(_("The file is too large (2 MB at most)."))
-        return upload
 
 
 class AttendanceImportOutputSerializer(serializers.Serializer):

@@ -21,7 +21,7 @@ from webinars.services.engagement import (
 )
 from webinars.services.maintenance import recordings_fetch_recent, sessions_close_overdue
 from webinars.services.registrations import registration_cancel, registration_create, waitlist_promote
-from webinars.services.reminders import DispatchReport, reminders_claim, reminders_dispatch
+from webinars.services.reminders import DispatchReport, reminders_claim, reminders_dispatch, reminders_retry
 from webinars.services.room import (
     RoomError,
     announcement_create,
@@ -97,6 +97,7 @@ __all__ = [
     "registration_create",
     "reminders_claim",
     "reminders_dispatch",
+    "reminders_retry",
     "replay_watch",
     "room_connect",
     "room_disconnect",

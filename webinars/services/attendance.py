@@ -270,6 +270,9 @@ def _decode(content: bytes | str) -> str:
         return content.decode("cp1252", errors="replace")
 
 
+ATTENDANCE_IMPORT_MAX_BYTES = 2 * 1024 * 1024
+
+
 @transaction.atomic
 def attendance_import(
     *, actor: User, session: Session, content: bytes | str, time_zone: str = ""
@@ -284,6 +287,9 @@ def attendance_import(
     Addresses without an account are skipped and listed in the report.
     Importing the same report again replaces what it imported before."""
     require(actor, "webinars.manage_session", session)
+    if len(content) > ATTENDANCE_IMPORT_MAX_BYTES:
+        message = _("The file is too large (2 MB at most).")
+        raise ApplicationError(message, fields={"file": [message]})
     session = Session.objects.get(pk=session.pk)
     _require_started(session)
     zone = zoneinfo.ZoneInfo(time_zone or session.time_zone)

@@ -330,6 +330,18 @@ def reminder_process(
         logger.warning("Reminder %s was sent after its claim had expired", reminder.pk)
 
 
+def reminders_retry(*, reminders: QuerySet[Reminder], now: datetime.datetime | None = None) -> int:
+    """Put the failed ones among ``reminders`` back in the queue, due now
+    with their attempts reset (administrators); returns how many."""
+    return reminders.filter(status=ReminderStatus.FAILED).update(
+        status=ReminderStatus.PENDING,
+        attempts=0,
+        next_attempt_at=now or timezone.now(),
+        claim_token=None,
+        claimed_at=None,
+    )
+
+
 def reminders_dispatch(*, now: datetime.datetime | None = None, batch_size: int = 200) -> DispatchReport:
     """Send every due reminder (in batches) and report what happened.
 

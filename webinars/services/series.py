@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from academy.errors import ApplicationError
-from academy.models import User
+from academy.models import User, known_time_zones
 from academy.permissions import require
 from webinars import recurrence
 from webinars.models import RegistrationStatus, Series, Session, SessionStatus
@@ -67,7 +67,7 @@ def series_preview(
     *, rrule: str, start_date: datetime.date, start_time: datetime.time, time_zone: str, count: int = 6
 ) -> list[datetime.datetime]:
     """The next ``count`` dates of a rule (aware, in ``time_zone``), for the series form."""
-    if time_zone not in zoneinfo.available_timezones():
+    if time_zone not in known_time_zones():
         message = _("“%(value)s” is not a known time zone.") % {"value": time_zone}
         raise ApplicationError(message, fields={"time_zone": [message]})
     return recurrence.preview(

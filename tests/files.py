@@ -1,0 +1,25 @@
+"""Small real files of the kinds uploads accept, for the tests."""
+
+import io
+import zipfile
+
+from PIL import Image
+
+
+def pdf_bytes() -> bytes:
+    return b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def png_bytes(fmt: str = "PNG") -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "green").save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+def ooxml_bytes(part: str) -> bytes:
+    """An Office Open XML file holding ``part`` (e.g. ``word/document.xml``)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr(part, "<document/>")
+    return buffer.getvalue()
