@@ -160,3 +160,110 @@ class Notification(BaseModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+# ---------------------------------------------------------------- activity log
+
+
+class Verb(models.TextChoices):
+    """The fixed vocabulary of the engagement log (see ``XAPI_VERBS``)."""
+
+    LOGGED_IN = "logged_in", _("logged in")
+    JOINED_DISTRIBUTOR = "joined_distributor", _("joined a distributor")
+    LEFT_DISTRIBUTOR = "left_distributor", _("left a distributor")
+    INVITATION_ACCEPTED = "invitation_accepted", _("accepted an invitation")
+    ENROLLED = "enrolled", _("enrolled in a course")
+    LESSON_VIEWED = "lesson_viewed", _("viewed a lesson")
+    LESSON_COMPLETED = "lesson_completed", _("completed a lesson")
+    QUIZ_PASSED = "quiz_passed", _("passed a quiz")
+    QUIZ_FAILED = "quiz_failed", _("failed a quiz")
+    COURSE_COMPLETED = "course_completed", _("completed a course")
+    PATH_COMPLETED = "path_completed", _("completed a learning path")
+    CERTIFICATE_ISSUED = "certificate_issued", _("earned a certificate")
+    WEBINAR_REGISTERED = "webinar_registered", _("registered for a web-conference")
+    WEBINAR_UNREGISTERED = "webinar_unregistered", _("cancelled a registration")
+    WEBINAR_ATTENDED = "webinar_attended", _("attended a web-conference")
+    REPLAY_WATCHED = "replay_watched", _("watched a replay")
+    FEEDBACK_GIVEN = "feedback_given", _("gave feedback")
+    CHAT_POSTED = "chat_posted", _("posted in a live chat")
+    QUESTION_ASKED = "question_asked", _("asked a question")
+    POLL_ANSWERED = "poll_answered", _("answered a poll")
+    FIELD_REPORT_SENT = "field_report_sent", _("sent a field report")
+    NUDGE_SENT = "nudge_sent", _("sent a nudge")
+
+
+# xAPI 1.0.3 verb IRIs, so the log can be exported as statements.
+XAPI_VERBS: dict[str, str] = {
+    Verb.LOGGED_IN: "https://w3id.org/xapi/adl/verbs/logged-in",
+    Verb.JOINED_DISTRIBUTOR: "http://activitystrea.ms/schema/1.0/join",
+    Verb.LEFT_DISTRIBUTOR: "http://activitystrea.ms/schema/1.0/leave",
+    Verb.INVITATION_ACCEPTED: "http://activitystrea.ms/schema/1.0/accept",
+    Verb.ENROLLED: "http://adlnet.gov/expapi/verbs/registered",
+    Verb.LESSON_VIEWED: "http://id.tincanapi.com/verb/viewed",
+    Verb.LESSON_COMPLETED: "http://adlnet.gov/expapi/verbs/completed",
+    Verb.QUIZ_PASSED: "http://adlnet.gov/expapi/verbs/passed",
+    Verb.QUIZ_FAILED: "http://adlnet.gov/expapi/verbs/failed",
+    Verb.COURSE_COMPLETED: "http://adlnet.gov/expapi/verbs/completed",
+    Verb.PATH_COMPLETED: "http://adlnet.gov/expapi/verbs/completed",
+    Verb.CERTIFICATE_ISSUED: "http://id.tincanapi.com/verb/earned",
+    Verb.WEBINAR_REGISTERED: "http://adlnet.gov/expapi/verbs/registered",
+    Verb.WEBINAR_UNREGISTERED: "http://id.tincanapi.com/verb/unregistered",
+    Verb.WEBINAR_ATTENDED: "http://adlnet.gov/expapi/verbs/attended",
+    Verb.REPLAY_WATCHED: "http://activitystrea.ms/schema/1.0/watch",
+    Verb.FEEDBACK_GIVEN: "http://adlnet.gov/expapi/verbs/responded",
+    Verb.CHAT_POSTED: "http://adlnet.gov/expapi/verbs/commented",
+    Verb.QUESTION_ASKED: "http://adlnet.gov/expapi/verbs/asked",
+    Verb.POLL_ANSWERED: "http://adlnet.gov/expapi/verbs/answered",
+    Verb.FIELD_REPORT_SENT: "http://activitystrea.ms/schema/1.0/submit",
+    Verb.NUDGE_SENT: "http://activitystrea.ms/schema/1.0/send",
+}
+
+
+class EngagementEvent(models.Model):
+    """One thing a person did. Append-only: services add rows, nothing edits them.
+
+    ``distributor`` is the distributor the actor belonged to when it happened
+    (empty for company staff), so history stays true after staff turnover.
+    ``minutes`` carries time spent where the verb has one (lesson, attendance).
+    """
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="engagement_events",
+        verbose_name=_("actor"),
+    )
+    distributor = models.ForeignKey(
+        settings.ACTIVITY_DISTRIBUTOR_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="engagement_events",
+        verbose_name=_("distributor"),
+    )
+    verb = models.CharField(_("verb"), max_length=32, choices=Verb.choices)
+    object_type = models.CharField(_("object type"), max_length=64, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    object_name = models.CharField(_("object name"), max_length=255, blank=True)
+    minutes = models.PositiveIntegerField(_("minutes"), default=0)
+    context = models.JSONField(_("context"), default=dict, blank=True)
+    occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now)
+
+    class Meta:
+        db_table = "distributors_engagementevent"
+        verbose_name = _("engagement event")
+        verbose_name_plural = _("engagement events")
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["distributor", "occurred_at"]),
+            models.Index(fields=["actor", "occurred_at"]),
+            models.Index(fields=["verb", "occurred_at"]),
+            models.Index(fields=["occurred_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor_id} {self.verb} {self.object_type}:{self.object_id}"
+
+    @property
+    def xapi_verb(self) -> str:
+        return XAPI_VERBS[self.verb]

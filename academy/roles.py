@@ -1,15 +1,18 @@
 """Who is what.
 
 An account carries one company role (``User.role``: learner, manager, trainer,
-admin). Leading a distributor's team is not stored on the account: it comes
-from the person's current membership (``distributors.Membership.role``), so it
-ends when they leave the distributor. ``user_roles`` merges both into the set
-of role names the rest of the code asks about.
+admin). Other roles are not stored on the account: a domain app contributes
+them through :func:`role_source_register` (the distributors app gives "lead"
+from the person's current membership, so it ends when they leave the
+distributor). ``user_roles`` merges both into the set of role names the rest
+of the code asks about.
 
 "May this user do X on Y?" is asked with ``user.has_perm("<app>.<action>", y)``
 (django-rules; each app declares its permissions in its ``rules.py``) or, in a
 service, with :func:`academy.permissions.require`.
 """
+
+from collections.abc import Callable, Iterable
 
 from django.contrib.auth.models import AnonymousUser
 
@@ -23,6 +26,16 @@ ADMIN = Role.ADMIN.value
 
 _CACHE_ATTR = "_academy_roles"
 
+RoleSource = Callable[[User], Iterable[str]]
+_sources: list[RoleSource] = []
+
+
+def role_source_register(source: RoleSource) -> None:
+    """Add a source of roles not stored on the account (called from an app's
+    ``ready()``): ``source(user)`` names the extra roles ``user`` holds now."""
+    if source not in _sources:
+        _sources.append(source)
+
 
 def user_roles(user: User | AnonymousUser) -> frozenset[str]:
     """Role names of ``user`` (empty for anonymous or inactive people).
@@ -34,12 +47,9 @@ def user_roles(user: User | AnonymousUser) -> frozenset[str]:
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached
-    from distributors.selectors import membership_current
-
     roles = {user.role}
-    membership = membership_current(user=user)
-    if membership is not None and membership.is_lead:
-        roles.add(LEAD)
+    for source in _sources:
+        roles.update(source(user))
     result = frozenset(roles)
     setattr(user, _CACHE_ATTR, result)
     return result

@@ -1,19 +1,23 @@
-"""Writes of the academy shell: accounts, profile, notifications, e-mail."""
+"""Writes of the academy shell: accounts, profile, the activity log, notifications, e-mail."""
 
+import datetime
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Model
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from academy import activity
 from academy.errors import ApplicationError
 from academy.i18n import in_language_of
-from academy.models import Notification, Role, User
+from academy.models import EngagementEvent, Notification, Role, User, Verb
 
 PROFILE_FIELDS = ("first_name", "last_name", "language", "time_zone", "country", "phone")
 
@@ -92,12 +96,62 @@ def user_language_set(*, user: User, language: str) -> None:
 
 
 def user_login_record(*, user: User) -> None:
-    """Record a sign-in in the engagement log."""
-    # Imported here: the shell is loaded by every app, the log lives in one of them.
-    from distributors.models import Verb
-    from distributors.services import engagement_record
+    """Record a sign-in in the activity log."""
+    activity_record(actor=user, verb=Verb.LOGGED_IN)
 
-    engagement_record(actor=user, verb=Verb.LOGGED_IN)
+
+_UNSET: Any = object()
+
+# The context is for a few facts about the action (a score, a reason), not documents.
+CONTEXT_MAX_BYTES = 4096
+
+
+def activity_record(
+    *,
+    actor: User,
+    verb: Verb | str,
+    obj: Model | None = None,
+    object_type: str = "",
+    object_id: str | int = "",
+    object_name: str = "",
+    minutes: int = 0,
+    context: dict[str, Any] | None = None,
+    occurred_at: datetime.datetime | None = None,
+    distributor: Model | None = _UNSET,
+) -> EngagementEvent:
+    """Append one event to the activity log and return it.
+
+    Every app calls this from its own services for the action it performs.
+    The distributor defaults to the actor's current one (none for company
+    staff), so the event stays attached to the distributor of the time.
+    ``obj`` fills the object type (``app_label.model``), id and name.
+    ``context`` must be JSON-serialisable and at most 4 KB; ``occurred_at``
+    defaults to now (pass it to record something that happened earlier).
+    Raises ``ValueError`` for a verb outside the vocabulary or an oversized
+    context: both are programming errors, not user input.
+    """
+    if verb not in Verb.values:
+        raise ValueError(f"Unknown engagement verb: {verb!r}")
+    context = context or {}
+    if len(json.dumps(context)) > CONTEXT_MAX_BYTES:
+        raise ValueError(f"Engagement context larger than {CONTEXT_MAX_BYTES} bytes")
+    if distributor is _UNSET:
+        distributor = activity.distributor_of(actor)
+    if obj is not None:
+        object_type = object_type or f"{obj._meta.app_label}.{obj._meta.model_name}"
+        object_id = object_id or obj.pk
+        object_name = object_name or str(obj)
+    return EngagementEvent.objects.create(
+        actor=actor,
+        distributor_id=distributor.pk if distributor is not None else None,
+        verb=verb,
+        object_type=object_type[:64],
+        object_id=str(object_id)[:64],
+        object_name=object_name[:255],
+        minutes=max(0, int(minutes)),
+        context=context,
+        occurred_at=occurred_at or timezone.now(),
+    )
 
 
 def notification_create(*, user: User, kind: str, title: str, body: str = "", url: str = "") -> Notification:

@@ -1,6 +1,32 @@
-from celery import shared_task
+"""Celery entry points of the kernel, and how a service asks for work to be
+done after its transaction commits without importing the app's tasks module
+(tasks call services; services only name the task)."""
+
+import logging
+
+from celery import current_app, shared_task
 from django.contrib.sessions.models import Session
+from django.db import transaction
 from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+
+def task_after_commit(name: str, *args: object, best_effort: bool = False) -> None:
+    """Queue the task registered as ``name`` once the current transaction
+    commits (at once outside one). With ``best_effort``, a broker failure is
+    logged instead of raised: for wake-ups whose work a periodic run picks up
+    anyway."""
+
+    def send() -> None:
+        try:
+            current_app.tasks[name].delay(*args)
+        except Exception:
+            if not best_effort:
+                raise
+            logger.warning("Could not queue %s; the periodic run will do the work", name, exc_info=True)
+
+    transaction.on_commit(send)
 
 
 @shared_task(name="academy.sessions_clear_expired")

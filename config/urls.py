@@ -12,6 +12,7 @@ api_v1 = [
     path("webinars/", include("webinars.api.urls")),
     path("", include("distributors.api.urls")),
     path("", include("courses.api.urls")),
+    path("", include("distributors.engagement.api.urls")),
 ]
 
 urlpatterns = [
@@ -25,6 +26,7 @@ urlpatterns = [
         name="api-docs",
     ),
     path("webinars/", include("webinars.urls")),
+    path("distributors/engagement/", include("distributors.engagement.urls")),
     path("distributors/", include("distributors.urls")),
     path("courses/", include("courses.urls")),
     path("", include("academy.urls")),

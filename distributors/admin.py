@@ -1,10 +1,10 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from academy.models import EngagementEvent
 from distributors.models import (
     Distributor,
     DistributorStatusChange,
-    EngagementEvent,
     FieldReport,
     FieldReportReply,
     Invitation,
@@ -140,7 +140,3 @@ class FieldReportReplyAdmin(admin.ModelAdmin):
     search_fields = ["report__title", "body", "author__email"]
     raw_id_fields = ["report", "author"]
     list_select_related = ["report", "author"]
-
-
-# Engagement measurement models are administered from their sub-package.
-from distributors.engagement import admin as engagement_admin  # noqa: E402, F401

@@ -29,19 +29,18 @@ from academy.demo import (
     TRAINER_EMAIL,
     DemoLogin,
 )
-from academy.models import User
+from academy.models import EngagementEvent, User, Verb
+from academy.services import activity_record
 from distributors import services
 from distributors.models import (
     Distributor,
     DistributorStatus,
-    EngagementEvent,
     FieldReport,
     FieldReportStatus,
     Invitation,
     Membership,
     MembershipRole,
     Territory,
-    Verb,
 )
 
 TERRITORIES = [
@@ -780,7 +779,7 @@ def _record(
     offset_minutes: int = 0,
     **kwargs: object,
 ) -> None:
-    services.engagement_record(
+    activity_record(
         actor=user,
         verb=verb,
         distributor=distributor,
@@ -900,7 +899,7 @@ def _seed_events() -> None:
         rng = _rng(email)
         for week in range(EVENT_WEEKS):
             day = today - datetime.timedelta(weeks=week, days=rng.randint(0, 4))
-            services.engagement_record(
+            activity_record(
                 actor=staff, verb=Verb.LOGGED_IN, distributor=None, occurred_at=_at(day, rng.randint(7, 17))
             )
 
@@ -945,7 +944,4 @@ def seed() -> list[DemoLogin]:
     _seed_field_reports(distributors)
     _seed_invitations(distributors)
     _seed_events()
-    from distributors.engagement import demo as engagement_demo
-
-    engagement_demo.seed()
     return logins

@@ -13,11 +13,10 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries as country_registry
 
 from academy import roles
-from academy.models import User
+from academy.models import EngagementEvent, User, Verb
 from distributors.models import (
     Distributor,
     DistributorStatus,
-    EngagementEvent,
     FieldReport,
     FieldReportKind,
     FieldReportStatus,
@@ -27,7 +26,6 @@ from distributors.models import (
     Membership,
     MembershipRole,
     Territory,
-    Verb,
 )
 from distributors.selectors import (
     distributor_visible_queryset,

@@ -19,7 +19,4 @@ def panels(request: HttpRequest, granted: frozenset[str]) -> list[Panel]:
     if roles.MANAGER in granted or roles.ADMIN in granted:
         territories = list(selectors.territory_overview(user=user))
         result.append(Panel("distributors/home/_territories.html", {"territories": territories}, order=20))
-    from distributors.engagement import home as engagement_home
-
-    result.extend(engagement_home.panels(request, granted))
     return result

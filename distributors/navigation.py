@@ -6,9 +6,6 @@ from academy.navigation import NavItem
 ITEMS = [
     NavItem(_("Distributors"), "distributors:list", (roles.MANAGER, roles.ADMIN), order=10),
     NavItem(_("My distributor"), "distributors:mine", (roles.LEARNER,), order=10),
-    NavItem(_("Engagement"), "distributors:engagement_dashboard", (roles.MANAGER, roles.ADMIN), order=12),
-    NavItem(_("Team progress"), "distributors:engagement_team", (roles.LEAD,), order=12),
-    NavItem(_("My progress"), "distributors:engagement_me", (roles.LEARNER,), order=14),
     NavItem(
         _("Field reports"),
         "distributors:field_report_list",

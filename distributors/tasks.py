@@ -26,13 +26,3 @@ def invitation_email_send(invitation_id: int, token: str) -> bool:
 )
 def field_report_reply_email_send(reply_id: int) -> bool:
     return services.field_report_reply_email_send(reply_id=reply_id)
-
-
-# Engagement measurement tasks live with their sub-package; imported here so
-# the worker's autodiscovery registers them.
-from distributors.engagement.tasks import (  # noqa: E402, F401
-    engagement_digests,
-    engagement_history,
-    engagement_refresh,
-    nudge_deliver,
-)

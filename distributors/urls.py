@@ -1,13 +1,11 @@
-from django.urls import include, path
+from django.urls import path
 
-from distributors.engagement import urls as engagement_urls
 from distributors.views import field_reports, network, team
 
 app_name = "distributors"
 
 urlpatterns = [
     path("", network.distributor_list, name="list"),
-    path("engagement/", include(engagement_urls.urlpatterns)),
     path("mine/", team.my_distributor, name="mine"),
     path("<int:pk>/", network.distributor_detail, name="detail"),
     path("<int:pk>/status/", network.distributor_status_change, name="status_change"),

@@ -10,9 +10,9 @@ from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
 from academy.demo import TRAINER2_EMAIL, TRAINER_EMAIL, DemoLogin
-from academy.models import User
-from distributors.models import EngagementEvent, Membership, Territory, Verb
-from distributors.services import engagement_record
+from academy.models import EngagementEvent, User, Verb
+from academy.services import activity_record
+from distributors.models import Membership, Territory
 from webinars import recurrence, services
 from webinars.models import Registration, RegistrationStatus, Series, Session, SessionStatus
 
@@ -148,7 +148,7 @@ def _run_past_session(session: Session, people: list[User], rng: random.Random) 
             status=RegistrationStatus.CONFIRMED,
             created_at=registered_at,
         )
-        engagement_record(
+        activity_record(
             actor=person,
             verb=Verb.WEBINAR_REGISTERED,
             obj=session,

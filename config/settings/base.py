@@ -44,6 +44,7 @@ LOCAL_APPS = [
     "distributors",
     "courses",
     "webinars",
+    "distributors.engagement",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -103,6 +104,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # ------------------------------------------------------------------------ auth
 AUTH_USER_MODEL = "academy.User"
+# The kernel's activity log attaches each event to the actor's distributor of the time.
+ACTIVITY_DISTRIBUTOR_MODEL = "distributors.Distributor"
 AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -125,7 +128,7 @@ USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"
 # Our catalogues take precedence over Django's own (same msgids, other wording).
-LOCALE_PATHS = [BASE_DIR / app / "locale" for app in LOCAL_APPS]
+LOCALE_PATHS = [BASE_DIR.joinpath(*app.split(".")) / "locale" for app in LOCAL_APPS]
 # English dates day first and times on 24 hours, as our readers write them.
 FORMAT_MODULE_PATH = ["academy.formats"]
 LANGUAGE_COOKIE_NAME = "academy_language"

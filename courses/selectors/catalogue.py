@@ -1,5 +1,6 @@
 """What learners can find and open: catalogue, course and lesson pages."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import (
@@ -121,6 +122,11 @@ def _editor_q(user: User) -> Q | None:
         co_author = Exists(Course.trainers.through.objects.filter(course_id=OuterRef("pk"), user=user))
         return Q(owner=user) | Q(co_author)
     return Q(pk__in=[])
+
+
+def course_titles(*, ids: Iterable[int]) -> dict[int, str]:
+    """The title of each course in ``ids`` (for reports that name courses)."""
+    return dict(Course.objects.filter(pk__in=list(ids)).values_list("pk", "title"))
 
 
 def course_visible(*, user: User) -> QuerySet[Course]:

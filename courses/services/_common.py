@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from academy.errors import ApplicationError
 from academy.models import User
+from academy.services import activity_record
 
 if TYPE_CHECKING:
     from distributors.models import Distributor
@@ -71,9 +72,7 @@ def event(
 ) -> None:
     """Record one engagement event that happened at ``at``, for the
     distributor the actor belonged to that day."""
-    from distributors.services import engagement_record
-
-    engagement_record(
+    activity_record(
         actor=actor,
         verb=verb,
         obj=obj,

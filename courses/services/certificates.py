@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from academy.errors import ApplicationError
 from academy.i18n import in_language_of
-from academy.models import User
+from academy.models import User, Verb
 from academy.permissions import require
 from academy.services import notification_create
 from courses.models import (
@@ -27,7 +27,6 @@ from courses.models import (
     PublicationStatus,
 )
 from courses.services._common import event, moment
-from distributors.models import Verb
 
 # Unambiguous letters and digits (no 0/O, 1/I/L): codes are read aloud and typed.
 _ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"

@@ -7,7 +7,7 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from academy.errors import ApplicationError
-from academy.models import User
+from academy.models import User, Verb
 from courses.models import (
     Course,
     Enrollment,
@@ -19,7 +19,6 @@ from courses.models import (
 )
 from courses.services._common import distributor_at, event, moment
 from distributors.audience import audience_includes
-from distributors.models import Verb
 
 
 def enrollment_active(*, user: User, course: Course, lock: bool = False) -> Enrollment | None:

@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from academy.errors import ApplicationError
-from academy.models import User
+from academy.models import User, Verb
 from courses.models import (
     Course,
     EnrollmentSource,
@@ -16,7 +16,6 @@ from courses.models import (
 )
 from courses.services._common import distributor_at, event, moment
 from distributors.audience import audience_includes
-from distributors.models import Verb
 
 
 @transaction.atomic

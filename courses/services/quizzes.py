@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from academy.errors import ApplicationError
-from academy.models import User
+from academy.models import User, Verb
 from courses.models import (
     Enrollment,
     EnrollmentStatus,
@@ -21,7 +21,6 @@ from courses.models import (
 )
 from courses.services._common import event, moment
 from courses.services.learning import enrollment_active, lesson_progress_complete
-from distributors.models import Verb
 
 
 def _no_attempts_left() -> ApplicationError:

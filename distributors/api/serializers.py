@@ -10,14 +10,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from academy import roles
-from academy.models import Role, User
+from academy.models import XAPI_VERBS, EngagementEvent, Role, User
 from distributors.attachments import ATTACHMENT_MAX_BYTES
 from distributors.models import (
-    XAPI_VERBS,
     Distributor,
     DistributorStatus,
     DistributorStatusChange,
-    EngagementEvent,
     FieldReport,
     FieldReportKind,
     FieldReportReply,

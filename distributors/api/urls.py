@@ -11,8 +11,3 @@ router.register("field-reports", views.FieldReportViewSet, basename="distributor
 router.register("events", views.EngagementEventViewSet, basename="distributors-event")
 
 urlpatterns = router.urls
-
-# Engagement measurement: scores and xAPI statements.
-from distributors.engagement.api.urls import urlpatterns as engagement_urlpatterns  # noqa: E402
-
-urlpatterns += engagement_urlpatterns

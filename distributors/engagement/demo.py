@@ -16,11 +16,13 @@ import random
 from django.db import transaction
 from django.utils import timezone
 
-from academy.demo import MANAGER_CENTRAL_EMAIL, MANAGER_WEST_EMAIL
-from academy.models import User
+from academy.demo import MANAGER_CENTRAL_EMAIL, MANAGER_WEST_EMAIL, DemoLogin
+from academy.models import EngagementEvent, User, Verb
+from academy.services import activity_record
+from distributors.demo import ENGAGEMENT
 from distributors.engagement.models import Nudge
-from distributors.models import Distributor, EngagementEvent, Membership, Verb
-from distributors.services import engagement_record
+from distributors.engagement.services import engagement_refresh, nudge_send, nudge_template_text
+from distributors.models import Distributor, Membership
 
 # Weeks before the six months the distributors demo already covers.
 FIRST_WEEK, LAST_WEEK = 27, 52
@@ -45,7 +47,7 @@ def _at(day: datetime.date, hour: int, minute: int) -> datetime.datetime:
 def _record(
     membership: Membership, moment: datetime.datetime, verb: str, offset: int = 0, **kwargs: object
 ) -> None:
-    engagement_record(
+    activity_record(
         actor=membership.user,
         verb=verb,
         distributor=membership.distributor,
@@ -55,8 +57,6 @@ def _record(
 
 
 def _earlier_history() -> None:
-    from distributors.demo import ENGAGEMENT
-
     today = timezone.localdate()
     oldest = today - datetime.timedelta(weeks=LAST_WEEK)
     # The other demos' sign-ins go back six months: older ones mean this ran already.
@@ -113,8 +113,6 @@ def _earlier_history() -> None:
 
 
 def _nudges() -> None:
-    from distributors.engagement.services import nudge_send, nudge_template_text
-
     for email, name, audience, template, days_ago in NUDGES:
         distributor = Distributor.objects.filter(name=name).first()
         manager = User.objects.filter(email=email).first()
@@ -137,13 +135,12 @@ def _nudges() -> None:
 
 
 def _refresh() -> None:
-    from distributors.engagement.services import engagement_refresh
-
     engagement_refresh(months=12)
 
 
-def seed() -> None:
+def seed() -> list[DemoLogin]:
     _earlier_history()
     _nudges()
     # After every app's demo is committed: rollups, 12 monthly snapshots, at-risk reasons.
     transaction.on_commit(_refresh)
+    return []

@@ -20,7 +20,7 @@ from academy.models import User
 from courses.selectors import completion_list
 from distributors.engagement import selectors
 from distributors.engagement.risks import risk_message
-from distributors.engagement.scores import COMPONENTS
+from distributors.engagement.scores import COMPONENTS, component_labels
 from webinars.models import Attendance, SessionStatus
 
 DATASETS = ("distributors", "completions", "attendance")
@@ -31,8 +31,6 @@ def _local(moment: datetime.datetime | None) -> str:
 
 
 def _distributor_rows(user: User, params: QueryDict) -> tuple[list[str], Iterable[list[Any]]]:
-    from distributors.engagement.views import component_labels
-
     labels = component_labels()
     header = [
         _("Distributor"),

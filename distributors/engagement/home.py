@@ -34,7 +34,7 @@ def panels(request: HttpRequest, granted: frozenset[str]) -> list[Panel]:
         )
         result.append(
             Panel(
-                "distributors/engagement/home/_manager.html",
+                "engagement/home/_manager.html",
                 {"at_risk": at_risk, "at_risk_count": count},
                 order=15,
             )
@@ -45,11 +45,11 @@ def panels(request: HttpRequest, granted: frozenset[str]) -> list[Panel]:
             current = DistributorScore.objects.filter(
                 distributor_id=membership.distributor_id, kind=SnapshotKind.CURRENT
             ).first()
-            result.append(Panel("distributors/engagement/home/_lead.html", {"current": current}, order=12))
+            result.append(Panel("engagement/home/_lead.html", {"current": current}, order=12))
     if roles.LEARNER in granted and membership_current(user=user) is not None:
         today = timezone.localdate()
         streak, _this_week = streak_weeks(learning_weeks(user=user, today=today, weeks=26), today)
-        result.append(Panel("distributors/engagement/home/_learner.html", {"streak": streak}, order=14))
+        result.append(Panel("engagement/home/_learner.html", {"streak": streak}, order=14))
     return result
 
 

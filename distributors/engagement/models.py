@@ -78,6 +78,7 @@ class PersonDay(DayMeasures):
     )
 
     class Meta:
+        db_table = "distributors_personday"
         verbose_name = _("daily activity of a person")
         verbose_name_plural = _("daily activity of people")
         ordering = ["-day", "user"]
@@ -97,6 +98,7 @@ class DistributorDay(DayMeasures):
     active_people = models.PositiveIntegerField(_("active people"), default=0)
 
     class Meta:
+        db_table = "distributors_distributorday"
         verbose_name = _("daily activity of a distributor")
         verbose_name_plural = _("daily activity of distributors")
         ordering = ["-day", "distributor"]
@@ -118,6 +120,7 @@ class DistributorVerbDay(models.Model):
     events = models.PositiveIntegerField(_("events"), default=0)
 
     class Meta:
+        db_table = "distributors_distributorverbday"
         verbose_name = _("daily events by verb")
         verbose_name_plural = _("daily events by verb")
         ordering = ["-day", "distributor", "verb"]
@@ -138,6 +141,7 @@ class RollupCursor(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
+        db_table = "distributors_rollupcursor"
         verbose_name = _("rollup cursor")
         verbose_name_plural = _("rollup cursors")
         ordering = ["name"]
@@ -196,6 +200,7 @@ class DistributorScore(ScoreComponents):
     risk_codes = models.CharField(_("at-risk reason codes"), max_length=200, blank=True)
 
     class Meta:
+        db_table = "distributors_distributorscore"
         verbose_name = _("distributor engagement score")
         verbose_name_plural = _("distributor engagement scores")
         ordering = ["distributor", "-period"]
@@ -238,6 +243,7 @@ class PersonScore(ScoreComponents):
     webinars_attended = models.PositiveIntegerField(_("web-conferences attended"), default=0)
 
     class Meta:
+        db_table = "distributors_personscore"
         verbose_name = _("person engagement score")
         verbose_name_plural = _("person engagement scores")
         ordering = ["user"]
@@ -263,6 +269,7 @@ class CertifiedHeadcount(models.Model):
     as_of = models.DateField(_("as of"))
 
     class Meta:
+        db_table = "distributors_certifiedheadcount"
         verbose_name = _("certified headcount")
         verbose_name_plural = _("certified headcounts")
         ordering = ["distributor", "course"]
@@ -285,6 +292,7 @@ class EngagementDigest(BaseModel):
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
+        db_table = "distributors_engagementdigest"
         verbose_name = _("engagement digest")
         verbose_name_plural = _("engagement digests")
         ordering = ["-week", "manager"]
@@ -328,6 +336,7 @@ class Nudge(BaseModel):
     )
 
     class Meta:
+        db_table = "distributors_nudge"
         verbose_name = _("nudge")
         verbose_name_plural = _("nudges")
         ordering = ["-sent_at", "-id"]

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from courses.selectors import course_titles
 from distributors.engagement.facts import DistributorFacts
 
 Risk = dict[str, Any]
@@ -77,9 +78,7 @@ def rule_certified_zero(facts: DistributorFacts, **_: object) -> Risk | None:
     courses = [h.course_id for h in facts.headcounts if h.certified == 0 and h.certified_before > 0]
     if not courses:
         return None
-    from courses.models import Course
-
-    titles = dict(Course.objects.filter(pk__in=courses).values_list("pk", "title"))
+    titles = course_titles(ids=courses)
     return {"code": "certified_zero", "courses": [titles.get(pk, "") for pk in courses]}
 
 

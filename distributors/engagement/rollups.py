@@ -31,6 +31,7 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Max, Model, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 
+from academy.models import EngagementEvent, Verb
 from distributors.engagement.models import (
     MEASURES,
     DistributorDay,
@@ -38,7 +39,6 @@ from distributors.engagement.models import (
     PersonDay,
     RollupCursor,
 )
-from distributors.models import EngagementEvent, Verb
 
 CURSOR_NAME = "rollups"
 

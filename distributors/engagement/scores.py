@@ -34,7 +34,9 @@ from django.db import transaction
 from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from academy.models import EngagementEvent
 from distributors.engagement.facts import (
     DistributorFacts,
     PersonFacts,
@@ -48,7 +50,7 @@ from distributors.engagement.models import (
     PersonScore,
     SnapshotKind,
 )
-from distributors.models import EngagementEvent
+from distributors.engagement.risks import evaluate_risks
 
 COMPONENTS: tuple[str, ...] = ("activity", "completions", "quizzes", "webinars", "recency", "certified")
 
@@ -198,8 +200,6 @@ def current_snapshots_refresh(*, today: datetime.date | None = None) -> int:
     """(Re)compute the current score, components, at-risk reasons and
     certified headcounts of every distributor, and every current staff
     member's score. A fixed number of queries."""
-    from distributors.engagement.risks import evaluate_risks
-
     today = today or timezone.localdate()
     facts = distributor_facts(as_of=today, with_risk_facts=True)
     month_ago = today - datetime.timedelta(days=30)
@@ -295,3 +295,15 @@ def missing_months(*, months: int = 12, today: datetime.date | None = None) -> i
         .distinct()
     )
     return len(wanted - have)
+
+
+def component_labels() -> dict[str, str]:
+    """The name of each score component, as pages and exports show it."""
+    return {
+        "activity": _("Active staff"),
+        "completions": _("Assignments completed"),
+        "quizzes": _("Quiz success"),
+        "webinars": _("Web-conferences"),
+        "recency": _("Recency"),
+        "certified": _("Certified staff"),
+    }

@@ -28,7 +28,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from academy import roles
-from academy.models import User
+from academy.models import EngagementEvent, User, Verb
 from courses.models import Assignee, Certificate, CertificateStatus
 from courses.selectors import my_assignments, my_certificates
 from distributors.engagement.facts import monthly_series_q, monthly_sessions
@@ -43,7 +43,7 @@ from distributors.engagement.models import (
     SnapshotKind,
 )
 from distributors.engagement.scores import COMPONENTS
-from distributors.models import Distributor, EngagementEvent, Membership, Verb
+from distributors.models import Distributor, Membership
 from distributors.selectors import distributor_visible_queryset, membership_current
 from webinars.models import Attendance, Registration, RegistrationStatus, Session, SessionStatus
 

@@ -15,8 +15,10 @@ from django.utils.translation import gettext_lazy
 from academy import services as academy_services
 from academy.errors import ApplicationError
 from academy.i18n import in_language_of
-from academy.models import Role, User
+from academy.models import Role, User, Verb
 from academy.permissions import require
+from academy.services import activity_record
+from academy.tasks import task_after_commit
 from distributors.engagement.models import (
     DistributorScore,
     EngagementDigest,
@@ -27,8 +29,7 @@ from distributors.engagement.models import (
 from distributors.engagement.risks import risk_message
 from distributors.engagement.rollups import RollupResult, rollups_update
 from distributors.engagement.scores import current_snapshots_refresh, missing_months, snapshots_refresh
-from distributors.models import Distributor, Membership, MembershipRole, Verb
-from distributors.services import engagement_record
+from distributors.models import Distributor, Membership, MembershipRole
 
 
 @dataclass
@@ -180,13 +181,13 @@ def nudge_send(
     nudge.full_clean()
     nudge.save()
     nudge.recipients.set(recipients)
-    url = reverse("distributors:engagement_me")
+    url = reverse("engagement:me")
     for user in recipients:
         text = nudge_message_for(nudge, user)
         academy_services.notification_create(
             user=user, kind="engagement.nudge", title=text["subject"], body=text["body"][:1000], url=url
         )
-    engagement_record(
+    activity_record(
         actor=actor,
         verb=Verb.NUDGE_SENT,
         obj=distributor,
@@ -197,9 +198,7 @@ def nudge_send(
             "template": template,
         },
     )
-    from distributors.engagement import tasks
-
-    tasks.nudge_deliver.delay_on_commit(nudge.pk)
+    task_after_commit("distributors.nudge_deliver", nudge.pk)
     return nudge
 
 
@@ -227,7 +226,7 @@ def nudge_deliver(*, nudge_id: int) -> int:
             text = nudge_message_for(nudge, user)
             academy_services.email_send(
                 user=user,
-                template="distributors/engagement/email/nudge",
+                template="engagement/email/nudge",
                 context={
                     "subject": text["subject"],
                     "body": text["body"],
@@ -271,18 +270,17 @@ def digest_send(*, manager: User, week: datetime.date | None = None) -> Engageme
                     "distributor": row.distributor,
                     "score": row.score,
                     "reasons": [risk_message(risk) for risk in row.risks],
-                    "url": settings.SITE_URL
-                    + reverse("distributors:engagement_distributor", args=[row.distributor_id]),
+                    "url": settings.SITE_URL + reverse("engagement:distributor", args=[row.distributor_id]),
                 }
                 for row in at_risk
             ]
         academy_services.email_send(
             user=manager,
-            template="distributors/engagement/email/digest",
+            template="engagement/email/digest",
             context={
                 "rows": rows,
                 "week": week,
-                "dashboard_url": settings.SITE_URL + reverse("distributors:engagement_dashboard"),
+                "dashboard_url": settings.SITE_URL + reverse("engagement:dashboard"),
             },
         )
         digest.distributors = len(rows)

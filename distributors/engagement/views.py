@@ -24,22 +24,11 @@ from distributors.engagement.charts import bar_chart, line_chart, sparkline
 from distributors.engagement.forms import DashboardFilterForm, NudgeForm
 from distributors.engagement.models import NudgeAudience
 from distributors.engagement.risks import risk_message
-from distributors.engagement.scores import COMPONENTS
+from distributors.engagement.scores import COMPONENTS, component_labels
 from distributors.models import Distributor
 from distributors.selectors import distributor_visible_queryset, membership_current
 
 PAGE_SIZE = 25
-
-
-def component_labels() -> dict[str, str]:
-    return {
-        "activity": _("Active staff"),
-        "completions": _("Assignments completed"),
-        "quizzes": _("Quiz success"),
-        "webinars": _("Web-conferences"),
-        "recency": _("Recency"),
-        "certified": _("Certified staff"),
-    }
 
 
 def _components(snapshot, prefix: str = "", *, person: bool = False) -> list[dict]:
@@ -87,8 +76,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     team, a learner to their progress."""
     if not _is_company(request):
         if roles.LEAD in roles.user_roles(request.user):
-            return redirect("distributors:engagement_team")
-        return redirect("distributors:engagement_me")
+            return redirect("engagement:team")
+        return redirect("engagement:me")
     form = DashboardFilterForm(request.GET or None, countries=_country_choices(request))
     filters = form.cleaned_data if form.is_valid() else {}
     table = selectors.engagement_table(
@@ -149,9 +138,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ),
         "query": request.GET.urlencode(),
     }
-    return render(
-        request, "distributors/engagement/dashboard.html", context, status=400 if form.errors else 200
-    )
+    return render(request, "engagement/dashboard.html", context, status=400 if form.errors else 200)
 
 
 def _followed_distributor(request: HttpRequest, pk: int) -> Distributor:
@@ -165,7 +152,7 @@ def _followed_distributor(request: HttpRequest, pk: int) -> Distributor:
 def distributor_engagement(request: HttpRequest, pk: int) -> HttpResponse:
     if not _is_company(request):
         distributor = _followed_distributor(request, pk)
-        return redirect("distributors:engagement_team")
+        return redirect("engagement:team")
     distributor = get_object_or_404(
         selectors.engagement_distributors(user=request.user).select_related("territory"), pk=pk
     )
@@ -193,7 +180,7 @@ def distributor_engagement(request: HttpRequest, pk: int) -> HttpResponse:
         "week_rows": list(zip(week_labels, data.weeks, strict=True)),
         "may_nudge": can(request.user, "distributors.nudge", distributor),
     }
-    return render(request, "distributors/engagement/distributor.html", context)
+    return render(request, "engagement/distributor.html", context)
 
 
 @login_required
@@ -230,7 +217,7 @@ def nudge(request: HttpRequest, pk: int) -> HttpResponse:
                     _("Your message was sent to %(count)d people of %(distributor)s.")
                     % {"count": sent.recipients.count(), "distributor": distributor.name},
                 )
-                return redirect("distributors:engagement_distributor", pk=distributor.pk)
+                return redirect("engagement:distributor", pk=distributor.pk)
     else:
         template = request.GET.get("template", default_template)
         if template not in services.NUDGE_TEMPLATE_KEYS:
@@ -253,7 +240,7 @@ def nudge(request: HttpRequest, pk: int) -> HttpResponse:
     }
     return render(
         request,
-        "distributors/engagement/nudge.html",
+        "engagement/nudge.html",
         {
             "distributor": distributor,
             "form": form,
@@ -274,14 +261,14 @@ def team(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         membership = membership_current(user=request.user)
         if membership is None or not membership.is_lead:
             if _is_company(request):
-                return redirect("distributors:engagement_dashboard")
+                return redirect("engagement:dashboard")
             raise PermissionDenied(_("This page is for team leads."))
         pk = membership.distributor_id
     distributor = _followed_distributor(request, pk)
     data = selectors.team_engagement(distributor=distributor)
     return render(
         request,
-        "distributors/engagement/team.html",
+        "engagement/team.html",
         {
             "distributor": distributor,
             "data": data,
@@ -299,7 +286,7 @@ def me(request: HttpRequest) -> HttpResponse:
     labels = [date_format(w["week"], "d/m") for w in data.weeks]
     return render(
         request,
-        "distributors/engagement/me.html",
+        "engagement/me.html",
         {
             "data": data,
             "components": _components(data.score, person=True),

@@ -6,8 +6,8 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from academy import roles
-from academy.models import User
-from distributors.models import Distributor, EngagementEvent
+from academy.models import EngagementEvent, User
+from distributors.models import Distributor
 from distributors.selectors.memberships import membership_current
 
 

@@ -28,6 +28,20 @@ def membership_current(*, user: User) -> Membership | None:
     return membership
 
 
+def membership_roles(user: User) -> frozenset[str]:
+    """The roles a person holds through their current membership ("lead"
+    while they lead a team); the kernel's role registry asks this."""
+    membership = membership_current(user=user)
+    return frozenset({roles.LEAD}) if membership is not None and membership.is_lead else frozenset()
+
+
+def membership_distributor(user: User) -> Distributor | None:
+    """The distributor a person belongs to now (None for company staff); the
+    activity log attaches each new event to it."""
+    membership = membership_current(user=user)
+    return membership.distributor if membership else None
+
+
 def membership_cache_clear(*, user: User) -> None:
     if hasattr(user, _MEMBERSHIP_CACHE):
         delattr(user, _MEMBERSHIP_CACHE)

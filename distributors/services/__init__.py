@@ -1,10 +1,10 @@
 """Writes of the distributors app: one function per use case.
 
-Other apps call ``engagement_record`` (the engagement log) and the membership
-services; everything is importable from ``distributors.services``.
+Other apps call the membership services; everything is importable from
+``distributors.services`` (the activity log is the kernel's:
+``academy.services.activity_record``).
 """
 
-from distributors.services.engagement import engagement_record
 from distributors.services.field_reports import (
     field_report_create,
     field_report_reply_email_send,
@@ -36,7 +36,6 @@ __all__ = [
     "distributor_create",
     "distributor_status_change",
     "distributor_update",
-    "engagement_record",
     "field_report_create",
     "field_report_reply_email_send",
     "field_report_triage",

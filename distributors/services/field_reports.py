@@ -14,8 +14,10 @@ from django.utils.translation import gettext as _
 from academy import services as academy_services
 from academy.errors import ApplicationError
 from academy.i18n import in_language_of
-from academy.models import User
+from academy.models import User, Verb
 from academy.permissions import require
+from academy.services import activity_record
+from academy.tasks import task_after_commit
 from distributors.attachments import attachment_check
 from distributors.models import (
     FieldReport,
@@ -23,11 +25,9 @@ from distributors.models import (
     FieldReportReply,
     FieldReportStatus,
     FieldReportUrgency,
-    Verb,
 )
 from distributors.selectors import membership_current
 from distributors.services._base import full_clean
-from distributors.services.engagement import engagement_record
 
 NOTIFICATION_NEW_REPORT = "distributors.field_report_new"
 NOTIFICATION_REPLY = "distributors.field_report_reply"
@@ -79,7 +79,7 @@ def field_report_create(
         report.attachment_size = attachment.size or 0
         report.attachment = attachment  # type: ignore[assignment]  # the storage saves it with the row
     report.save()
-    engagement_record(
+    activity_record(
         actor=sender,
         verb=Verb.FIELD_REPORT_SENT,
         obj=report,
@@ -175,9 +175,7 @@ def field_report_triage(
             user=sender, kind=NOTIFICATION_REPLY, title=title, body=reply[:500], url=field_report_url(report)
         )
         if reply:
-            from distributors import tasks  # tasks call services: imported here to avoid a cycle
-
-            tasks.field_report_reply_email_send.delay_on_commit(answer.pk)
+            task_after_commit("distributors.field_report_reply_email_send", answer.pk)
     return answer
 
 

@@ -14,8 +14,10 @@ from django.utils.translation import gettext as _
 
 from academy import services as academy_services
 from academy.errors import ApplicationError
-from academy.models import Role, User
+from academy.models import Role, User, Verb
 from academy.permissions import require
+from academy.services import activity_record
+from academy.tasks import task_after_commit
 from distributors.models import (
     INVITATION_VALIDITY,
     Distributor,
@@ -24,12 +26,10 @@ from distributors.models import (
     InvitationStatus,
     Membership,
     MembershipRole,
-    Verb,
     invitation_token_digest,
 )
 from distributors.selectors import invitation_status_q
 from distributors.services._base import full_clean
-from distributors.services.engagement import engagement_record
 from distributors.services.memberships import membership_start
 
 
@@ -43,9 +43,7 @@ def invitation_accept_url(token: str) -> str:
 
 
 def _send_later(invitation: Invitation, token: str) -> None:
-    from distributors import tasks  # tasks call services: imported here to avoid a cycle
-
-    tasks.invitation_email_send.delay_on_commit(invitation.pk, token)
+    task_after_commit("distributors.invitation_email_send", invitation.pk, token)
 
 
 def invitation_problem(invitation: Invitation) -> tuple[str, str] | None:
@@ -213,7 +211,7 @@ def _mark_accepted(invitation: Invitation, user: User) -> Membership:
     invitation.accepted_by = user
     invitation.membership = membership
     invitation.save(update_fields=["accepted_at", "accepted_by", "membership", "updated_at"])
-    engagement_record(
+    activity_record(
         actor=user, verb=Verb.INVITATION_ACCEPTED, obj=invitation, distributor=invitation.distributor
     )
     return membership

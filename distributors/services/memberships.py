@@ -7,13 +7,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from academy.errors import ApplicationError
-from academy.models import Role, User
+from academy.models import Role, User, Verb
 from academy.permissions import require
+from academy.services import activity_record
 from distributors import signals
-from distributors.models import Distributor, Membership, MembershipRole, Verb
+from distributors.models import Distributor, Membership, MembershipRole
 from distributors.selectors import membership_cache_clear
 from distributors.services._base import full_clean, start_of
-from distributors.services.engagement import engagement_record
 
 
 def _already_member_error(user: User) -> ApplicationError:
@@ -59,7 +59,7 @@ def membership_start(
     except IntegrityError as error:  # a concurrent request won the race
         raise _already_member_error(user) from error
     membership_cache_clear(user=user)
-    engagement_record(
+    activity_record(
         actor=user,
         verb=Verb.JOINED_DISTRIBUTOR,
         obj=distributor,
@@ -99,7 +99,7 @@ def membership_end(
     membership.ended_by = ended_by
     membership.save(update_fields=["left_on", "left_reason", "ended_by", "updated_at"])
     membership_cache_clear(user=membership.user)
-    engagement_record(
+    activity_record(
         actor=membership.user,
         verb=Verb.LEFT_DISTRIBUTOR,
         obj=membership.distributor,

@@ -4,7 +4,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from distributors.models import EngagementEvent, Verb
+from academy.models import EngagementEvent, Verb
 from tests.academy.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db

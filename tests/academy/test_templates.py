@@ -10,8 +10,9 @@ from django.conf import settings
 def _templates() -> list[Path]:
     return sorted(
         path
-        for app in settings.LOCAL_APPS
-        for path in (Path(apps.get_app_config(app).path) / "templates").rglob("*.html")
+        for config in apps.get_app_configs()
+        if config.name in settings.LOCAL_APPS
+        for path in (Path(config.path) / "templates").rglob("*.html")
     )
 
 

@@ -42,10 +42,10 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from academy.models import User
+    from academy.models import EngagementEvent, User
     from distributors.engagement.rollups import rollups_rebuild
     from distributors.engagement.scores import snapshots_refresh
-    from distributors.models import Distributor, EngagementEvent
+    from distributors.models import Distributor
 
     if args.seed:
         call_command("migrate", verbosity=0)
@@ -88,10 +88,10 @@ def measure_pages(args) -> None:
     client = Client()
     client.force_login(manager)
     pages = {
-        "manager dashboard": reverse("distributors:engagement_dashboard"),
-        "manager dashboard, filtered": reverse("distributors:engagement_dashboard")
+        "manager dashboard": reverse("engagement:dashboard"),
+        "manager dashboard, filtered": reverse("engagement:dashboard")
         + f"?country={distributor.country}&risk=any",
-        "distributor page": reverse("distributors:engagement_distributor", args=[distributor.pk]),
+        "distributor page": reverse("engagement:distributor", args=[distributor.pk]),
         "engagement API (scores)": reverse("api:distributors-engagement-list"),
         "xAPI statements (100)": reverse("api:distributors-xapi-statements"),
     }
@@ -110,7 +110,7 @@ def measure_pages(args) -> None:
         print(f"{name:34} {statistics.median(times):8.1f} {percentile(times, 0.95):8.1f} {size / 1024:6.0f}")
     admin_client = Client()
     admin_client.force_login(admin)
-    url = reverse("distributors:engagement_dashboard")
+    url = reverse("engagement:dashboard")
     for _ in range(args.warmup):
         admin_client.get(url)
     times = []

@@ -6,6 +6,7 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from academy.errors import ApplicationError
+from academy.models import EngagementEvent
 from courses import services
 from courses.models import (
     Certificate,
@@ -16,7 +17,6 @@ from courses.models import (
     QuizAttempt,
     Reminder,
 )
-from distributors.models import EngagementEvent
 from tests.academy.factories import UserFactory
 from tests.courses.factories import (
     CourseFactory,

@@ -1,14 +1,7 @@
 import factory
 
 from distributors import services
-from distributors.models import (
-    Distributor,
-    FieldReport,
-    Invitation,
-    Membership,
-    ScorecardReview,
-    Territory,
-)
+from distributors.models import Distributor, FieldReport, Invitation, Membership, ScorecardReview, Territory
 from tests.academy.factories import UserFactory
 
 

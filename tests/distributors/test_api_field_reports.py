@@ -6,8 +6,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from academy.models import Verb
+from academy.services import activity_record
 from distributors import services
-from distributors.models import FieldReport, Verb
+from distributors.models import FieldReport
 from tests.distributors.conftest import upload
 from tests.distributors.factories import FieldReportFactory
 from tests.files import pdf_bytes
@@ -232,7 +234,7 @@ def test_triage_isolation(client, network, person, code):
 @pytest.mark.parametrize("extra", [0, 4])
 def test_event_list_constant_queries(client, network, django_assert_num_queries, extra):
     for person in [network.staff_a, network.lead_a] * (1 + extra):
-        services.engagement_record(actor=person, verb=Verb.LESSON_COMPLETED, object_name="Lesson", minutes=12)
+        activity_record(actor=person, verb=Verb.LESSON_COMPLETED, object_name="Lesson", minutes=12)
     client.force_login(network.manager_a)
     with django_assert_num_queries(5):  # session, user, membership, count, rows
         body = client.get(url("event-list"), {"verb": "lesson_completed"}).json()
@@ -244,9 +246,9 @@ def test_event_list_constant_queries(client, network, django_assert_num_queries,
 
 def test_event_filters_and_scoping(client, network):
     old = timezone.now() - datetime.timedelta(days=90)
-    services.engagement_record(actor=network.staff_a, verb=Verb.LOGGED_IN, occurred_at=old)
-    services.engagement_record(actor=network.staff_a, verb=Verb.LOGGED_IN)
-    services.engagement_record(actor=network.staff_b, verb=Verb.LOGGED_IN)
+    activity_record(actor=network.staff_a, verb=Verb.LOGGED_IN, occurred_at=old)
+    activity_record(actor=network.staff_a, verb=Verb.LOGGED_IN)
+    activity_record(actor=network.staff_b, verb=Verb.LOGGED_IN)
     client.force_login(network.admin)
     since = (timezone.now() - datetime.timedelta(days=30)).isoformat()
 

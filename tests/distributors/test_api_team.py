@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from academy.services import activity_record
 from distributors.models import Invitation, Membership
 from tests.distributors.factories import InvitationFactory, MembershipFactory
 
@@ -214,14 +215,13 @@ def test_resend_and_revoke_isolation(client, network):
     ],
 )
 def test_detail_endpoints_query_counts(client, network, django_assert_num_queries, name, target, person):
-    from distributors import services
-    from distributors.models import Verb
+    from academy.models import Verb
 
     objects = {
         "territory": lambda: network.territory_a,
         "membership": lambda: network.staff_a.memberships.get(),
         "invitation": lambda: InvitationFactory(actor=network.lead_a, distributor=network.distributor_a),
-        "event": lambda: services.engagement_record(actor=network.staff_a, verb=Verb.LOGGED_IN),
+        "event": lambda: activity_record(actor=network.staff_a, verb=Verb.LOGGED_IN),
     }
     pk = objects[target]().pk
     client.force_login(getattr(network, person))

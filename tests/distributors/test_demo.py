@@ -7,9 +7,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from academy.models import EngagementEvent
 from distributors.models import (
     Distributor,
-    EngagementEvent,
     FieldReport,
     FieldReportReply,
     Invitation,

@@ -4,8 +4,9 @@ import datetime
 
 import pytest
 
+from academy.models import Verb
+from academy.services import activity_record
 from distributors import selectors, services
-from distributors.models import Verb
 from tests.academy.factories import UserFactory
 from tests.distributors.factories import DistributorFactory, MembershipFactory, ScorecardReviewFactory
 
@@ -87,7 +88,7 @@ def test_field_report_visibility(activity):
 
 def test_event_visibility(network):
     for person in (network.lead_a, network.staff_a, network.staff_b, network.manager_a):
-        services.engagement_record(actor=person, verb=Verb.LOGGED_IN)
+        activity_record(actor=person, verb=Verb.LOGGED_IN)
     logins = {"verb": Verb.LOGGED_IN}
     assert selectors.engagement_event_visible_queryset(user=network.admin).filter(**logins).count() == 4
     assert {

@@ -5,10 +5,10 @@ from django.core.exceptions import PermissionDenied
 from django.utils import translation
 
 from academy.errors import ApplicationError
-from academy.models import Notification
+from academy.models import EngagementEvent, Notification, Verb
 from distributors import services
 from distributors.attachments import ATTACHMENT_MAX_BYTES, DOCX, JPEG, PDF, PNG, XLSX, attachment_check
-from distributors.models import EngagementEvent, FieldReport, FieldReportReply, Verb
+from distributors.models import FieldReport, FieldReportReply
 from tests.academy.factories import UserFactory
 from tests.distributors.conftest import upload
 from tests.distributors.factories import FieldReportFactory

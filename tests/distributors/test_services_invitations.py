@@ -8,9 +8,9 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from academy.errors import ApplicationError
-from academy.models import User
+from academy.models import EngagementEvent, User, Verb
 from distributors import services
-from distributors.models import EngagementEvent, Invitation, Membership, Verb, invitation_token_digest
+from distributors.models import Invitation, Membership, invitation_token_digest
 from tests.academy.factories import UserFactory
 from tests.distributors.factories import DistributorFactory, InvitationFactory
 

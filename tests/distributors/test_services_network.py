@@ -7,8 +7,10 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from academy.errors import ApplicationError
+from academy.models import EngagementEvent, Verb
+from academy.services import activity_record
 from distributors import services
-from distributors.models import DistributorStatusChange, EngagementEvent, Membership, Verb
+from distributors.models import DistributorStatusChange, Membership
 from tests.academy.factories import UserFactory
 from tests.distributors.factories import DistributorFactory, MembershipFactory, ScorecardReviewFactory
 
@@ -164,17 +166,17 @@ def test_scorecard_only_by_territory_managers(network, person):
 
 # ------------------------------------------------------------------ engagement log
 def test_engagement_record_defaults_to_the_current_distributor(network):
-    event = services.engagement_record(actor=network.staff_a, verb=Verb.LOGGED_IN)
+    event = activity_record(actor=network.staff_a, verb=Verb.LOGGED_IN)
     assert event.distributor == network.distributor_a
-    staff_event = services.engagement_record(actor=network.manager_a, verb=Verb.LOGGED_IN)
+    staff_event = activity_record(actor=network.manager_a, verb=Verb.LOGGED_IN)
     assert staff_event.distributor is None
-    explicit = services.engagement_record(actor=network.staff_a, verb=Verb.LOGGED_IN, distributor=None)
+    explicit = activity_record(actor=network.staff_a, verb=Verb.LOGGED_IN, distributor=None)
     assert explicit.distributor is None
 
 
 def test_engagement_record_fills_the_object_and_keeps_the_time_given(network):
     moment = timezone.now() - datetime.timedelta(days=40)
-    event = services.engagement_record(
+    event = activity_record(
         actor=network.staff_a,
         verb=Verb.FEEDBACK_GIVEN,
         obj=network.distributor_a,
@@ -194,18 +196,18 @@ def test_engagement_record_fills_the_object_and_keeps_the_time_given(network):
 
 def test_engagement_record_refuses_unknown_verbs_and_large_contexts(network):
     with pytest.raises(ValueError, match="verb"):
-        services.engagement_record(actor=network.staff_a, verb="danced")
+        activity_record(actor=network.staff_a, verb="danced")
     with pytest.raises(ValueError, match="context"):
-        services.engagement_record(actor=network.staff_a, verb=Verb.LOGGED_IN, context={"x": "y" * 5000})
+        activity_record(actor=network.staff_a, verb=Verb.LOGGED_IN, context={"x": "y" * 5000})
     assert not EngagementEvent.objects.filter(actor=network.staff_a, verb=Verb.LOGGED_IN).exists()
 
 
 def test_events_stay_with_the_distributor_of_the_time(network):
     person = network.staff_a
-    services.engagement_record(actor=person, verb=Verb.LESSON_COMPLETED)
+    activity_record(actor=person, verb=Verb.LESSON_COMPLETED)
     services.membership_end(membership=person.memberships.get(), ended_by=network.lead_a)
     MembershipFactory(user=person, distributor=network.distributor_b)
-    services.engagement_record(actor=person, verb=Verb.LESSON_COMPLETED)
+    activity_record(actor=person, verb=Verb.LESSON_COMPLETED)
     distributors = list(
         EngagementEvent.objects.filter(actor=person, verb=Verb.LESSON_COMPLETED)
         .order_by("id")

@@ -3,8 +3,10 @@
 import pytest
 from django.urls import reverse
 
+from academy.models import Verb
+from academy.services import activity_record
 from distributors import services
-from distributors.models import DistributorStatusChange, ScorecardReview, Verb
+from distributors.models import DistributorStatusChange, ScorecardReview
 from tests.distributors.factories import (
     DistributorFactory,
     FieldReportFactory,
@@ -80,7 +82,7 @@ def _busy(network, distributor, manager, lead, rounds):
         member = MembershipFactory(distributor=distributor).user
         FieldReportFactory(sender=member, title=f"Report {index}")
         ScorecardReviewFactory(actor=manager, distributor=distributor, commitment=1 + index % 5)
-        services.engagement_record(actor=member, verb=Verb.LESSON_COMPLETED, object_name=f"Lesson {index}")
+        activity_record(actor=member, verb=Verb.LESSON_COMPLETED, object_name=f"Lesson {index}")
         services.invitation_create(
             actor=lead, distributor=distributor, email=f"new{index}@test.example", send_email=False
         )

@@ -7,9 +7,9 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from academy.models import User
+from academy.models import EngagementEvent, User, Verb
 from distributors import services
-from distributors.models import EngagementEvent, Invitation, Membership, Verb
+from distributors.models import Invitation, Membership
 from tests.academy.factories import UserFactory
 from tests.distributors.factories import InvitationFactory, MembershipFactory
 

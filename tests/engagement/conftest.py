@@ -3,9 +3,9 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from academy.models import Verb
+from academy.services import activity_record
 from distributors.engagement.services import engagement_refresh
-from distributors.models import Verb
-from distributors.services import engagement_record
 from tests.distributors.factories import DistributorFactory, MembershipFactory
 
 
@@ -14,7 +14,7 @@ def ago(days: float) -> datetime.datetime:
 
 
 def activity(user, *, days_ago: float, verb=Verb.LESSON_COMPLETED, minutes=10, **kwargs):
-    return engagement_record(actor=user, verb=verb, minutes=minutes, occurred_at=ago(days_ago), **kwargs)
+    return activity_record(actor=user, verb=verb, minutes=minutes, occurred_at=ago(days_ago), **kwargs)
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ import uuid
 import pytest
 from django.urls import reverse
 
+from academy.models import EngagementEvent, Verb
 from distributors.engagement.api.xapi import STATEMENT_NAMESPACE
-from distributors.models import EngagementEvent, Verb
 from tests.engagement.conftest import activity, more_distributors
 
 pytestmark = pytest.mark.django_db

@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from academy.models import Verb
 from courses import services as course_services
 from courses.models import Certificate
 from distributors.engagement.facts import DistributorFacts, distributor_facts
@@ -21,7 +22,7 @@ from distributors.engagement.risks import (
 )
 from distributors.engagement.rollups import rollups_update
 from distributors.engagement.scores import distributor_score, recency_component, weighted_score
-from distributors.models import Membership, Verb
+from distributors.models import Membership
 from distributors.services import membership_end
 from tests.courses.factories import PathFactory, build_course, complete_course, lessons_of
 from tests.distributors.factories import MembershipFactory
@@ -43,7 +44,7 @@ def test_inactive_fires_after_30_days_and_clears_with_activity(network):
     activity(network.staff_a, days_ago=45)
     Membership.objects.update(joined_on=today - datetime.timedelta(days=100))
     # The network's own join events are today: move them back too.
-    from distributors.models import EngagementEvent
+    from academy.models import EngagementEvent
 
     EngagementEvent.objects.filter(verb=Verb.JOINED_DISTRIBUTOR).update(
         occurred_at=timezone.now() - datetime.timedelta(days=100)

@@ -6,10 +6,10 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from academy.models import EngagementEvent, Verb
+from academy.services import activity_record
 from distributors.engagement.models import MEASURES, DistributorDay, DistributorVerbDay, PersonDay
 from distributors.engagement.rollups import ACTION_VERBS, COUNTED_VERBS, rollups_rebuild, rollups_update
-from distributors.models import EngagementEvent, Verb
-from distributors.services import engagement_record
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +63,7 @@ def random_events(rng, network, count, *, days_back=60):
     for _ in range(count):
         actor = rng.choice(actors)
         verb = rng.choice(list(Verb))
-        engagement_record(
+        activity_record(
             actor=actor,
             verb=verb,
             object_type="courses.lesson",
@@ -96,14 +96,14 @@ def test_incremental_equals_rebuild_equals_direct_aggregation(network):
 
 
 def test_late_committed_event_inside_the_overlap_is_counted(network):
-    engagement_record(actor=network.staff_a, verb=Verb.LOGGED_IN)
+    activity_record(actor=network.staff_a, verb=Verb.LOGGED_IN)
     rollups_update()
-    late = engagement_record(actor=network.staff_a, verb=Verb.LESSON_COMPLETED, minutes=9)
+    late = activity_record(actor=network.staff_a, verb=Verb.LESSON_COMPLETED, minutes=9)
     # Simulate a cursor that already moved past this id (it committed after a later one).
     from distributors.engagement.models import RollupCursor
 
     RollupCursor.objects.filter(name="rollups").update(last_event_id=late.pk)
-    engagement_record(actor=network.staff_b, verb=Verb.LOGGED_IN)
+    activity_record(actor=network.staff_b, verb=Verb.LOGGED_IN)
     rollups_update()
     assert stored() == direct_aggregation()
 

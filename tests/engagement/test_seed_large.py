@@ -1,9 +1,9 @@
 import pytest
 from django.core.management import call_command
 
-from academy.models import User
+from academy.models import EngagementEvent, User
 from distributors.engagement.models import DistributorScore, PersonDay
-from distributors.models import Distributor, EngagementEvent
+from distributors.models import Distributor
 from webinars.models import Session
 
 pytestmark = pytest.mark.django_db

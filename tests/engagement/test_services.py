@@ -5,7 +5,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied
 
 from academy.errors import ApplicationError
-from academy.models import Notification
+from academy.models import EngagementEvent, Notification, Verb
 from distributors.engagement import tasks
 from distributors.engagement.models import DistributorScore, EngagementDigest, Nudge
 from distributors.engagement.selectors import nudge_effects, streak_weeks
@@ -17,7 +17,6 @@ from distributors.engagement.services import (
     nudge_send,
     nudge_template_text,
 )
-from distributors.models import EngagementEvent, Verb
 from tests.engagement.conftest import activity
 
 pytestmark = pytest.mark.django_db

@@ -6,13 +6,13 @@ from django.core import mail
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from academy.models import EngagementEvent, Verb
 from distributors.engagement.models import Nudge
-from distributors.models import EngagementEvent, Verb
 from tests.engagement.conftest import more_distributors
 
 pytestmark = pytest.mark.django_db
 
-DASHBOARD = reverse("distributors:engagement_dashboard")
+DASHBOARD = reverse("engagement:dashboard")
 
 
 def test_dashboard_lists_only_the_managers_territory(client, refreshed):
@@ -41,18 +41,18 @@ def test_dashboard_rejects_an_unknown_filter_value(client, refreshed):
 
 def test_dashboard_redirects_leads_and_learners(client, refreshed):
     client.force_login(refreshed.lead_a)
-    assert client.get(DASHBOARD).url == reverse("distributors:engagement_team")
+    assert client.get(DASHBOARD).url == reverse("engagement:team")
     client.force_login(refreshed.staff_a)
-    assert client.get(DASHBOARD).url == reverse("distributors:engagement_me")
+    assert client.get(DASHBOARD).url == reverse("engagement:me")
 
 
 def test_pages_need_sign_in(client, refreshed):
     for url in (
         DASHBOARD,
-        reverse("distributors:engagement_distributor", args=[refreshed.distributor_a.pk]),
-        reverse("distributors:engagement_team"),
-        reverse("distributors:engagement_me"),
-        reverse("distributors:engagement_export", args=["distributors", "csv"]),
+        reverse("engagement:distributor", args=[refreshed.distributor_a.pk]),
+        reverse("engagement:team"),
+        reverse("engagement:me"),
+        reverse("engagement:export", args=["distributors", "csv"]),
     ):
         response = client.get(url)
         assert response.status_code == 302 and "login" in response.url
@@ -70,7 +70,7 @@ def test_dashboard_query_count_does_not_grow(client, refreshed, django_assert_nu
 
 def test_distributor_page_of_another_territory_is_404(client, refreshed):
     client.force_login(refreshed.manager_a)
-    url = reverse("distributors:engagement_distributor", args=[refreshed.distributor_b.pk])
+    url = reverse("engagement:distributor", args=[refreshed.distributor_b.pk])
     assert client.get(url).status_code == 404
 
 
@@ -83,7 +83,7 @@ def test_distributor_page_shows_score_components_and_charts(
 
         activity(refreshed.staff_a, days_ago=2)
     client.force_login(refreshed.manager_a)
-    url = reverse("distributors:engagement_distributor", args=[refreshed.distributor_a.pk])
+    url = reverse("engagement:distributor", args=[refreshed.distributor_a.pk])
     client.get(url)
     with django_assert_num_queries(13):
         response = client.get(url)
@@ -95,26 +95,26 @@ def test_distributor_page_shows_score_components_and_charts(
 
 def test_a_lead_sees_only_their_team(client, refreshed, django_assert_num_queries):
     client.force_login(refreshed.lead_a)
-    response = client.get(reverse("distributors:engagement_team"))
+    response = client.get(reverse("engagement:team"))
     assert response.status_code == 200
     body = response.content.decode()
     assert str(refreshed.staff_a) in body and str(refreshed.staff_b) not in body
-    other = reverse("distributors:engagement_team_of", args=[refreshed.distributor_b.pk])
+    other = reverse("engagement:team_of", args=[refreshed.distributor_b.pk])
     assert client.get(other).status_code == 404
     with django_assert_num_queries(10):
-        client.get(reverse("distributors:engagement_team"))
+        client.get(reverse("engagement:team"))
 
 
 def test_a_staff_member_is_refused_the_team_page(client, refreshed):
     client.force_login(refreshed.staff_a)
-    assert client.get(reverse("distributors:engagement_team")).status_code == 403
-    own = reverse("distributors:engagement_team_of", args=[refreshed.distributor_a.pk])
+    assert client.get(reverse("engagement:team")).status_code == 403
+    own = reverse("engagement:team_of", args=[refreshed.distributor_a.pk])
     assert client.get(own).status_code == 403
 
 
 def test_learner_progress_page(client, refreshed, django_assert_num_queries):
     client.force_login(refreshed.staff_a)
-    url = reverse("distributors:engagement_me")
+    url = reverse("engagement:me")
     client.get(url)
     with django_assert_num_queries(10):
         response = client.get(url)
@@ -124,7 +124,7 @@ def test_learner_progress_page(client, refreshed, django_assert_num_queries):
 
 def test_nudge_form_and_sending(client, refreshed, django_capture_on_commit_callbacks):
     client.force_login(refreshed.manager_a)
-    url = reverse("distributors:engagement_nudge", args=[refreshed.distributor_a.pk])
+    url = reverse("engagement:nudge", args=[refreshed.distributor_a.pk])
     response = client.get(url, {"template": "webinar"})
     assert response.status_code == 200
     form = response.context["form"]
@@ -141,7 +141,7 @@ def test_nudge_form_and_sending(client, refreshed, django_capture_on_commit_call
 
 def test_nudge_form_shows_field_errors(client, refreshed):
     client.force_login(refreshed.manager_a)
-    url = reverse("distributors:engagement_nudge", args=[refreshed.distributor_a.pk])
+    url = reverse("engagement:nudge", args=[refreshed.distributor_a.pk])
     response = client.post(
         url, {"audience": "team", "template": "reconnect", "subject_fr": "", "body_fr": ""}
     )
@@ -152,15 +152,9 @@ def test_nudge_form_shows_field_errors(client, refreshed):
 
 def test_nudge_is_refused_to_leads_and_other_territories(client, refreshed):
     client.force_login(refreshed.lead_a)
-    assert (
-        client.get(reverse("distributors:engagement_nudge", args=[refreshed.distributor_a.pk])).status_code
-        == 403
-    )
+    assert client.get(reverse("engagement:nudge", args=[refreshed.distributor_a.pk])).status_code == 403
     client.force_login(refreshed.manager_a)
-    assert (
-        client.get(reverse("distributors:engagement_nudge", args=[refreshed.distributor_b.pk])).status_code
-        == 404
-    )
+    assert client.get(reverse("engagement:nudge", args=[refreshed.distributor_b.pk])).status_code == 404
 
 
 def _csv(response):
@@ -170,20 +164,18 @@ def _csv(response):
 
 def test_exports_follow_the_page_scope(client, refreshed):
     client.force_login(refreshed.manager_a)
-    rows = _csv(client.get(reverse("distributors:engagement_export", args=["distributors", "csv"])))
+    rows = _csv(client.get(reverse("engagement:export", args=["distributors", "csv"])))
     assert [row[0] for row in rows[1:]] == ["Dist A"]
-    response = client.get(reverse("distributors:engagement_export", args=["distributors", "xlsx"]))
+    response = client.get(reverse("engagement:export", args=["distributors", "xlsx"]))
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["Dist A"]
     client.force_login(refreshed.lead_b)
-    rows = _csv(client.get(reverse("distributors:engagement_export", args=["distributors", "csv"])))
+    rows = _csv(client.get(reverse("engagement:export", args=["distributors", "csv"])))
     assert [row[0] for row in rows[1:]] == ["Dist B"]
     for dataset in ("completions", "attendance"):
-        assert client.get(reverse("distributors:engagement_export", args=[dataset, "csv"])).status_code == 200
+        assert client.get(reverse("engagement:export", args=[dataset, "csv"])).status_code == 200
     client.force_login(refreshed.staff_b)
-    assert (
-        client.get(reverse("distributors:engagement_export", args=["distributors", "csv"])).status_code == 403
-    )
+    assert client.get(reverse("engagement:export", args=["distributors", "csv"])).status_code == 403
     client.force_login(refreshed.manager_a)
     assert client.get("/distributors/engagement/export/unknown.csv").status_code == 404
 
@@ -201,7 +193,7 @@ def test_team_page_query_count_does_not_grow_with_the_team(
         activity(member, days_ago=1)
     engagement_refresh()
     client.force_login(refreshed.lead_a)
-    url = reverse("distributors:engagement_team")
+    url = reverse("engagement:team")
     client.get(url)
     with django_assert_num_queries(10):
         response = client.get(url)
@@ -219,7 +211,7 @@ def test_my_progress_query_count_does_not_grow_with_activity(
         activity(refreshed.staff_a, days_ago=7 * week)
     engagement_refresh()
     client.force_login(refreshed.staff_a)
-    url = reverse("distributors:engagement_me")
+    url = reverse("engagement:me")
     client.get(url)
     with django_assert_num_queries(10):
         response = client.get(url)
@@ -233,7 +225,7 @@ def test_nudge_form_query_count(client, refreshed, django_assert_num_queries, ex
     for _ in range(extra):
         MembershipFactory(distributor=refreshed.distributor_a)
     client.force_login(refreshed.manager_a)
-    url = reverse("distributors:engagement_nudge", args=[refreshed.distributor_a.pk])
+    url = reverse("engagement:nudge", args=[refreshed.distributor_a.pk])
     client.get(url)
     with django_assert_num_queries(8):
         assert client.get(url).status_code == 200
@@ -244,7 +236,7 @@ def test_export_query_count_does_not_grow(client, refreshed, django_assert_num_q
     if extra:
         more_distributors(refreshed, extra)
     client.force_login(refreshed.manager_a)
-    url = reverse("distributors:engagement_export", args=["distributors", "csv"])
+    url = reverse("engagement:export", args=["distributors", "csv"])
     client.get(url)
     with django_assert_num_queries(4):
         rows = _csv(client.get(url))

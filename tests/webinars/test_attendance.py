@@ -5,7 +5,7 @@ import time_machine
 from django.test import override_settings
 
 from academy.errors import ApplicationError
-from distributors.models import EngagementEvent, Verb
+from academy.models import EngagementEvent, Verb
 from tests.webinars.conftest import end_session
 from webinars import services
 from webinars.models import Attendance, Session, SessionStatus

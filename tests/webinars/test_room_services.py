@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from academy.errors import ApplicationError
-from distributors.models import EngagementEvent, Verb
+from academy.models import EngagementEvent, Verb
 from tests.webinars.factories import RegistrationFactory, SessionFactory
 from webinars import realtime, services
 from webinars.models import Attendance, RoomConnection, RoomEvent

@@ -10,7 +10,7 @@ from django.db import connection, connections
 from django.test import override_settings
 
 from academy.errors import ApplicationError
-from distributors.models import EngagementEvent, Verb
+from academy.models import EngagementEvent, Verb
 from tests.academy.factories import UserFactory
 from tests.webinars.conftest import end_session
 from tests.webinars.factories import SessionFactory

@@ -15,11 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from academy.errors import ApplicationError
-from academy.models import User
+from academy.models import User, Verb
 from academy.permissions import require
-from distributors.models import Verb
+from academy.services import activity_record
 from distributors.selectors import membership_current
-from distributors.services import engagement_record
 from webinars.models import (
     Attendance,
     AttendanceInterval,
@@ -127,7 +126,7 @@ def _record_engagement(attendance: Attendance) -> None:
     if not attendance.attended or attendance.recorded_at is not None:
         return
     session = attendance.session
-    engagement_record(
+    activity_record(
         actor=attendance.user,
         verb=Verb.WEBINAR_ATTENDED,
         obj=session,

@@ -5,10 +5,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from academy.errors import ApplicationError
-from academy.models import User
+from academy.models import User, Verb
+from academy.services import activity_record
 from distributors.audience import audience_includes
-from distributors.models import Verb
-from distributors.services import engagement_record
 from webinars.channels import DEFAULT_CHANNEL, channel_registry
 from webinars.models import (
     Attendance,
@@ -41,7 +40,7 @@ def feedback_submit(*, user: User, session: Session, rating: int, comment: str =
             feedback.save()
     except IntegrityError as error:
         raise ApplicationError(_("You have already given your feedback."), code="already_given") from error
-    engagement_record(actor=user, verb=Verb.FEEDBACK_GIVEN, obj=session, context={"rating": rating})
+    activity_record(actor=user, verb=Verb.FEEDBACK_GIVEN, obj=session, context={"rating": rating})
     return feedback
 
 
@@ -51,7 +50,7 @@ def replay_watch(*, user: User, session: Session) -> str:
         raise not_found(_("This web-conference does not exist."))
     if session.status != SessionStatus.ENDED or not session.recording_url:
         raise ApplicationError(_("There is no recording yet."), code="no_recording", status=404)
-    engagement_record(actor=user, verb=Verb.REPLAY_WATCHED, obj=session)
+    activity_record(actor=user, verb=Verb.REPLAY_WATCHED, obj=session)
     return session.recording_url
 
 

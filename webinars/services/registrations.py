@@ -5,12 +5,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from academy.errors import ApplicationError
-from academy.models import User
+from academy.models import User, Verb
 from academy.permissions import can
+from academy.services import activity_record
 from distributors.audience import audience_includes
-from distributors.models import Verb
 from distributors.selectors import membership_current
-from distributors.services import engagement_record
 from webinars.models import Registration, RegistrationStatus, ReminderKind, Session, SessionStatus
 from webinars.services import reminders
 from webinars.services._common import not_found
@@ -63,7 +62,7 @@ def registration_create(*, user: User, session: Session) -> Registration:
         reminders.reminders_ensure(registration=registration, now=now)
     else:
         reminders.notice_create(registration=registration, kind=ReminderKind.WAITLISTED, now=now)
-    engagement_record(
+    activity_record(
         actor=user,
         verb=Verb.WEBINAR_REGISTERED,
         obj=session,
@@ -96,7 +95,7 @@ def registration_cancel(*, actor: User, registration: Registration) -> Registrat
     reminders.reminders_cancel_pending(registrations=[registration])
     if was_confirmed:
         reminders.notice_create(registration=registration, kind=ReminderKind.CANCELLATION)
-    engagement_record(
+    activity_record(
         actor=registration.user,
         verb=Verb.WEBINAR_UNREGISTERED,
         obj=session,

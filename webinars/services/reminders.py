@@ -32,13 +32,13 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from academy.models import User
 from academy.outbox import outbox_claim
+from academy.tasks import task_after_commit
 from webinars import ics
 from webinars.channels import DEFAULT_CHANNEL, ChannelError, ReminderMessage, channel_get, channel_registry
 from webinars.models import (
@@ -129,18 +129,14 @@ def notice_create(
     now = now or timezone.now()
     rows = _rows(registration, [(kind, now)], channels=user_channels(registration.user), revision=revision)
     Reminder.objects.bulk_create(rows, ignore_conflicts=True)
-    transaction.on_commit(_dispatch_soon)
+    _dispatch_soon()
 
 
 def _dispatch_soon() -> None:
-    """Nudge the dispatcher so a notice leaves within seconds. Best effort:
-    the row is already committed and the periodic run sends it anyway."""
-    from webinars.tasks import reminders_dispatch
-
-    try:
-        reminders_dispatch.delay()
-    except Exception as error:  # a broker hiccup must not fail the person's request
-        logger.warning("Could not nudge the reminder dispatcher: %s", error)
+    """Nudge the dispatcher, once the rows are committed, so a notice leaves
+    within seconds. Best effort: a broker hiccup must not fail the person's
+    request, and the periodic run sends the rows anyway."""
+    task_after_commit("webinars.reminders_dispatch", best_effort=True)
 
 
 def reminders_cancel_pending(*, registrations: QuerySet[Registration] | list[Registration]) -> int:

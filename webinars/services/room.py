@@ -19,10 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from academy.errors import ApplicationError
-from academy.models import User
+from academy.models import User, Verb
 from academy.permissions import can
-from distributors.models import Verb
-from distributors.services import engagement_record
+from academy.services import activity_record
 from webinars import realtime
 from webinars.models import (
     Announcement,
@@ -266,7 +265,7 @@ def chat_post(*, session: Session, user: User, text: str) -> ChatMessage:
         first = not ChatMessage.objects.filter(session=session, author=user).exists()
         message = ChatMessage.objects.create(session=session, author=user, text=text)
         if first:
-            engagement_record(actor=user, verb=Verb.CHAT_POSTED, obj=session)
+            activity_record(actor=user, verb=Verb.CHAT_POSTED, obj=session)
         room_event_record(
             session=session,
             type="chat.message",

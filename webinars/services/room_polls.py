@@ -11,10 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from academy.errors import ApplicationError
-from academy.models import User
+from academy.models import User, Verb
 from academy.permissions import require
-from distributors.models import Verb
-from distributors.services import engagement_record
+from academy.services import activity_record
 from webinars.models import Poll, PollKind, PollOption, PollStatus, PollVote, Session, SessionStatus
 from webinars.services.room import (
     RoomError,
@@ -171,5 +170,5 @@ def poll_vote(*, session: Session, user: User, poll_id: int, option_ids: Sequenc
                 _("Your answer was not saved; try again."), code="conflict", status=409
             ) from error
         if first:
-            engagement_record(actor=user, verb=Verb.POLL_ANSWERED, obj=session, context={"poll": poll.pk})
+            activity_record(actor=user, verb=Verb.POLL_ANSWERED, obj=session, context={"poll": poll.pk})
     return poll

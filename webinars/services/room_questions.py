@@ -10,9 +10,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from academy.models import User
-from distributors.models import Verb
-from distributors.services import engagement_record
+from academy.models import User, Verb
+from academy.services import activity_record
 from webinars.models import Question, QuestionStatus, QuestionVote, Session
 from webinars.services.room import (
     RoomError,
@@ -72,9 +71,7 @@ def question_ask(*, session: Session, user: User, text: str, anonymous: bool = F
         require_room_open(session)
         require_participant(user, session)
         question = Question.objects.create(session=session, author=user, text=text, is_anonymous=anonymous)
-        engagement_record(
-            actor=user, verb=Verb.QUESTION_ASKED, obj=session, context={"question": question.pk}
-        )
+        activity_record(actor=user, verb=Verb.QUESTION_ASKED, obj=session, context={"question": question.pk})
         _broadcast(session, question)
     return question
 

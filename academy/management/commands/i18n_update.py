@@ -17,7 +17,16 @@ LANGUAGES = ("fr", "en")
 
 
 def local_app_paths() -> list[Path]:
-    return [Path(apps.get_app_config(label).path) for label in settings.LOCAL_APPS]
+    return [Path(config.path) for config in apps.get_app_configs() if config.name in settings.LOCAL_APPS]
+
+
+def nested_app_patterns(app_path: Path) -> list[str]:
+    """Folders of ``app_path`` that are apps of their own (they keep their own catalogues)."""
+    return [
+        f"{other.relative_to(app_path)}/*"
+        for other in local_app_paths()
+        if other != app_path and other.is_relative_to(app_path)
+    ]
 
 
 def catalogue_paths(app_path: Path, language: str) -> list[Path]:
@@ -27,7 +36,7 @@ def catalogue_paths(app_path: Path, language: str) -> list[Path]:
 
 def domains_of(app_path: Path) -> list[str]:
     domains = ["django"]
-    if any(app_path.rglob("static/**/*.js")):
+    if any(app_path.glob("static/**/*.js")):
         domains.append("djangojs")
     return domains
 
@@ -58,7 +67,7 @@ class Command(BaseCommand):
                             domain=domain,
                             no_obsolete=True,
                             add_location="file",
-                            ignore_patterns=["migrations/*", "tests/*"],
+                            ignore_patterns=["migrations/*", "tests/*", *nested_app_patterns(app_path)],
                             verbosity=0,
                         )
                 finally:

@@ -13,11 +13,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from academy import roles
+from academy.models import XAPI_VERBS, Verb
 from distributors.engagement import selectors
 from distributors.engagement.api.xapi import XAPI_VERSION, statement, verb_displays
 from distributors.engagement.risks import risk_message
 from distributors.engagement.scores import COMPONENTS
-from distributors.models import XAPI_VERBS, Verb
 
 
 class DistributorEngagementOutputSerializer(serializers.Serializer):

@@ -19,7 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import translation
 
-from distributors.models import XAPI_VERBS, EngagementEvent, Verb
+from academy.models import XAPI_VERBS, EngagementEvent, Verb
 
 XAPI_VERSION = "1.0.3"
 # Namespace of statement ids: uuid5(NAMESPACE, "<event id>").

@@ -20,9 +20,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from academy.models import Role, User
+from academy.models import EngagementEvent, Role, User, Verb
 from courses.models import Assignee, Assignment, Category, Certificate, Course, Enrollment, EnrollmentStatus
-from distributors.models import Distributor, EngagementEvent, Membership, Territory, Verb
+from distributors.models import Distributor, Membership, Territory
 from webinars.models import Attendance, Registration, Series, Session
 
 COUNTRIES = [

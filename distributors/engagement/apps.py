@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class EngagementConfig(AppConfig):
+    """Engagement measurement: it stands above courses and webinars and reads
+    them through their selectors; nothing in the network core imports it."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "distributors.engagement"
+    label = "engagement"
+    verbose_name = _("Engagement")
