@@ -7,10 +7,29 @@ looks rows up by their natural key and creates only what is missing.
 
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.management.base import CommandError
+
 from academy import services
 from academy.models import Role, User
 
 DEMO_PASSWORD = "academy-demo"  # noqa: S105 (published demo password)
+
+
+def demo_data_guard(*, force: bool) -> None:
+    """Refuse to write demo data where it is not wanted (the production
+    settings) unless the operator says so."""
+    if not settings.DEMO_DATA_ALLOWED and not force:
+        raise CommandError(
+            "Demo data is refused with these settings (production). "
+            "Pass --force-production to write it anyway: its accounts will have no password."
+        )
+
+
+def demo_password() -> str | None:
+    """The published demo password, or None where demo data is not wanted:
+    there, demo accounts get no usable password (a reset sets one)."""
+    return DEMO_PASSWORD if settings.DEMO_DATA_ALLOWED else None
 
 
 @dataclass(frozen=True)
@@ -31,12 +50,13 @@ def demo_user(
     country: str = "",
     phone: str = "",
 ) -> User:
-    """The demo account with this address, created with the demo password if missing."""
+    """The demo account with this address, created with the demo password
+    (see :func:`demo_password`) if missing."""
     user = User.objects.filter(email=email).first()
     if user is None:
         user = services.user_create(
             email=email,
-            password=DEMO_PASSWORD,
+            password=demo_password(),
             first_name=first_name,
             last_name=last_name,
             role=role,

@@ -13,6 +13,7 @@ import datetime
 import functools
 import io
 import random
+import secrets
 import unicodedata
 
 from django.contrib.auth.hashers import make_password
@@ -23,11 +24,11 @@ from django.utils import timezone
 from academy import services as academy_services
 from academy.demo import (
     ADMIN_EMAIL,
-    DEMO_PASSWORD,
     MANAGER_CENTRAL_EMAIL,
     MANAGER_WEST_EMAIL,
     TRAINER_EMAIL,
     DemoLogin,
+    demo_password,
 )
 from academy.models import EngagementEvent, User, Verb
 from academy.services import activity_record
@@ -577,11 +578,15 @@ def _slug(name: str) -> str:
     return "-".join(ascii_name.lower().split())
 
 
-@functools.cache
 def _demo_password_hash() -> str:
+    return _password_hash(demo_password())
+
+
+@functools.cache
+def _password_hash(password: str | None) -> str:
     # Hashing is slow on purpose; every demo account shares the one password,
-    # so it is hashed once per run rather than once per person.
-    return make_password(DEMO_PASSWORD)
+    # so it is hashed once per run rather than once per person (None: unusable).
+    return make_password(password)
 
 
 def _person(email: str, first: str, last: str, *, language: str = "fr", time_zone: str, country: str) -> User:
@@ -756,7 +761,8 @@ def _seed_invitations(distributors: dict[str, Distributor]) -> None:
                 invitation=invitation,
                 first_name=first,
                 last_name=last,
-                password=DEMO_PASSWORD,
+                # Where demo data is not wanted, a password nobody knows.
+                password=demo_password() or secrets.token_urlsafe(32),
                 language=language,
                 time_zone=inviter.time_zone,
             )

@@ -106,6 +106,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "academy.User"
 # The kernel's activity log attaches each event to the actor's distributor of the time.
 ACTIVITY_DISTRIBUTOR_MODEL = "distributors.Distributor"
+
+# seed_demo and seed_large write only where this holds; elsewhere (production)
+# they need --force-production and give their accounts no password.
+DEMO_DATA_ALLOWED = env.bool("DEMO_DATA_ALLOWED", default=True)
 AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",

@@ -3,6 +3,7 @@ import io
 import pytest
 from django.apps import apps
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from academy.demo import DEMO_PASSWORD
 from academy.models import User
@@ -14,7 +15,7 @@ def _counts() -> dict[str, int]:
     return {
         model._meta.label: model.objects.count()
         for model in apps.get_models()
-        if model._meta.app_label in {"academy", "distributors", "courses", "webinars"}
+        if model._meta.app_label in {"academy", "distributors", "courses", "webinars", "engagement"}
     }
 
 
@@ -48,3 +49,22 @@ def test_demo_covers_every_role_and_several_countries():
     assert Membership.objects.filter(left_on__isnull=False).exists()  # staff turnover
     lead = User.objects.get(email="fatou.ndiaye@biodiag-senegal.example")
     assert lead.check_password(DEMO_PASSWORD)
+
+
+@pytest.mark.parametrize("command", ["seed_demo", "seed_large"])
+def test_demo_data_is_refused_with_the_production_settings(settings, command):
+    settings.DEMO_DATA_ALLOWED = False
+    with pytest.raises(CommandError, match="--force-production"):
+        call_command(command, stdout=io.StringIO())
+    assert not User.objects.exists()
+
+
+def test_forced_demo_in_production_has_no_account_with_a_known_password(settings):
+    settings.DEMO_DATA_ALLOWED = False
+    out = io.StringIO()
+    call_command("seed_demo", "--force-production", stdout=out)
+    people = list(User.objects.all())
+    assert len(people) > 20
+    assert not [person.email for person in people if person.check_password(DEMO_PASSWORD)]
+    assert DEMO_PASSWORD not in out.getvalue()
+    assert "no password" in out.getvalue()

@@ -19,3 +19,10 @@ def test_seed_large_at_a_small_scale_fills_every_part_and_scores(capsys):
     assert DistributorScore.objects.filter(kind="current").count() == 3
     with pytest.raises(Exception, match="already has people"):
         call_command("seed_large", "--scale", "0.01")
+
+
+def test_seed_large_forced_in_production_gives_no_account_a_known_password(settings):
+    settings.DEMO_DATA_ALLOWED = False
+    call_command("seed_large", "--scale", "0.01", "--no-refresh", "--force-production")
+    person = User.objects.filter(role="learner").first()
+    assert person is not None and not person.has_usable_password()

@@ -20,6 +20,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from academy.demo import demo_data_guard, demo_password
 from academy.models import EngagementEvent, Role, User, Verb
 from courses.models import Assignee, Assignment, Category, Certificate, Course, Enrollment, EnrollmentStatus
 from distributors.models import Distributor, Membership, Territory
@@ -73,15 +74,31 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-refresh", action="store_true", help="Skip the rollups and scores at the end."
         )
+        parser.add_argument(
+            "--force-production",
+            action="store_true",
+            help="Run even with the production settings (its accounts get no password).",
+        )
 
-    def handle(self, *args, scale: float, seed: int, force: bool, no_refresh: bool, **options) -> None:
+    def handle(
+        self,
+        *args,
+        scale: float,
+        seed: int,
+        force: bool,
+        no_refresh: bool,
+        force_production: bool = False,
+        **options,
+    ) -> None:
+        demo_data_guard(force=force_production)
         if scale <= 0:
             raise CommandError("--scale must be positive.")
         if User.objects.exists() and not force:
             raise CommandError("The database already has people: use an empty database (or --force).")
         self.rng = random.Random(seed)  # noqa: S311 (synthetic data, not secrets)
         self.now = timezone.now().replace(minute=0, second=0, microsecond=0)
-        self.password = make_password("academy-bench")
+        # Unusable (None) where demo data is not wanted: no known password in production.
+        self.password = make_password("academy-bench" if demo_password() else None)
         self.tag = uuid.uuid4().hex[:6]
         n_distributors = max(2, round(300 * scale))
         n_people = max(10, round(10_000 * scale))
