@@ -45,7 +45,6 @@ from webinars import realtime, room_messages, services
 from webinars.models import Session
 from webinars.selectors import room as room_selectors
 from webinars.services import room as room_services
-from webinars.services.room_polls import poll_results
 
 logger = logging.getLogger(__name__)
 
@@ -112,21 +111,14 @@ def _schedule_state(key: tuple[str, int, int], send: Callable[[], Any]) -> None:
 
 
 async def broadcast_presence(session_id: int) -> None:
-    count = await database_sync_to_async(room_services.present_count)(session_id=session_id)
-    people = await database_sync_to_async(room_services.present_list)(session_id=session_id)
+    count = await database_sync_to_async(room_selectors.present_count)(session_id=session_id)
+    people = await database_sync_to_async(room_selectors.present_list)(session_id=session_id)
     await realtime.publish_state(session_id=session_id, kind="presence", data={"count": count})
     await realtime.publish_state(session_id=session_id, kind="presence.list", data={"people": people})
 
 
-def _poll_results_now(poll_id: int) -> dict[str, Any] | None:
-    from webinars.models import Poll, PollStatus
-
-    poll = Poll.objects.filter(pk=poll_id, status=PollStatus.OPEN).prefetch_related("options").first()
-    return None if poll is None else {"poll_id": poll.pk, **poll_results(poll)}
-
-
 async def broadcast_poll_results(session_id: int, poll_id: int) -> None:
-    data = await database_sync_to_async(_poll_results_now)(poll_id)
+    data = await database_sync_to_async(room_selectors.open_poll_results)(poll_id=poll_id)
     if data is None:
         return  # closed meanwhile: the final results went out with poll.closed
     await realtime.publish_state(
@@ -153,7 +145,7 @@ def room_enter(
         frames = room_selectors.room_events_after(
             session_id=session_id,
             user=user,
-            is_trainer=entry.role == room_services.TRAINER,
+            is_trainer=entry.role == room_selectors.TRAINER,
             after=resume_from,
         )
     snapshot = room_selectors.room_snapshot(user=user, session=entry.session, role=entry.role)
@@ -305,7 +297,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             await self._refuse(entry.close_code, entry.code, entry.message)
             return
         self.session, self.role = entry["session"], entry["role"]
-        self.is_trainer = self.role == room_services.TRAINER
+        self.is_trainer = self.role == room_selectors.TRAINER
         self.registered = True
         key = (self.session_id, self.user.pk)
         _person_connections[key] = _person_connections.get(key, 0) + 1
@@ -375,7 +367,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
     async def _handle(self, kind: str, fields: dict[str, Any]) -> None:
         if kind in room_messages.MODERATOR_ONLY and not self.is_trainer:
             raise room_messages.InvalidMessage("forbidden", self._tr(_, "Only the trainers can do this."))
-        if kind not in room_messages.READ_ONLY and self.role == room_services.OBSERVER:
+        if kind not in room_messages.READ_ONLY and self.role == room_selectors.OBSERVER:
             raise room_messages.InvalidMessage(
                 "forbidden", self._tr(_, "Observers can follow the room but not take part.")
             )

@@ -71,7 +71,8 @@ from channels.layers import get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
-from webinars.models import RoomEvent, RoomEventAudience
+from academy.models import User
+from webinars.models import Announcement, ChatMessage, Poll, Question, RoomEvent, RoomEventAudience, Session
 
 logger = logging.getLogger(__name__)
 
@@ -213,3 +214,64 @@ async def publish_state(
             await layer.group_send(group, {"type": MESSAGE_TYPE, "text": text})
         except Exception:
             logger.exception("Room state %s not broadcast to %s", kind, group)
+
+
+# ---------------------------------------------- payloads (shapes documented above)
+
+
+def display_name(user: User) -> str:
+    """The name other people see: full name, else the address' local part
+    (an address is never shown to other attendees)."""
+    return user.get_full_name() or user.email.split("@", 1)[0]
+
+
+def person(user: User) -> dict[str, Any]:
+    return {"id": user.pk, "name": display_name(user)}
+
+
+def status_payload(session: Session) -> dict[str, Any]:
+    return {"status": session.status, "started_at": session.started_at, "ended_at": session.ended_at}
+
+
+def chat_message_data(message: ChatMessage, *, is_trainer: bool) -> dict[str, Any]:
+    return {
+        "id": message.pk,
+        "author": person(message.author),
+        "is_trainer": is_trainer,
+        "text": message.text,
+        "created_at": message.created_at,
+    }
+
+
+def announcement_data(announcement: Announcement) -> dict[str, Any]:
+    return {"id": announcement.pk, "text": announcement.text, "created_at": announcement.created_at}
+
+
+def question_data(question: Question, *, for_trainers: bool, voted: bool | None = None) -> dict[str, Any]:
+    """A question as a client shows it: the author is hidden from attendees
+    when it was asked anonymously."""
+    show_author = for_trainers or not question.is_anonymous
+    data = {
+        "id": question.pk,
+        "text": question.text,
+        "author": person(question.author) if show_author else None,
+        "anonymous": question.is_anonymous,
+        "status": question.status,
+        "pinned": question.is_pinned,
+        "votes": question.votes,
+        "created_at": question.created_at,
+    }
+    if voted is not None:
+        data["voted"] = voted
+    return data
+
+
+def poll_data(poll: Poll, *, results: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "id": poll.pk,
+        "question": poll.question,
+        "kind": poll.kind,
+        "status": poll.status,
+        "options": [{"id": option.pk, "text": option.text} for option in poll.options.all()],
+        "results": results,
+    }

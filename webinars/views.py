@@ -70,7 +70,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "webinars/session_detail.html",
         {
             "session": session,
-            "join_open": services.join_is_open(session),
+            "join_open": room_selectors.join_is_open(session),
             "is_host": can(request.user, "webinars.manage_session", session),
             "registration_open": session.status == SessionStatus.SCHEDULED
             and timezone.now() < session.starts_at,

@@ -7,7 +7,7 @@ from academy.models import Role, User, time_zone_choices
 from distributors.models import Distributor, Territory
 from webinars.channels import channel_choices
 from webinars.models import Feedback, Material, Registration, Series, Session, VideoProvider
-from webinars.services import join_is_open
+from webinars.selectors.room import join_is_open
 
 
 class PersonOutputSerializer(serializers.ModelSerializer):

@@ -2,6 +2,7 @@
 connection starts from, the events a reconnecting client missed, and the
 questions and polls the replay page and the report keep."""
 
+import datetime
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from academy import roles
 from academy.models import User
+from academy.permissions import can
 from webinars import realtime
 from webinars.models import (
     Announcement,
@@ -25,26 +27,25 @@ from webinars.models import (
     QuestionStatus,
     QuestionVote,
     RegistrationStatus,
+    RoomConnection,
     RoomEvent,
     RoomMute,
     Session,
     SessionStatus,
 )
-from webinars.services.room import (
-    ATTENDEE,
-    OBSERVER,
-    TRAINER,
+from webinars.realtime import (
     announcement_data,
     chat_message_data,
-    is_moderator,
     person,
-    present_count,
-    present_list,
+    poll_data,
+    question_data,
     status_payload,
 )
-from webinars.services.room_polls import poll_data, poll_results
-from webinars.services.room_questions import question_data
-from webinars.services.sessions import TRAINER_EARLY, join_is_open
+
+# Roles in the room, decided at connection time (:func:`room_role`).
+ATTENDEE = "attendee"
+TRAINER = "trainer"
+OBSERVER = "observer"
 
 CHAT_HISTORY = 50
 ANNOUNCEMENTS_SHOWN = 3
@@ -279,3 +280,70 @@ def answered_questions(*, session: Session) -> QuerySet[Question]:
     return Question.objects.filter(session=session, status=QuestionStatus.ANSWERED).order_by(
         "-votes", "answered_at", "id"
     )
+
+
+# ------------------------------------------------- room state and joining
+
+
+def is_moderator(user: User, session: Session) -> bool:
+    """Trainers of the session and admins moderate the room."""
+    return bool(can(user, "webinars.manage_session", session))
+
+
+def present_count(*, session_id: int) -> int:
+    """People (not connections) in the room now."""
+    return RoomConnection.objects.filter(session_id=session_id).values("user").distinct().count()
+
+
+def present_list(*, session_id: int) -> list[dict[str, Any]]:
+    """People in the room, for trainers: person, role in the room, since when."""
+    rows = (
+        RoomConnection.objects.filter(session_id=session_id)
+        .values("user_id", "user__first_name", "user__last_name", "user__email", "role")
+        .annotate(n=Count("pk"))
+        .order_by("user__last_name", "user__first_name", "user_id")
+    )
+    people = []
+    for row in rows:
+        name = (
+            f"{row['user__first_name']} {row['user__last_name']}".strip() or row["user__email"].split("@")[0]
+        )
+        people.append({"id": row["user_id"], "name": name, "role": row["role"]})
+    return people
+
+
+def poll_results(poll: Poll) -> dict[str, Any]:
+    """Votes per answer (``counts``, keyed by answer id as text, every answer
+    present) and the number of people who answered (``voters``)."""
+    counts = {str(option.pk): 0 for option in poll.options.all()}
+    for row in PollVote.objects.filter(poll=poll).values("option_id").annotate(n=Count("pk")).order_by():
+        counts[str(row["option_id"])] = row["n"]
+    voters = PollVote.objects.filter(poll=poll).values("user_id").distinct().count()
+    return {"counts": counts, "voters": voters}
+
+
+def open_poll_results(*, poll_id: int) -> dict[str, Any] | None:
+    """The live results of a poll while it is open (``poll.results`` state
+    frames), or None once it is closed or gone."""
+    poll = Poll.objects.filter(pk=poll_id, status=PollStatus.OPEN).prefetch_related("options").first()
+    return None if poll is None else {"poll_id": poll.pk, **poll_results(poll)}
+
+
+# Trainers may open the room this long before the start.
+TRAINER_EARLY = datetime.timedelta(minutes=60)
+
+
+def join_window(session: Session) -> tuple[datetime.datetime, datetime.datetime]:
+    opens = session.starts_at - datetime.timedelta(minutes=settings.WEBINAR_JOIN_OPENS_MINUTES)
+    return opens, session.ends_at
+
+
+def join_is_open(session: Session, *, now: datetime.datetime | None = None) -> bool:
+    """Whether registrants may join now: from ``WEBINAR_JOIN_OPENS_MINUTES``
+    before the start until the end (or while live)."""
+    if session.status in (SessionStatus.CANCELLED, SessionStatus.ENDED):
+        return False
+    if session.status == SessionStatus.LIVE:
+        return True
+    opens, closes = join_window(session)
+    return opens <= (now or timezone.now()) < closes

@@ -46,7 +46,6 @@ from webinars.services.series import (
 )
 from webinars.services.sessions import (
     SessionEndResult,
-    join_is_open,
     material_add,
     material_remove,
     session_cancel,
@@ -79,7 +78,6 @@ __all__ = [
     "feedback_submit",
     "hand_lower",
     "hand_set",
-    "join_is_open",
     "material_add",
     "material_remove",
     "poll_close",

@@ -14,13 +14,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from academy.errors import ApplicationError
 from academy.models import User, Verb
-from academy.permissions import can
 from academy.services import activity_record
 from webinars import realtime
 from webinars.models import (
@@ -35,12 +33,9 @@ from webinars.models import (
     Session,
     SessionStatus,
 )
+from webinars.realtime import announcement_data, chat_message_data, person, status_payload
+from webinars.selectors.room import ATTENDEE, is_moderator
 from webinars.services.attendance import attendance_interval_close, attendance_interval_open
-
-# Roles in the room (decided at connection time by ``webinars.selectors.room``).
-ATTENDEE = "attendee"
-TRAINER = "trainer"
-OBSERVER = "observer"
 
 CHAT_MAX_LENGTH = 1000
 ANNOUNCEMENT_MAX_LENGTH = 500
@@ -51,21 +46,6 @@ class RoomError(ApplicationError):
 
     def __init__(self, message: str, *, code: str, status: int = 400) -> None:
         super().__init__(message, code=code, status=status)
-
-
-def display_name(user: User) -> str:
-    """The name other people see: full name, else the address' local part
-    (an address is never shown to other attendees)."""
-    return user.get_full_name() or user.email.split("@", 1)[0]
-
-
-def person(user: User) -> dict[str, Any]:
-    return {"id": user.pk, "name": display_name(user)}
-
-
-def is_moderator(user: User, session: Session) -> bool:
-    """Trainers of the session and admins moderate the room."""
-    return bool(can(user, "webinars.manage_session", session))
 
 
 def require_moderator(user: User, session: Session) -> None:
@@ -113,10 +93,6 @@ def room_event_record(
     )
     realtime.publish_on_commit(event)
     return event
-
-
-def status_payload(session: Session) -> dict[str, Any]:
-    return {"status": session.status, "started_at": session.started_at, "ended_at": session.ended_at}
 
 
 def room_status_changed(*, session: Session) -> RoomEvent:
@@ -205,43 +181,11 @@ def room_connections_clear(*, session: Session) -> None:
     RoomConnection.objects.filter(session=session).delete()
 
 
-def present_count(*, session_id: int) -> int:
-    """People (not connections) in the room now."""
-    return RoomConnection.objects.filter(session_id=session_id).values("user").distinct().count()
-
-
-def present_list(*, session_id: int) -> list[dict[str, Any]]:
-    """People in the room, for trainers: person, role in the room, since when."""
-    rows = (
-        RoomConnection.objects.filter(session_id=session_id)
-        .values("user_id", "user__first_name", "user__last_name", "user__email", "role")
-        .annotate(n=Count("pk"))
-        .order_by("user__last_name", "user__first_name", "user_id")
-    )
-    people = []
-    for row in rows:
-        name = (
-            f"{row['user__first_name']} {row['user__last_name']}".strip() or row["user__email"].split("@")[0]
-        )
-        people.append({"id": row["user_id"], "name": name, "role": row["role"]})
-    return people
-
-
 def open_intervals(*, session: Session) -> Iterable[AttendanceInterval]:
     return AttendanceInterval.objects.filter(attendance__session=session, left_at__isnull=True)
 
 
 # ---------------------------------------------------------------- chat
-
-
-def chat_message_data(message: ChatMessage, *, is_trainer: bool) -> dict[str, Any]:
-    return {
-        "id": message.pk,
-        "author": person(message.author),
-        "is_trainer": is_trainer,
-        "text": message.text,
-        "created_at": message.created_at,
-    }
 
 
 def chat_post(*, session: Session, user: User, text: str) -> ChatMessage:
@@ -363,10 +307,6 @@ def hand_lower(*, actor: User, session: Session, user_id: int) -> None:
                 payload={"user": person(hand.user), "raised": False},
                 target_user=hand.user,
             )
-
-
-def announcement_data(announcement: Announcement) -> dict[str, Any]:
-    return {"id": announcement.pk, "text": announcement.text, "created_at": announcement.created_at}
 
 
 def announcement_create(*, actor: User, session: Session, text: str) -> Announcement:

@@ -3,10 +3,8 @@ time), answered once per person (the answer can change until the poll
 closes), closed with final results that the replay page and the report keep."""
 
 from collections.abc import Sequence
-from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,6 +13,8 @@ from academy.models import User, Verb
 from academy.permissions import require
 from academy.services import activity_record
 from webinars.models import Poll, PollKind, PollOption, PollStatus, PollVote, Session, SessionStatus
+from webinars.realtime import poll_data
+from webinars.selectors.room import poll_results
 from webinars.services.room import (
     RoomError,
     require_moderator,
@@ -26,27 +26,6 @@ from webinars.services.room import (
 
 MIN_OPTIONS = 2
 MAX_OPTIONS = 10
-
-
-def poll_results(poll: Poll) -> dict[str, Any]:
-    """Votes per answer (``counts``, keyed by answer id as text, every answer
-    present) and the number of people who answered (``voters``)."""
-    counts = {str(option.pk): 0 for option in poll.options.all()}
-    for row in PollVote.objects.filter(poll=poll).values("option_id").annotate(n=Count("pk")).order_by():
-        counts[str(row["option_id"])] = row["n"]
-    voters = PollVote.objects.filter(poll=poll).values("user_id").distinct().count()
-    return {"counts": counts, "voters": voters}
-
-
-def poll_data(poll: Poll, *, results: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {
-        "id": poll.pk,
-        "question": poll.question,
-        "kind": poll.kind,
-        "status": poll.status,
-        "options": [{"id": option.pk, "text": option.text} for option in poll.options.all()],
-        "results": results,
-    }
 
 
 @transaction.atomic

@@ -3,8 +3,6 @@ never to trainers), upvote once, and the trainers' answered / pinned /
 dismissed. Each change is logged and broadcast as ``question.updated`` with
 two payloads (attendees' and trainers')."""
 
-from typing import Any
-
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -13,9 +11,9 @@ from django.utils.translation import gettext as _
 from academy.models import User, Verb
 from academy.services import activity_record
 from webinars.models import Question, QuestionStatus, QuestionVote, Session
+from webinars.realtime import question_data
 from webinars.services.room import (
     RoomError,
-    person,
     require_moderator,
     require_participant,
     require_room_open,
@@ -25,25 +23,6 @@ from webinars.services.room import (
 
 QUESTION_MAX_LENGTH = 500
 MODERATION_ACTIONS = ("answer", "pin", "unpin", "dismiss", "reopen")
-
-
-def question_data(question: Question, *, for_trainers: bool, voted: bool | None = None) -> dict[str, Any]:
-    """A question as a client shows it: the author is hidden from attendees
-    when it was asked anonymously."""
-    show_author = for_trainers or not question.is_anonymous
-    data = {
-        "id": question.pk,
-        "text": question.text,
-        "author": person(question.author) if show_author else None,
-        "anonymous": question.is_anonymous,
-        "status": question.status,
-        "pinned": question.is_pinned,
-        "votes": question.votes,
-        "created_at": question.created_at,
-    }
-    if voted is not None:
-        data["voted"] = voted
-    return data
 
 
 def _broadcast(session: Session, question: Question) -> None:

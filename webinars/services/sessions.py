@@ -27,6 +27,7 @@ from webinars.models import (
     SessionStatus,
     VideoProvider,
 )
+from webinars.selectors.room import TRAINER_EARLY, join_is_open
 from webinars.services import attendance as attendance_services
 from webinars.services import reminders, room, room_polls
 from webinars.services._common import full_clean
@@ -48,8 +49,6 @@ SESSION_FIELDS = (
     "video_url",
     "recording_url",
 )
-# Trainers may open the room this long before the start.
-TRAINER_EARLY = datetime.timedelta(minutes=60)
 
 
 def audience_apply(obj: Series | Session, audience: dict[str, Any] | None) -> None:
@@ -327,22 +326,6 @@ def session_end(
             result.video_warning = error.message
             logger.warning("BigBlueButton end failed for session %s: %s", locked.pk, error.message)
     return result
-
-
-def join_window(session: Session) -> tuple[datetime.datetime, datetime.datetime]:
-    opens = session.starts_at - datetime.timedelta(minutes=settings.WEBINAR_JOIN_OPENS_MINUTES)
-    return opens, session.ends_at
-
-
-def join_is_open(session: Session, *, now: datetime.datetime | None = None) -> bool:
-    """Whether registrants may join now: from ``WEBINAR_JOIN_OPENS_MINUTES``
-    before the start until the end (or while live)."""
-    if session.status in (SessionStatus.CANCELLED, SessionStatus.ENDED):
-        return False
-    if session.status == SessionStatus.LIVE:
-        return True
-    opens, closes = join_window(session)
-    return opens <= (now or timezone.now()) < closes
 
 
 def session_join_url(*, user: User, session: Session) -> str:
