@@ -375,70 +375,119 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             raise room_messages.InvalidMessage(
                 "rate_limited", self._tr(_, "You are sending too fast; wait a moment.")
             )
-        session, user = self.session, self.user
-        if kind == "heartbeat":
-            await self._heartbeat()
-        elif kind == "resume":
-            await self._resume(fields["last_event_id"])
-        elif kind == "chat.send":
-            await self._db(services.chat_post, session=session, user=user, text=fields["text"])
-        elif kind == "chat.delete":
-            await self._db(services.chat_delete, actor=user, session=session, message_id=fields["message_id"])
-        elif kind == "user.mute":
-            await self._db(
-                services.room_mute,
-                actor=user,
-                session=session,
-                user_id=fields["user_id"],
-                muted=fields["muted"],
-            )
-        elif kind == "question.ask":
-            await self._db(
-                services.question_ask,
-                session=session,
-                user=user,
-                text=fields["text"],
-                anonymous=fields.get("anonymous", False),
-            )
-        elif kind == "question.upvote":
-            await self._db(
-                services.question_upvote, session=session, user=user, question_id=fields["question_id"]
-            )
-        elif kind == "question.moderate":
-            await self._db(
-                services.question_moderate,
-                actor=user,
-                session=session,
-                question_id=fields["question_id"],
-                action=fields["action"],
-            )
-        elif kind == "poll.open":
-            await self._db(services.poll_open, actor=user, session=session, poll_id=fields["poll_id"])
-        elif kind == "poll.close":
-            await self._db(services.poll_close, actor=user, session=session, poll_id=fields["poll_id"])
-        elif kind == "poll.vote":
-            poll_id = fields["poll_id"]
-            await self._db(
-                services.poll_vote,
-                session=session,
-                user=user,
-                poll_id=poll_id,
-                option_ids=fields["option_ids"],
-            )
-            await self._join(realtime.group_poll_voters(self.session_id, poll_id))
-            self._poll_changed(poll_id)
-        elif kind == "hand.set":
-            await self._db(services.hand_set, session=session, user=user, raised=fields["raised"])
-        elif kind == "hand.lower":
-            await self._db(services.hand_lower, actor=user, session=session, user_id=fields["user_id"])
-        elif kind == "announce":
-            await self._db(services.announcement_create, actor=user, session=session, text=fields["text"])
-        elif kind == "session.start":
-            self.session = await self._db(services.session_start, actor=user, session=session)
-        elif kind == "session.end":
-            result = await self._db(services.session_end, actor=user, session=session)
-            if result.video_warning:
-                await self._error("video_warning", result.video_warning)
+        handler = self._FRAME_HANDLERS.get(kind)
+        if handler is not None:
+            await handler(self, fields)
+
+    # ------------------------------------------------------------ frames
+    # One handler per frame type of ``room_messages.SCHEMAS``, called with
+    # the validated fields once ``_handle`` has checked role and rate.
+
+    async def _on_heartbeat(self, fields: dict[str, Any]) -> None:
+        await self._heartbeat()
+
+    async def _on_resume(self, fields: dict[str, Any]) -> None:
+        await self._resume(fields["last_event_id"])
+
+    async def _on_chat_send(self, fields: dict[str, Any]) -> None:
+        await self._db(services.chat_post, session=self.session, user=self.user, text=fields["text"])
+
+    async def _on_chat_delete(self, fields: dict[str, Any]) -> None:
+        await self._db(
+            services.chat_delete, actor=self.user, session=self.session, message_id=fields["message_id"]
+        )
+
+    async def _on_user_mute(self, fields: dict[str, Any]) -> None:
+        await self._db(
+            services.room_mute,
+            actor=self.user,
+            session=self.session,
+            user_id=fields["user_id"],
+            muted=fields["muted"],
+        )
+
+    async def _on_question_ask(self, fields: dict[str, Any]) -> None:
+        await self._db(
+            services.question_ask,
+            session=self.session,
+            user=self.user,
+            text=fields["text"],
+            anonymous=fields.get("anonymous", False),
+        )
+
+    async def _on_question_upvote(self, fields: dict[str, Any]) -> None:
+        await self._db(
+            services.question_upvote, session=self.session, user=self.user, question_id=fields["question_id"]
+        )
+
+    async def _on_question_moderate(self, fields: dict[str, Any]) -> None:
+        await self._db(
+            services.question_moderate,
+            actor=self.user,
+            session=self.session,
+            question_id=fields["question_id"],
+            action=fields["action"],
+        )
+
+    async def _on_poll_open(self, fields: dict[str, Any]) -> None:
+        await self._db(services.poll_open, actor=self.user, session=self.session, poll_id=fields["poll_id"])
+
+    async def _on_poll_close(self, fields: dict[str, Any]) -> None:
+        await self._db(services.poll_close, actor=self.user, session=self.session, poll_id=fields["poll_id"])
+
+    async def _on_poll_vote(self, fields: dict[str, Any]) -> None:
+        """A voter joins the poll's voters group, which receives its live results."""
+        poll_id = fields["poll_id"]
+        await self._db(
+            services.poll_vote,
+            session=self.session,
+            user=self.user,
+            poll_id=poll_id,
+            option_ids=fields["option_ids"],
+        )
+        await self._join(realtime.group_poll_voters(self.session_id, poll_id))
+        self._poll_changed(poll_id)
+
+    async def _on_hand_set(self, fields: dict[str, Any]) -> None:
+        await self._db(services.hand_set, session=self.session, user=self.user, raised=fields["raised"])
+
+    async def _on_hand_lower(self, fields: dict[str, Any]) -> None:
+        await self._db(services.hand_lower, actor=self.user, session=self.session, user_id=fields["user_id"])
+
+    async def _on_announce(self, fields: dict[str, Any]) -> None:
+        await self._db(
+            services.announcement_create, actor=self.user, session=self.session, text=fields["text"]
+        )
+
+    async def _on_session_start(self, fields: dict[str, Any]) -> None:
+        """The started session replaces this connection's copy (its status)."""
+        self.session = await self._db(services.session_start, actor=self.user, session=self.session)
+
+    async def _on_session_end(self, fields: dict[str, Any]) -> None:
+        """The session ends even if the video room could not be closed; the
+        trainer who ended it is told."""
+        result = await self._db(services.session_end, actor=self.user, session=self.session)
+        if result.video_warning:
+            await self._error("video_warning", result.video_warning)
+
+    _FRAME_HANDLERS = {
+        "heartbeat": _on_heartbeat,
+        "resume": _on_resume,
+        "chat.send": _on_chat_send,
+        "chat.delete": _on_chat_delete,
+        "user.mute": _on_user_mute,
+        "question.ask": _on_question_ask,
+        "question.upvote": _on_question_upvote,
+        "question.moderate": _on_question_moderate,
+        "poll.open": _on_poll_open,
+        "poll.close": _on_poll_close,
+        "poll.vote": _on_poll_vote,
+        "hand.set": _on_hand_set,
+        "hand.lower": _on_hand_lower,
+        "announce": _on_announce,
+        "session.start": _on_session_start,
+        "session.end": _on_session_end,
+    }
 
     # ------------------------------------------------------------ outbound
 

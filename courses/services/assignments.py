@@ -67,6 +67,71 @@ def assignee_add(
     return assignee
 
 
+def _assigned_item_check(*, course: Course | None, path: LearningPath | None) -> None:
+    """Exactly one of a course and a path, and a published one (drafts are
+    not ready for learners)."""
+    if (course is None) == (path is None):
+        raise field_error("course", _("Choose a course or a learning path."))
+    item = course or path
+    assert item is not None
+    if not item.is_published:
+        raise field_error(
+            "course" if course else "path", _("Only published courses and paths can be assigned.")
+        )
+
+
+def _due_check(*, due_on: datetime.date | None, due_days: int | None, today: datetime.date) -> None:
+    """A due date not in the past, or a number of days (which also dates newcomers)."""
+    if due_on is None and due_days is None:
+        raise field_error("due_on", _("Give a due date or a number of days."))
+    if due_on is not None and due_on < today:
+        raise field_error("due_on", _("The due date cannot be in the past."))
+
+
+def _assigned_role(*, target: str, role: str) -> str:
+    """The role an assignment targets: a real role for role assignments,
+    none for the others (whatever the form sent)."""
+    if target != AssignmentTarget.ROLE:
+        return ""
+    if role not in MembershipRole.values:
+        raise field_error("role", _("Choose a role."))
+    return role
+
+
+def _current_team(distributor: Distributor) -> dict[int, Membership]:
+    """The distributor's current memberships, by person."""
+    return {
+        membership.user_id: membership
+        for membership in Membership.objects.filter(
+            distributor=distributor, left_on__isnull=True
+        ).select_related("user")
+    }
+
+
+def _named_people_check(
+    *, people: Sequence[User], team: dict[int, Membership], distributor: Distributor
+) -> None:
+    """Named people must be current members: an assignment never reaches
+    outside the distributor it was made for."""
+    if not people:
+        raise field_error("people", _("Choose at least one person."))
+    strangers = [str(person) for person in people if person.pk not in team]
+    if strangers:
+        raise field_error(
+            "people",
+            _("Not current members of %(distributor)s: %(people)s")
+            % {"distributor": distributor.name, "people": ", ".join(strangers)},
+        )
+
+
+def _concerned(*, assignment: Assignment, team: dict[int, Membership], people: Sequence[User]) -> list[User]:
+    """Who the new assignment concerns today: the named people, or the
+    members of the team (or role) it targets."""
+    if assignment.target == AssignmentTarget.PEOPLE:
+        return [team[person.pk].user for person in people]
+    return [m.user for m in team.values() if _matches(assignment, m)]
+
+
 @transaction.atomic
 def assignment_create(
     *,
@@ -92,38 +157,12 @@ def assignment_create(
     require(actor, "courses.assign", distributor)
     now = moment(at)
     today = timezone.localdate(now)
-    if (course is None) == (path is None):
-        raise field_error("course", _("Choose a course or a learning path."))
-    item = course or path
-    assert item is not None
-    if not item.is_published:
-        raise field_error(
-            "course" if course else "path", _("Only published courses and paths can be assigned.")
-        )
-    if due_on is None and due_days is None:
-        raise field_error("due_on", _("Give a due date or a number of days."))
-    if due_on is not None and due_on < today:
-        raise field_error("due_on", _("The due date cannot be in the past."))
-    if target != AssignmentTarget.ROLE:
-        role = ""
-    elif role not in MembershipRole.values:
-        raise field_error("role", _("Choose a role."))
-    team = {
-        membership.user_id: membership
-        for membership in Membership.objects.filter(
-            distributor=distributor, left_on__isnull=True
-        ).select_related("user")
-    }
+    _assigned_item_check(course=course, path=path)
+    _due_check(due_on=due_on, due_days=due_days, today=today)
+    role = _assigned_role(target=target, role=role)
+    team = _current_team(distributor)
     if target == AssignmentTarget.PEOPLE:
-        if not people:
-            raise field_error("people", _("Choose at least one person."))
-        strangers = [str(person) for person in people if person.pk not in team]
-        if strangers:
-            raise field_error(
-                "people",
-                _("Not current members of %(distributor)s: %(people)s")
-                % {"distributor": distributor.name, "people": ", ".join(strangers)},
-            )
+        _named_people_check(people=people, team=team, distributor=distributor)
     assignment = Assignment(
         distributor=distributor,
         target=target,
@@ -137,11 +176,7 @@ def assignment_create(
     full_clean(assignment)
     assignment.save()
     due = due_on or today + datetime.timedelta(days=due_days or 0)
-    if target == AssignmentTarget.PEOPLE:
-        concerned = [team[person.pk].user for person in people]
-    else:
-        concerned = [m.user for m in team.values() if _matches(assignment, m)]
-    for user in concerned:
+    for user in _concerned(assignment=assignment, team=team, people=people):
         assignee_add(assignment=assignment, user=user, due_on=due, at=now)
     return assignment
 

@@ -172,8 +172,30 @@ def distributor_facts(
     for distributor_id, user_id, *_rest in memberships:
         staff_by_distributor[distributor_id].add(user_id)
     staff_ids = Membership.objects.filter(staff_on(as_of)).values("user_id")
+    _staff_facts(facts, staff_by_distributor, staff_ids=staff_ids, window=window)
+    _rollup_facts(facts, window)
+    _assignment_facts(facts, as_of)
+    _monthly_session_facts(facts, window, with_risk_facts=with_risk_facts)
+    _headcount_facts(
+        facts, staff_by_distributor, staff_ids=staff_ids, as_of=as_of, with_risk_facts=with_risk_facts
+    )
+    if with_risk_facts:
+        _onboarding_facts(facts, memberships, as_of)
+    return facts
+
+
+def _staff_facts(
+    facts: dict[int, DistributorFacts],
+    staff_by_distributor: dict[int, set[int]],
+    *,
+    staff_ids: QuerySet,
+    window: Window,
+) -> None:
+    """Staff on the day, and how many of them did something in the window."""
     active_people = set(
-        PersonDay.objects.filter(day__gte=window.start, day__lte=as_of, actions__gt=0, user_id__in=staff_ids)
+        PersonDay.objects.filter(
+            day__gte=window.start, day__lte=window.as_of, actions__gt=0, user_id__in=staff_ids
+        )
         .values_list("user_id", flat=True)
         .distinct()
     )
@@ -182,9 +204,13 @@ def distributor_facts(
             facts[distributor_id].staff = len(people)
             facts[distributor_id].active_staff = len(people & active_people)
 
+
+def _rollup_facts(facts: dict[int, DistributorFacts], window: Window) -> None:
+    """From the daily rollups: the last active day (however long ago, for
+    recency) and the window's quizzes, events, minutes and attendances."""
     in_window = Q(day__gte=window.start)
     for row in (
-        DistributorDay.objects.filter(day__lte=as_of, actions__gt=0)
+        DistributorDay.objects.filter(day__lte=window.as_of, actions__gt=0)
         .values("distributor_id")
         .annotate(
             last=Max("day"),
@@ -206,6 +232,12 @@ def distributor_facts(
                 row["attended"],
             )
 
+
+def _assignment_facts(facts: dict[int, DistributorFacts], as_of: datetime.date) -> None:
+    """Assignees as they stood at the end of ``as_of``: how many, how many
+    done, how many overdue. An assignment cancelled or a person released
+    after that day still counts, and so does a released person who had
+    completed it by then."""
     day_after = _midnight(as_of + datetime.timedelta(days=1))
     for counts in (
         Assignee.objects.filter(
@@ -234,8 +266,16 @@ def distributor_facts(
                 counts["overdue"],
             )
 
+
+def _monthly_session_facts(
+    facts: dict[int, DistributorFacts], window: Window, *, with_risk_facts: bool
+) -> None:
+    """Monthly sessions held in the window and those someone of the
+    distributor attended; with the risk facts, whether anyone attended each
+    of the last ones (looked for over a longer period, as they may be older
+    than the window)."""
     lookback = max(window.days, 400) if with_risk_facts else window.days
-    sessions = monthly_sessions(until=as_of, since=as_of - datetime.timedelta(days=lookback))
+    sessions = monthly_sessions(until=window.as_of, since=window.as_of - datetime.timedelta(days=lookback))
     in_window_ids = {s.pk for s in sessions if s.starts_at.date() >= window.start}
     attended_pairs = set(
         Attendance.objects.filter(
@@ -250,22 +290,45 @@ def distributor_facts(
         item.sessions_attended = sum(1 for pk in in_window_ids if (item.distributor_id, pk) in attended_pairs)
         item.last_sessions_attended = [(item.distributor_id, s.pk) in attended_pairs for s in last]
 
+
+def _certified_before(
+    *, as_of: datetime.date, course_ids: set[int]
+) -> tuple[dict[int, set[int]], set[tuple[int, int]]]:
+    """The staff of each distributor at the start of the certified lookback
+    and the (person, course) certificates they held then, to compare the
+    certified headcount with its earlier level."""
+    before = as_of - datetime.timedelta(days=settings.ENGAGEMENT_RISK_CERTIFIED_LOOKBACK_DAYS)
+    before_staff: dict[int, set[int]] = defaultdict(set)
+    for distributor_id, user_id in Membership.objects.filter(staff_on(before)).values_list(
+        "distributor_id", "user_id"
+    ):
+        before_staff[distributor_id].add(user_id)
+    before_pairs = certified_pairs(
+        day=before,
+        course_ids=course_ids,
+        user_ids=Membership.objects.filter(staff_on(before)).values("user_id"),
+    )
+    return before_staff, before_pairs
+
+
+def _headcount_facts(
+    facts: dict[int, DistributorFacts],
+    staff_by_distributor: dict[int, set[int]],
+    *,
+    staff_ids: QuerySet,
+    as_of: datetime.date,
+    with_risk_facts: bool,
+) -> None:
+    """For each course assigned to a distributor: its staff and how many of
+    them are certified (and, with the risk facts, were certified at the
+    start of the lookback)."""
     courses = assigned_courses(day=as_of)
     course_ids = set().union(*courses.values()) if courses else set()
     now_pairs = certified_pairs(day=as_of, course_ids=course_ids, user_ids=staff_ids)
     before_pairs: set[tuple[int, int]] = set()
     before_staff: dict[int, set[int]] = defaultdict(set)
     if with_risk_facts and course_ids:
-        before = as_of - datetime.timedelta(days=settings.ENGAGEMENT_RISK_CERTIFIED_LOOKBACK_DAYS)
-        for distributor_id, user_id in Membership.objects.filter(staff_on(before)).values_list(
-            "distributor_id", "user_id"
-        ):
-            before_staff[distributor_id].add(user_id)
-        before_pairs = certified_pairs(
-            day=before,
-            course_ids=course_ids,
-            user_ids=Membership.objects.filter(staff_on(before)).values("user_id"),
-        )
+        before_staff, before_pairs = _certified_before(as_of=as_of, course_ids=course_ids)
     for distributor_id, assigned in courses.items():
         item = facts.get(distributor_id)
         if item is None:
@@ -281,10 +344,6 @@ def distributor_facts(
             )
             for course_id in sorted(assigned)
         ]
-
-    if with_risk_facts:
-        _onboarding_facts(facts, memberships, as_of)
-    return facts
 
 
 def _onboarding_facts(

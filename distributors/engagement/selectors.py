@@ -130,6 +130,35 @@ def monthly_rows(
     return result
 
 
+def engagement_countries(*, user: User) -> list[str]:
+    """Codes of the countries of the distributors the user follows, each once
+    (the dashboard's country filter offers only these)."""
+    return list(engagement_distributors(user=user).order_by().values_list("country", flat=True).distinct())
+
+
+@dataclass
+class MonthlyHistory:
+    """A distributor's figures for each month asked for, oldest first. A
+    month without a snapshot has no score and no attendance."""
+
+    scores: list[int | None]
+    webinars_attended: list[int]
+
+
+def monthly_history(*, distributor_ids: list[int], months: list[datetime.date]) -> dict[int, MonthlyHistory]:
+    """The score and web-conference attendances of each given distributor for
+    each of ``months`` (one query)."""
+    rows = monthly_rows(distributor_ids=distributor_ids, months=months)
+    result: dict[int, MonthlyHistory] = {}
+    for distributor_id in distributor_ids:
+        history = rows.get(distributor_id, {})
+        result[distributor_id] = MonthlyHistory(
+            scores=[history[m].score if m in history else None for m in months],
+            webinars_attended=[history[m].webinars_attended if m in history else 0 for m in months],
+        )
+    return result
+
+
 @dataclass
 class TerritoryOverview:
     months: list[datetime.date]

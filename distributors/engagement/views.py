@@ -61,13 +61,47 @@ def _is_company(request: HttpRequest) -> bool:
 def _country_choices(request: HttpRequest) -> list[tuple[str, str]]:
     from django_countries import countries
 
-    codes = (
-        selectors.engagement_distributors(user=request.user)
-        .order_by()
-        .values_list("country", flat=True)
-        .distinct()
-    )
+    codes = selectors.engagement_countries(user=request.user)
     return sorted(((code, countries.name(code) or code) for code in codes), key=lambda item: item[1])
+
+
+def _dashboard_row(distributor: Distributor, history: selectors.MonthlyHistory) -> dict:
+    """One line of the territory table, its cells rendered here: 25 rows × 6
+    components are the bulk of the page."""
+    components = _components(distributor, prefix="e_")
+    return {
+        "distributor": distributor,
+        "components": format_html_join(
+            mark_safe("<br>"),
+            "{} <strong>{}</strong>",
+            ((c["label"], "–" if c["value"] is None else c["value"]) for c in components),
+        ),
+        "attendance_cells": format_html_join(
+            "", "<td>{}</td>", ((n,) for n in history.webinars_attended[-6:])
+        ),
+        "reasons": [risk_message(risk) for risk in distributor.e_risks or []],
+        "sparkline": sparkline(
+            history.scores, title=_("Score of %(name)s, last 12 months") % {"name": distributor.name}
+        ),
+    }
+
+
+def _trend_charts(labels: list[str], trend: list[dict]) -> dict:
+    """The territory's monthly trend as charts: average score, active people, attendances."""
+    return {
+        "score_chart": line_chart(
+            labels,
+            [t["score"] for t in trend],
+            title=_("Average engagement score per month"),
+            max_value=100,
+        ),
+        "people_chart": bar_chart(labels, [t["people"] for t in trend], title=_("Active people per month")),
+        "attendance_chart": bar_chart(
+            labels,
+            [t["attended"] for t in trend],
+            title=_("Monthly web-conference attendances per month"),
+        ),
+    }
 
 
 @login_required
@@ -89,53 +123,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
     page = Paginator(table, PAGE_SIZE).get_page(request.GET.get("page"))
     overview = selectors.territory_overview(distributors=table)
-    months = overview.months
-    monthly = selectors.monthly_rows(distributor_ids=[d.pk for d in page], months=months)
-    rows = []
-    for distributor in page:
-        history = monthly.get(distributor.pk, {})
-        scores = [history[m].score if m in history else None for m in months]
-        components = _components(distributor, prefix="e_")
-        attendance = [history[m].webinars_attended if m in history else 0 for m in months[-6:]]
-        rows.append(
-            {
-                "distributor": distributor,
-                # Rendered here: 25 rows × 6 components are the bulk of the page.
-                "components": format_html_join(
-                    mark_safe("<br>"),
-                    "{} <strong>{}</strong>",
-                    ((c["label"], "–" if c["value"] is None else c["value"]) for c in components),
-                ),
-                "attendance_cells": format_html_join("", "<td>{}</td>", ((n,) for n in attendance)),
-                "reasons": [risk_message(risk) for risk in distributor.e_risks or []],
-                "sparkline": sparkline(
-                    scores, title=_("Score of %(name)s, last 12 months") % {"name": distributor.name}
-                ),
-            }
-        )
-    labels = [_month_label(m) for m in months]
+    history = selectors.monthly_history(distributor_ids=[d.pk for d in page], months=overview.months)
+    labels = [_month_label(m) for m in overview.months]
     context = {
         "form": form,
         "page": page,
-        "rows": rows,
+        "rows": [_dashboard_row(distributor, history[distributor.pk]) for distributor in page],
         "overview": overview,
         "month_labels": labels,
         "recent_labels": labels[-6:],
         "component_labels": component_labels(),
-        "score_chart": line_chart(
-            labels,
-            [t["score"] for t in overview.trend],
-            title=_("Average engagement score per month"),
-            max_value=100,
-        ),
-        "people_chart": bar_chart(
-            labels, [t["people"] for t in overview.trend], title=_("Active people per month")
-        ),
-        "attendance_chart": bar_chart(
-            labels,
-            [t["attended"] for t in overview.trend],
-            title=_("Monthly web-conference attendances per month"),
-        ),
+        **_trend_charts(labels, overview.trend),
         "query": request.GET.urlencode(),
     }
     return render(request, "engagement/dashboard.html", context, status=400 if form.errors else 200)

@@ -8,7 +8,7 @@ import asyncio
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 
-from tests.webinars.room import RoomClient, session_cookie
+from tests.webinars.room import TIMEOUT, RoomClient, session_cookie
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,6 +30,23 @@ async def join(clients, session, user, **kwargs) -> RoomClient:
     client = await RoomClient.open(session.pk, user, **kwargs)
     clients.append(client)
     return client
+
+
+async def expect_state(client, kind, holds, timeout: float = TIMEOUT) -> dict:
+    """The first ``kind`` frame whose data ``holds``, skipping earlier ones.
+    Room state (presence) is broadcast at most every
+    ``STATE_THROTTLE_SECONDS``, so a frame sent before the last arrival or
+    departure may come first."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while (remaining := deadline - loop.time()) > 0:
+        try:
+            frame = await client.expect(kind, timeout=remaining)
+        except TimeoutError:
+            break
+        if holds(frame["data"]):
+            return frame
+    raise AssertionError(f"no {kind} in the expected state within {timeout} s: {client.frames}")
 
 
 def test_attendee_gets_a_snapshot(live_room, network):
@@ -450,12 +467,18 @@ def test_presence_and_attendance(live_room, network):
         await trainer.expect("snapshot")
         alice = await join(clients, live_room, network.staff_a)
         await alice.expect("snapshot")
-        people = (await trainer.expect("presence.list"))["data"]["people"]
+        both = {network.trainer.pk, network.staff_a.pk}
+        listed = await expect_state(
+            trainer, "presence.list", lambda data: {p["id"] for p in data["people"]} == both
+        )
+        people = listed["data"]["people"]
         assert {p["id"] for p in people} == {network.trainer.pk, network.staff_a.pk}
-        assert (await alice.expect("presence"))["data"]["count"] == 2
+        counted = await expect_state(alice, "presence", lambda data: data["count"] == 2)
+        assert counted["data"]["count"] == 2
         await alice.close()
         clients.remove(alice)
-        assert (await trainer.expect("presence"))["data"]["count"] == 1
+        counted = await expect_state(trainer, "presence", lambda data: data["count"] == 1)
+        assert counted["data"]["count"] == 1
 
     run(scenario)
     attendance = Attendance.objects.get(session=live_room, user=network.staff_a)

@@ -8,6 +8,7 @@ import io
 import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -272,6 +273,184 @@ def _decode(content: bytes | str) -> str:
 ATTENDANCE_IMPORT_MAX_BYTES = 2 * 1024 * 1024
 
 
+@dataclass(frozen=True)
+class _ReportColumns:
+    """The headers of the report that hold each fact (join, leave and
+    duration may be absent: a report has either times or durations)."""
+
+    email: str
+    join: str | None
+    leave: str | None
+    duration: str | None
+
+
+@dataclass(frozen=True)
+class _Connection:
+    """One line of the report: who, and either when they were there or for how long."""
+
+    email: str
+    joined: datetime.datetime | None = None
+    left: datetime.datetime | None = None
+    minutes: int | None = None
+
+
+class _MalformedLine(Exception):
+    """A line of the report that refuses the whole import; ``message`` says why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _import_refused(messages: list[str]) -> ApplicationError:
+    """The one refusal of an import: every problem listed under ``file``."""
+    return ApplicationError(
+        _("The file could not be imported: %(count)s problem(s).") % {"count": len(messages)},
+        fields={"file": messages},
+    )
+
+
+def _report_reader(text: str) -> "csv.DictReader[str]":
+    """Rows of the report by header. Providers export with commas, semicolons
+    or tabs depending on the locale; the first line tells which."""
+    try:
+        dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel  # type: ignore[assignment]
+    return csv.DictReader(io.StringIO(text), dialect=dialect)
+
+
+def _report_columns(headers: Sequence[str]) -> _ReportColumns:
+    """Find the columns by their names in the providers' languages; a report
+    without an e-mail and either both times or a duration cannot be read."""
+    email = _column(headers, _EMAIL)
+    join, leave = _column(headers, _JOIN), _column(headers, _LEAVE)
+    duration = _column(headers, _DURATION)
+    if email is None or not ((join and leave) or duration):
+        raise _import_refused(
+            [_("The file needs an e-mail column and either join and leave times or a duration in minutes.")]
+        )
+    return _ReportColumns(email=email, join=join, leave=leave, duration=duration)
+
+
+def _line_times(
+    row: dict[str, Any], line: int, *, join: str, leave: str, zone: zoneinfo.ZoneInfo, day: datetime.date
+) -> tuple[datetime.datetime, datetime.datetime]:
+    """The join and leave times of a line, leave not before join."""
+    try:
+        joined = _parse_time(row.get(join) or "", zone=zone, day=day)
+        left = _parse_time(row.get(leave) or "", zone=zone, day=day)
+    except ValueError as error:
+        raise _MalformedLine(
+            _("Line %(line)s: “%(value)s” is not a date and time.") % {"line": line, "value": error}
+        ) from error
+    if left < joined:
+        raise _MalformedLine(_("Line %(line)s: the leave time is before the join time.") % {"line": line})
+    return joined, left
+
+
+def _line_minutes(row: dict[str, Any], line: int, *, duration: str | None) -> int:
+    """The duration of a line in whole minutes (a decimal comma is accepted), at most a day."""
+    raw = (row.get(duration or "") or "").strip().replace(",", ".")
+    try:
+        minutes = round(float(raw))
+    except ValueError:
+        raise _MalformedLine(
+            _("Line %(line)s: “%(value)s” is not a number of minutes.") % {"line": line, "value": raw}
+        ) from None
+    if not 0 <= minutes <= 24 * 60:
+        raise _MalformedLine(
+            _("Line %(line)s: the duration must be between 0 and 1440 minutes.") % {"line": line}
+        )
+    return minutes
+
+
+def _line_connection(
+    row: dict[str, Any],
+    line: int,
+    *,
+    columns: _ReportColumns,
+    zone: zoneinfo.ZoneInfo,
+    day: datetime.date,
+) -> _Connection | None:
+    """The connection on one line (None for a blank line). A line with a join
+    time is read by its times, any other by its duration."""
+    email = (row.get(columns.email) or "").strip().lower()
+    if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
+        return None
+    if not email or "@" not in email:
+        raise _MalformedLine(_("Line %(line)s: the e-mail address is missing or invalid.") % {"line": line})
+    if columns.join and columns.leave and (row.get(columns.join) or "").strip():
+        joined, left = _line_times(row, line, join=columns.join, leave=columns.leave, zone=zone, day=day)
+        return _Connection(email=email, joined=joined, left=left)
+    return _Connection(email=email, minutes=_line_minutes(row, line, duration=columns.duration))
+
+
+def _report_connections(
+    reader: "csv.DictReader[str]", columns: _ReportColumns, *, zone: zoneinfo.ZoneInfo, day: datetime.date
+) -> list[_Connection]:
+    """Every connection of the report, read before anything is written: a
+    file with malformed lines is refused with one message per line."""
+    connections: list[_Connection] = []
+    errors: list[str] = []
+    for line, row in enumerate(reader, start=2):
+        if line > MAX_IMPORT_ROWS + 1:
+            errors.append(_("The file has more than %(count)s rows.") % {"count": MAX_IMPORT_ROWS})
+            break
+        try:
+            connection = _line_connection(row, line, columns=columns, zone=zone, day=day)
+        except _MalformedLine as error:
+            errors.append(error.message)
+            continue
+        if connection is not None:
+            connections.append(connection)
+    if errors:
+        raise _import_refused(errors)
+    return connections
+
+
+def _attendance_reimported(*, session: Session, user: User) -> Attendance:
+    """The person's attendance with what an earlier import brought removed,
+    so importing the same report again replaces it. A trainer's hand-made
+    mark keeps its source."""
+    attendance = attendance_for(session=session, user=user)
+    attendance.intervals.filter(source=AttendanceSource.IMPORT).delete()
+    if attendance.source != AttendanceSource.MANUAL:
+        attendance.source = AttendanceSource.IMPORT
+    return attendance
+
+
+def _import_intervals(
+    *, session: Session, connections: list[_Connection], report: ImportReport
+) -> list[Attendance]:
+    """One imported interval per connection of a known address (unknown ones
+    are listed as skipped); the attendances touched, in report order."""
+    users = {user.email: user for user in User.objects.filter(email__in={c.email for c in connections})}
+    touched: dict[int, Attendance] = {}
+    offsets: dict[int, datetime.datetime] = {}
+    for connection in connections:
+        user = users.get(connection.email)
+        if user is None:
+            if connection.email not in report.skipped:
+                report.skipped.append(connection.email)
+            continue
+        attendance = touched.get(user.pk)
+        if attendance is None:
+            attendance = touched[user.pk] = _attendance_reimported(session=session, user=user)
+        joined, left = connection.joined, connection.left
+        if connection.minutes is not None:
+            # A report with durations only: stretches are laid end to end from the start.
+            joined = offsets.get(user.pk, session.started_at or session.starts_at)
+            left = joined + datetime.timedelta(minutes=connection.minutes)
+            offsets[user.pk] = left
+        assert joined is not None and left is not None
+        AttendanceInterval.objects.create(
+            attendance=attendance, joined_at=joined, left_at=left, source=AttendanceSource.IMPORT
+        )
+        report.intervals += 1
+    return list(touched.values())
+
+
 @transaction.atomic
 def attendance_import(
     *, actor: User, session: Session, content: bytes | str, time_zone: str = ""
@@ -292,103 +471,17 @@ def attendance_import(
     session = Session.objects.get(pk=session.pk)
     _require_started(session)
     zone = zoneinfo.ZoneInfo(time_zone or session.time_zone)
-    text = _decode(content)
-    try:
-        dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel  # type: ignore[assignment]
-    reader = csv.DictReader(io.StringIO(text), dialect=dialect)
-    headers = reader.fieldnames or []
-    email_col = _column(headers, _EMAIL)
-    join_col, leave_col = _column(headers, _JOIN), _column(headers, _LEAVE)
-    duration_col = _column(headers, _DURATION)
-
-    def refuse(messages: list[str]) -> ApplicationError:
-        return ApplicationError(
-            _("The file could not be imported: %(count)s problem(s).") % {"count": len(messages)},
-            fields={"file": messages},
-        )
-
-    if email_col is None or not ((join_col and leave_col) or duration_col):
-        raise refuse(
-            [_("The file needs an e-mail column and either join and leave times or a duration in minutes.")]
-        )
+    reader = _report_reader(_decode(content))
+    columns = _report_columns(reader.fieldnames or [])
     day = session.starts_at.astimezone(zone).date()
-    rows: list[tuple[str, datetime.datetime | None, datetime.datetime | None, int | None]] = []
-    errors: list[str] = []
-    for line, row in enumerate(reader, start=2):
-        if line > MAX_IMPORT_ROWS + 1:
-            errors.append(_("The file has more than %(count)s rows.") % {"count": MAX_IMPORT_ROWS})
-            break
-        email = (row.get(email_col) or "").strip().lower()
-        if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
-            continue
-        if not email or "@" not in email:
-            errors.append(_("Line %(line)s: the e-mail address is missing or invalid.") % {"line": line})
-            continue
-        joined = left = None
-        minutes = None
-        if join_col and leave_col and (row.get(join_col) or "").strip():
-            try:
-                joined = _parse_time(row.get(join_col) or "", zone=zone, day=day)
-                left = _parse_time(row.get(leave_col) or "", zone=zone, day=day)
-            except ValueError as error:
-                errors.append(
-                    _("Line %(line)s: “%(value)s” is not a date and time.") % {"line": line, "value": error}
-                )
-                continue
-            if left < joined:
-                errors.append(_("Line %(line)s: the leave time is before the join time.") % {"line": line})
-                continue
-        else:
-            raw = (row.get(duration_col or "") or "").strip().replace(",", ".")
-            try:
-                minutes = round(float(raw))
-            except ValueError:
-                errors.append(
-                    _("Line %(line)s: “%(value)s” is not a number of minutes.") % {"line": line, "value": raw}
-                )
-                continue
-            if not 0 <= minutes <= 24 * 60:
-                errors.append(
-                    _("Line %(line)s: the duration must be between 0 and 1440 minutes.") % {"line": line}
-                )
-                continue
-        rows.append((email, joined, left, minutes))
-    if errors:
-        raise refuse(errors)
+    connections = _report_connections(reader, columns, zone=zone, day=day)
 
-    users = {user.email: user for user in User.objects.filter(email__in={row[0] for row in rows})}
     report = ImportReport()
-    touched: dict[int, Attendance] = {}
-    offsets: dict[int, datetime.datetime] = {}
-    for email, joined, left, minutes in rows:
-        user = users.get(email)
-        if user is None:
-            if email not in report.skipped:
-                report.skipped.append(email)
-            continue
-        attendance = touched.get(user.pk)
-        if attendance is None:
-            attendance = attendance_for(session=session, user=user)
-            attendance.intervals.filter(source=AttendanceSource.IMPORT).delete()
-            if attendance.source != AttendanceSource.MANUAL:
-                attendance.source = AttendanceSource.IMPORT
-            touched[user.pk] = attendance
-        if minutes is not None:
-            # A report with durations only: stretches are laid end to end from the start.
-            joined = offsets.get(user.pk, session.started_at or session.starts_at)
-            left = joined + datetime.timedelta(minutes=minutes)
-            offsets[user.pk] = left
-        assert joined is not None and left is not None
-        AttendanceInterval.objects.create(
-            attendance=attendance, joined_at=joined, left_at=left, source=AttendanceSource.IMPORT
-        )
-        report.intervals += 1
-    for attendance in touched.values():
+    attendances = _import_intervals(session=session, connections=connections, report=report)
+    for attendance in attendances:
         attendance_recompute(attendance=attendance)
         if session.status == SessionStatus.ENDED:
             _record_engagement(attendance)
         report.attended += int(attendance.attended)
-    report.people = len(touched)
+    report.people = len(attendances)
     return report

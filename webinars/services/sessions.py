@@ -138,6 +138,70 @@ def _rescheduled(session: Session, changes: dict[str, Any]) -> bool:
     )
 
 
+def _known_fields_check(changes: dict[str, Any]) -> None:
+    """Only the fields a trainer edits; the rest (status, series, BigBlueButton
+    secrets…) follow from the session's life."""
+    unknown = set(changes) - set(SESSION_FIELDS)
+    if unknown:
+        raise ApplicationError(
+            _("These fields cannot be changed: %(fields)s") % {"fields": ", ".join(sorted(unknown))}
+        )
+
+
+def _edit_check(session: Session, changes: dict[str, Any], *, rescheduled: bool) -> None:
+    """What the session's state allows: after it, only the recording link;
+    a new time only before it starts, and in the future."""
+    if session.status in (SessionStatus.CANCELLED, SessionStatus.ENDED) and set(changes) - {"recording_url"}:
+        raise ApplicationError(
+            _("This web-conference is over; only its recording link can be changed."), code="session_closed"
+        )
+    if rescheduled and session.status != SessionStatus.SCHEDULED:
+        raise ApplicationError(
+            _("A web-conference that has started cannot be rescheduled."), code="session_live"
+        )
+    if rescheduled and changes.get("starts_at", session.starts_at) <= timezone.now():
+        message = _("Choose a start in the future.")
+        raise ApplicationError(message, fields={"starts_at": [message]})
+
+
+def _capacity_check(session: Session, changes: dict[str, Any]) -> None:
+    """A capacity may not drop below the places already confirmed: nobody
+    loses the place they were given."""
+    new_capacity = changes.get("capacity", session.capacity)
+    if new_capacity is not None:
+        confirmed = session.registrations.filter(status=RegistrationStatus.CONFIRMED).count()
+        if new_capacity < confirmed:
+            message = _("%(count)s people already have a place; the capacity cannot be lower.") % {
+                "count": confirmed
+            }
+            raise ApplicationError(message, fields={"capacity": [message]})
+
+
+def _changes_apply(session: Session, changes: dict[str, Any]) -> bool:
+    """Set the changed fields (text trimmed); whether any value differed,
+    so an unchanged save does not mark a series' session customised."""
+    changed = False
+    for name, value in changes.items():
+        if isinstance(value, str):
+            value = value.strip()
+        if getattr(session, name) != value:
+            setattr(session, name, value)
+            changed = True
+    return changed
+
+
+def _registrants_reinvite(session: Session) -> None:
+    """After a reschedule: unsent reminders move to the new time and every
+    registrant is sent the invitation's new revision."""
+    reminders.reminders_reschedule(session=session)
+    for registration in session.registrations.exclude(status=RegistrationStatus.CANCELLED).select_related(
+        "user"
+    ):
+        reminders.notice_create(
+            registration=registration, kind=ReminderKind.UPDATE, revision=session.sequence
+        )
+
+
 @transaction.atomic
 def session_update(
     *,
@@ -155,39 +219,12 @@ def session_update(
     session mark it customised, so later rule changes leave it alone."""
     if actor is not None:
         require(actor, "webinars.manage_session", session)
-    unknown = set(changes) - set(SESSION_FIELDS)
-    if unknown:
-        raise ApplicationError(
-            _("These fields cannot be changed: %(fields)s") % {"fields": ", ".join(sorted(unknown))}
-        )
+    _known_fields_check(changes)
     session = Session.objects.select_for_update().get(pk=session.pk)
-    if session.status in (SessionStatus.CANCELLED, SessionStatus.ENDED) and set(changes) - {"recording_url"}:
-        raise ApplicationError(
-            _("This web-conference is over; only its recording link can be changed."), code="session_closed"
-        )
     rescheduled = _rescheduled(session, changes)
-    if rescheduled and session.status != SessionStatus.SCHEDULED:
-        raise ApplicationError(
-            _("A web-conference that has started cannot be rescheduled."), code="session_live"
-        )
-    if rescheduled and changes.get("starts_at", session.starts_at) <= timezone.now():
-        message = _("Choose a start in the future.")
-        raise ApplicationError(message, fields={"starts_at": [message]})
-    new_capacity = changes.get("capacity", session.capacity)
-    if new_capacity is not None:
-        confirmed = session.registrations.filter(status=RegistrationStatus.CONFIRMED).count()
-        if new_capacity < confirmed:
-            message = _("%(count)s people already have a place; the capacity cannot be lower.") % {
-                "count": confirmed
-            }
-            raise ApplicationError(message, fields={"capacity": [message]})
-    changed = False
-    for name, value in changes.items():
-        if isinstance(value, str):
-            value = value.strip()
-        if getattr(session, name) != value:
-            setattr(session, name, value)
-            changed = True
+    _edit_check(session, changes, rescheduled=rescheduled)
+    _capacity_check(session, changes)
+    changed = _changes_apply(session, changes)
     audience_apply(session, audience)
     _bbb_prepare(session)
     if rescheduled:
@@ -201,13 +238,7 @@ def session_update(
         session.trainers.set(trainers)
     audience_apply_m2m(session, audience)
     if rescheduled:
-        reminders.reminders_reschedule(session=session)
-        for registration in session.registrations.exclude(status=RegistrationStatus.CANCELLED).select_related(
-            "user"
-        ):
-            reminders.notice_create(
-                registration=registration, kind=ReminderKind.UPDATE, revision=session.sequence
-            )
+        _registrants_reinvite(session)
     waitlist_promote(session=session)
     return session
 
