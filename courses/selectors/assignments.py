@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from academy import roles
 from academy.models import User
 from courses.models import (
     Assignee,
@@ -26,21 +25,14 @@ from courses.models import (
     PathCourse,
 )
 from courses.selectors.learning import assignee_status_annotation
+from distributors import scoping
 from distributors.models import Distributor, Membership
-from distributors.selectors import distributor_visible_queryset, membership_current
 
 
 def assignable_distributors(*, user: User) -> QuerySet[Distributor]:
     """Distributors ``user`` may assign to and follow: admins all, managers
     their territories' distributors, a lead their own; nobody else."""
-    granted = roles.user_roles(user)
-    if roles.ADMIN in granted or roles.MANAGER in granted:
-        return distributor_visible_queryset(user=user)
-    if roles.LEAD in granted:
-        membership = membership_current(user=user)
-        assert membership is not None
-        return Distributor.objects.filter(pk=membership.distributor_id)
-    return Distributor.objects.none()
+    return scoping.visible_distributors(user, staff=scoping.Staff.LEADS)
 
 
 def assignment_list(
