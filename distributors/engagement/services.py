@@ -17,6 +17,7 @@ from academy.errors import ApplicationError
 from academy.i18n import in_language_of
 from academy.models import Role, User
 from academy.permissions import require
+from distributors import scoping
 from distributors.engagement.models import (
     DistributorScore,
     EngagementDigest,
@@ -259,8 +260,8 @@ def digest_send(*, manager: User, week: datetime.date | None = None) -> Engageme
         if digest.sent_at is not None:
             return None
         at_risk = list(
-            DistributorScore.objects.filter(
-                kind=SnapshotKind.CURRENT, is_at_risk=True, distributor__territory__managers=manager
+            scoping.visible(
+                DistributorScore.objects.filter(kind=SnapshotKind.CURRENT, is_at_risk=True), manager
             )
             .select_related("distributor", "distributor__territory")
             .order_by("score", "distributor__name")
