@@ -22,7 +22,6 @@ import operator
 from dataclasses import dataclass
 from typing import TypeVar
 
-from django.contrib.auth.models import AnonymousUser
 from django.db.models import Model, Q, QuerySet
 
 from academy import roles
@@ -63,7 +62,7 @@ class Scope:
     distributor_id: int | None = None
 
 
-def scope_of(user: User | AnonymousUser, *, staff: Staff = Staff.LEADS) -> Scope:
+def scope_of(user: User, *, staff: Staff = Staff.LEADS) -> Scope:
     """The scope of ``user`` (see the module's rule); ``staff`` says which
     members see their distributor. Uses the roles and membership cached on
     the user: no query once they are loaded."""
@@ -82,7 +81,7 @@ def scope_of(user: User | AnonymousUser, *, staff: Staff = Staff.LEADS) -> Scope
 
 
 def _territory_q(
-    queryset: QuerySet, user: User | AnonymousUser, distributor_path: str | None, managers_path: str | None
+    queryset: QuerySet, user: User, distributor_path: str | None, managers_path: str | None
 ) -> Q:
     """Rows of the distributors of the manager's territories."""
     if managers_path is not None:
@@ -101,7 +100,7 @@ def _territory_q(
 
 def visible(
     queryset: QuerySet[_M],
-    user: User | AnonymousUser,
+    user: User,
     *,
     distributor_path: str | None = "distributor",
     territory_managers_path: str | None = None,
@@ -142,12 +141,12 @@ def visible(
     return queryset.filter(functools.reduce(operator.or_, mine))
 
 
-def visible_distributors(user: User | AnonymousUser, *, staff: Staff = Staff.LEADS) -> QuerySet[Distributor]:
+def visible_distributors(user: User, *, staff: Staff = Staff.LEADS) -> QuerySet[Distributor]:
     """The distributors ``user`` may see (:func:`visible` over all distributors)."""
     return visible(Distributor.objects.all(), user, distributor_path="pk", staff=staff)
 
 
-def manages_territory(user: User | AnonymousUser, territory_id: int | None) -> bool:
+def manages_territory(user: User, territory_id: int | None) -> bool:
     """Whether ``user`` is a manager of territory ``territory_id``: the
     manager rule of :func:`visible` for one object (one small query through
     the link table, none for people who are not managers)."""
