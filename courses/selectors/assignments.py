@@ -18,7 +18,6 @@ from courses.models import (
     Assignee,
     Assignment,
     Certificate,
-    CertificateStatus,
     Course,
     Enrollment,
     EnrollmentStatus,
@@ -127,12 +126,8 @@ def certified_headcount(
     current = Membership.objects.filter(distributor=distributor, left_on__isnull=True)
     staff = current.count()
     certified = dict(
-        Certificate.objects.filter(
-            Q(expires_on__isnull=True) | Q(expires_on__gte=today),
-            status=CertificateStatus.VALID,
-            course__in=courses,
-            user__in=current.values("user"),
-        )
+        Certificate.objects.valid_on(today)
+        .filter(course__in=courses, user__in=current.values("user"))
         .values("course")
         .annotate(n=Count("user", distinct=True))
         .values_list("course", "n")

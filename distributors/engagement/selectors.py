@@ -28,7 +28,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from academy.models import User
-from courses.models import Assignee, Certificate, CertificateStatus
+from courses.models import Assignee, Certificate
 from courses.selectors import my_assignments, my_certificates
 from distributors import scoping
 from distributors.engagement.facts import monthly_series_q, monthly_sessions
@@ -387,12 +387,11 @@ def team_engagement(*, distributor: Distributor, today: datetime.date | None = N
     ):
         member = members[row["user_id"]]
         member.done, member.overdue, member.due = row["done"], row["overdue"], row["due"]
-    for certificate in Certificate.objects.filter(
-        user_id__in=user_ids,
-        status=CertificateStatus.VALID,
-        expires_on__gte=today,
-        expires_on__lte=today + datetime.timedelta(days=60),
-    ).order_by("expires_on"):
+    for certificate in (
+        Certificate.objects.valid_on(today)
+        .filter(user_id__in=user_ids, expires_on__lte=today + datetime.timedelta(days=60))
+        .order_by("expires_on")
+    ):
         members[certificate.user_id].expiring.append(certificate)
     window_start = today - datetime.timedelta(days=settings.ENGAGEMENT_SCORE_WINDOW_DAYS - 1)
     sessions = monthly_sessions(until=today, since=window_start)
