@@ -7,7 +7,7 @@ from academy.models import Role, User, time_zone_choices
 from distributors.models import Distributor, Territory
 from webinars.channels import channel_choices
 from webinars.models import Feedback, Material, Registration, Series, Session, VideoProvider
-from webinars.services import join_is_open
+from webinars.services import join_is_open, recording_link
 
 
 class PersonOutputSerializer(serializers.ModelSerializer):
@@ -88,7 +88,7 @@ class SessionDetailOutputSerializer(SessionOutputSerializer):
         return join_is_open(session)
 
     def get_recording_url(self, session: Session) -> str:
-        return session.recording_url if session.status == "ended" else ""
+        return recording_link(session)
 
 
 class SessionBriefOutputSerializer(serializers.ModelSerializer):

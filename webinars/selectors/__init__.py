@@ -40,6 +40,7 @@ from webinars.models import (
     SessionStatus,
     WebinarPreference,
 )
+from webinars.services.engagement import REPLAY_WITH_RECORDING
 
 ACTIVE = ~Q(status=RegistrationStatus.CANCELLED)
 # Sessions last at most 10 hours: anything that started earlier than this is over.
@@ -138,12 +139,7 @@ def attendance_list_mine(*, user: User) -> QuerySet[Registration]:
 
 def replay_list(*, user: User) -> QuerySet[Session]:
     """Ended sessions in the person's audience that have a recording."""
-    return (
-        session_visible_queryset(user=user)
-        .filter(status=SessionStatus.ENDED)
-        .exclude(recording_url="")
-        .order_by("-starts_at", "-id")
-    )
+    return session_visible_queryset(user=user).filter(REPLAY_WITH_RECORDING).order_by("-starts_at", "-id")
 
 
 def _hosted_by(user: User) -> Q:
