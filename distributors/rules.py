@@ -6,7 +6,7 @@ answer "may this user act on this object"."""
 
 import rules
 
-from academy.rules import is_admin
+from academy.rules import is_admin, is_manager
 from distributors import scoping
 from distributors.selectors import membership_current
 
@@ -33,8 +33,13 @@ def is_territory_manager_of(user, distributor) -> bool:
 
 
 manages_distributor = is_admin | is_territory_manager_of
+# The company's own details of a distributor (internal notes, exclusivity):
+# managers and admins, who only ever reach distributors they may see. Asked
+# with the distributor as object, which keeps it free of queries.
+sees_internal_details = is_admin | is_manager
 
 rules.add_perm("distributors.view_distributor", manages_distributor | is_member_of)
+rules.add_perm("distributors.view_internal_details", sees_internal_details)
 rules.add_perm("distributors.manage_distributor", manages_distributor)
 rules.add_perm("distributors.change_status", manages_distributor)
 rules.add_perm("distributors.review_scorecard", manages_distributor)
