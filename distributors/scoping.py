@@ -86,8 +86,7 @@ def _territory_q(
     """Rows of the distributors of the manager's territories."""
     if managers_path is not None:
         return Q(**{managers_path: user})
-    if distributor_path is None:
-        raise ValueError("Give distributor_path or territory_managers_path.")
+    assert distributor_path is not None  # checked by visible()
     if distributor_path == "pk":
         return Q(territory__managers=user)
     if distributor_path in queryset.query.annotations:
@@ -123,6 +122,8 @@ def visible(
     managers, the rows of their territories; members, their distributor's
     rows and their own; others, their own rows or none.
     """
+    if distributor_path is None and territory_managers_path is None:
+        raise ValueError("Give distributor_path or territory_managers_path.")
     scope = scope_of(user, staff=staff if distributor_path is not None else Staff.NOBODY)
     if scope.reach is Reach.EVERYTHING:
         return queryset

@@ -251,9 +251,10 @@ def test_territories_are_for_admins_and_their_managers(network):
         ).exists()
 
 
-def test_a_managers_path_is_required_without_a_distributor(network):
+@pytest.mark.parametrize("who", ["admin", "manager_a", "lead_a"])
+def test_a_managers_path_is_required_without_a_distributor(network, who):
     with pytest.raises(ValueError, match="territory_managers_path"):
-        scoping.visible(Territory.objects.all(), network.manager_a, distributor_path=None)
+        scoping.visible(Territory.objects.all(), getattr(network, who), distributor_path=None)
 
 
 # ------------------------------------------------------------------ one object
