@@ -5,6 +5,7 @@ these answer "may this person do this to this object"."""
 
 import rules
 
+from academy.permissions import can
 from academy.rules import is_admin, is_lead, is_manager, is_trainer
 from distributors.rules import is_lead_of, manages_distributor
 
@@ -55,3 +56,11 @@ rules.add_perm("courses.assign", manages_distributor | is_lead_of)
 rules.add_perm("courses.view_assignments", is_admin | is_manager | is_lead)
 # Object: an assignment. A lead may cancel only what they assigned themselves.
 rules.add_perm("courses.cancel_assignment", manages_assignment_distributor | created_assignment_as_lead)
+
+
+def lessons_open(user, course, *, enrolled: bool) -> bool:
+    """Whether ``user`` may open the lessons of ``course`` and see its
+    outline: they are or were enrolled (``enrolled``, which the caller has
+    read with the page, so no query repeats it), or they may edit the course
+    (authors preview it)."""
+    return enrolled or can(user, "courses.edit_course", course)

@@ -12,8 +12,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries as country_registry
 
-from academy import roles
 from academy.models import EngagementEvent, User, Verb
+from distributors import scoping
 from distributors.models import (
     Distributor,
     DistributorStatus,
@@ -55,11 +55,11 @@ def _country_choices(user: User | None) -> list[tuple[str, str]]:
     distributor's for others."""
     if user is None:
         return []
-    granted = roles.user_roles(user)
-    if roles.ADMIN in granted:
+    reach = scoping.scope_of(user).reach
+    if reach is scoping.Reach.EVERYTHING:
         return list(country_registry)
     codes: set[str] = set()
-    if roles.MANAGER in granted:
+    if reach is scoping.Reach.TERRITORIES:
         for countries in territory_list(user=user).values_list("countries", flat=True):
             codes.update(code for code in str(countries or "").split(",") if code)
     else:

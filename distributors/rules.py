@@ -7,7 +7,7 @@ answer "may this user act on this object"."""
 import rules
 
 from academy.rules import is_admin, is_manager
-from distributors.models import Territory
+from distributors import scoping
 from distributors.selectors import membership_current
 
 
@@ -29,19 +29,17 @@ def is_member_of(user, distributor) -> bool:
 
 @rules.predicate
 def is_territory_manager_of(user, distributor) -> bool:
-    if distributor is None:
-        return False
-    # Through the link table: one small query, without loading the territory.
-    return is_manager(user) and (
-        Territory.managers.through.objects.filter(
-            territory_id=distributor.territory_id, user_id=user.pk
-        ).exists()
-    )
+    return distributor is not None and scoping.manages_territory(user, distributor.territory_id)
 
 
 manages_distributor = is_admin | is_territory_manager_of
+# The company's own details of a distributor (internal notes, exclusivity):
+# managers and admins, who only ever reach distributors they may see. Asked
+# with the distributor as object, which keeps it free of queries.
+sees_internal_details = is_admin | is_manager
 
 rules.add_perm("distributors.view_distributor", manages_distributor | is_member_of)
+rules.add_perm("distributors.view_internal_details", sees_internal_details)
 rules.add_perm("distributors.manage_distributor", manages_distributor)
 rules.add_perm("distributors.change_status", manages_distributor)
 rules.add_perm("distributors.review_scorecard", manages_distributor)
@@ -78,11 +76,7 @@ rules.add_perm("distributors.triage_field_report", manages_report_distributor)
 # Creating a distributor: the object is the Territory it goes in.
 @rules.predicate
 def manages_territory(user, territory) -> bool:
-    return (
-        territory is not None
-        and is_manager(user)
-        and Territory.managers.through.objects.filter(territory_id=territory.pk, user_id=user.pk).exists()
-    )
+    return territory is not None and scoping.manages_territory(user, territory.pk)
 
 
 rules.add_perm("distributors.add_distributor", is_admin | manages_territory)

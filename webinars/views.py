@@ -32,7 +32,7 @@ from webinars.forms import (
     SeriesForm,
     SessionForm,
 )
-from webinars.models import Material, Poll, Registration, RegistrationStatus, Session, SessionStatus
+from webinars.models import Material, Poll, Registration, RegistrationStatus, Session
 from webinars.selectors import room as room_selectors
 
 PAGE_SIZE = 20
@@ -72,8 +72,8 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "session": session,
             "join_open": room_selectors.join_is_open(session),
             "is_host": can(request.user, "webinars.manage_session", session),
-            "registration_open": session.status == SessionStatus.SCHEDULED
-            and timezone.now() < session.starts_at,
+            "registration_open": services.registration_is_open(session),
+            "replay_open": services.replay_is_open(session),
         },
     )
 
@@ -139,7 +139,7 @@ def replay_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def session_replay(request: HttpRequest, pk: int) -> HttpResponse:
     session = selectors.session_get(user=request.user, pk=pk)
-    if session.status != SessionStatus.ENDED:
+    if not services.replay_is_open(session):
         raise Http404(_("There is no replay for this web-conference yet."))
     return render(
         request,

@@ -18,6 +18,7 @@ from academy.permissions import can, require
 from courses import selectors, services
 from courses.api import serializers as s
 from courses.models import Course, Enrollment, LearningPath, Lesson, QuizAttempt
+from courses.rules import lessons_open
 from courses.services.certificates import courses_held
 from distributors.models import Distributor
 
@@ -38,7 +39,7 @@ def _lesson(request: Request, pk: int) -> tuple[Lesson, bool]:
         pk=pk,
     )
     enrolled = Enrollment.objects.filter(user=request.user, course_id=lesson.module.course_id).exists()
-    if not enrolled and not can(request.user, "courses.edit_course", lesson.module.course):
+    if not lessons_open(request.user, lesson.module.course, enrolled=enrolled):
         raise ApplicationError(_("Enrol in the course first."), code="not_enrolled", status=403)
     return lesson, enrolled
 
@@ -73,7 +74,7 @@ class CourseDetailView(APIView):
     def get(self, request: Request, slug: str) -> Response:
         course = _visible_course(request, slug)
         page = selectors.course_page(user=request.user, course=course)
-        has_access = page.has_access or can(request.user, "courses.edit_course", course)
+        has_access = lessons_open(request.user, course, enrolled=page.has_access)
         return Response(s.CourseDetailOutputSerializer(page, context={"has_access": has_access}).data)
 
 

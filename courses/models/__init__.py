@@ -10,7 +10,7 @@ from courses.models.assignments import (
     ReminderKind,
     ReminderStatus,
 )
-from courses.models.certificates import Certificate, CertificateStatus
+from courses.models.certificates import Certificate, CertificateQuerySet, CertificateStatus
 from courses.models.content import (
     Category,
     Course,
@@ -44,6 +44,7 @@ __all__ = [
     "AssignmentTarget",
     "Category",
     "Certificate",
+    "CertificateQuerySet",
     "CertificateStatus",
     "Choice",
     "Course",

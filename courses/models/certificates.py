@@ -18,13 +18,37 @@ class CertificateStatus(models.TextChoices):
     REVOKED = "revoked", _("Revoked")
 
 
+class CertificateQuerySet(models.QuerySet["Certificate"]):
+    def valid_on(self, day: datetime.date, *, tz: datetime.tzinfo | None = None) -> "CertificateQuerySet":
+        """Certificates that were (or are) valid on ``day``: issued on or
+        before it, not expired before it (a certificate is still valid on its
+        expiry day), and not revoked, superseded or replaced before the end
+        of it. ``day`` ends at midnight in ``tz`` (default: the current time
+        zone); a certificate whose status changed later was still valid then.
+        This is the one definition of validity that every query uses."""
+        day_end = datetime.datetime.combine(
+            day + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz or timezone.get_current_timezone()
+        )
+        still_valid = models.Q(status=CertificateStatus.VALID)
+        if day_end <= timezone.now():
+            # A status changed after the day: the certificate was valid then.
+            # (For today or later no change can have happened yet.)
+            still_valid |= models.Q(status_changed_at__gt=day_end)
+        return self.filter(
+            still_valid,
+            models.Q(expires_on__isnull=True) | models.Q(expires_on__gte=day),
+            issued_on__lte=day,
+        )
+
+
 class Certificate(BaseModel):
     """Proof that a person completed a course or a learning path.
 
     ``code`` is random and unguessable: it is what the public verification
     page is looked up by. The holder's name and the title are copied at
     issue so the certificate reads the same later. Expiry is a date; whether
-    a certificate is expired is computed against today (see ``state``).
+    a certificate is expired is computed against a day (see ``state``, and
+    ``Certificate.objects.valid_on`` for queries).
     """
 
     user = models.ForeignKey(
@@ -76,6 +100,8 @@ class Certificate(BaseModel):
     )
     status_changed_at = models.DateTimeField(_("status changed"), null=True, blank=True)
     status_reason = models.TextField(_("reason"), blank=True)
+
+    objects = CertificateQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("certificate")

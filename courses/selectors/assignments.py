@@ -13,34 +13,25 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from academy import roles
 from academy.models import User
 from courses.models import (
     Assignee,
     Assignment,
     Certificate,
-    CertificateStatus,
     Course,
     Enrollment,
     EnrollmentStatus,
     PathCourse,
 )
 from courses.selectors.learning import assignee_status_annotation
+from distributors import scoping
 from distributors.models import Distributor, Membership
-from distributors.selectors import distributor_visible_queryset, membership_current
 
 
 def assignable_distributors(*, user: User) -> QuerySet[Distributor]:
     """Distributors ``user`` may assign to and follow: admins all, managers
     their territories' distributors, a lead their own; nobody else."""
-    granted = roles.user_roles(user)
-    if roles.ADMIN in granted or roles.MANAGER in granted:
-        return distributor_visible_queryset(user=user)
-    if roles.LEAD in granted:
-        membership = membership_current(user=user)
-        assert membership is not None
-        return Distributor.objects.filter(pk=membership.distributor_id)
-    return Distributor.objects.none()
+    return scoping.visible_distributors(user, staff=scoping.Staff.LEADS)
 
 
 def assignment_list(
@@ -135,12 +126,8 @@ def certified_headcount(
     current = Membership.objects.filter(distributor=distributor, left_on__isnull=True)
     staff = current.count()
     certified = dict(
-        Certificate.objects.filter(
-            Q(expires_on__isnull=True) | Q(expires_on__gte=today),
-            status=CertificateStatus.VALID,
-            course__in=courses,
-            user__in=current.values("user"),
-        )
+        Certificate.objects.valid_on(today)
+        .filter(course__in=courses, user__in=current.values("user"))
         .values("course")
         .annotate(n=Count("user", distinct=True))
         .values_list("course", "n")

@@ -22,7 +22,6 @@ from academy import roles
 from academy.models import User
 from courses.models import (
     Certificate,
-    CertificateStatus,
     Course,
     Enrollment,
     EnrollmentStatus,
@@ -230,10 +229,7 @@ def course_page(*, user: User, course: Course) -> CoursePage:
         )
     today = timezone.localdate()
     certificate = (
-        Certificate.objects.filter(user=user, course=course, status=CertificateStatus.VALID)
-        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
-        .order_by("-issued_on")
-        .first()
+        Certificate.objects.valid_on(today).filter(user=user, course=course).order_by("-issued_on").first()
     )
     translations = list(
         course_visible(user=user)

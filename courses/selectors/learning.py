@@ -10,7 +10,7 @@ from academy.models import User
 from courses.models import (
     Assignee,
     Certificate,
-    CertificateStatus,
+    CertificateQuerySet,
     Enrollment,
     EnrollmentStatus,
     Lesson,
@@ -39,7 +39,7 @@ def my_path_enrollments(*, user: User) -> QuerySet[PathEnrollment]:
     return PathEnrollment.objects.filter(user=user).select_related("path").order_by("-enrolled_at", "-id")
 
 
-def my_certificates(*, user: User) -> QuerySet[Certificate]:
+def my_certificates(*, user: User) -> CertificateQuerySet:
     """The person's certificates, newest first, with course or path."""
     return (
         Certificate.objects.filter(user=user).select_related("course", "path").order_by("-issued_on", "-id")
@@ -51,10 +51,10 @@ def certificates_expiring(
 ) -> QuerySet[Certificate]:
     """The person's valid certificates that expire within ``days`` days."""
     today = today or timezone.localdate()
-    return my_certificates(user=user).filter(
-        status=CertificateStatus.VALID,
-        expires_on__gte=today,
-        expires_on__lte=today + datetime.timedelta(days=days),
+    return (
+        my_certificates(user=user)
+        .valid_on(today)
+        .filter(expires_on__lte=today + datetime.timedelta(days=days))
     )
 
 

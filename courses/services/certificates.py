@@ -39,15 +39,11 @@ def certificate_code() -> str:
     return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
 
 
-def _valid_q(today: datetime.date) -> Q:
-    return Q(status=CertificateStatus.VALID) & (Q(expires_on__isnull=True) | Q(expires_on__gte=today))
-
-
 def certificate_valid(
     *, user: User, course: Course | None = None, path: LearningPath | None = None
 ) -> Certificate | None:
     """The person's valid certificate for the course or path (latest expiry first), if any."""
-    queryset = Certificate.objects.filter(_valid_q(timezone.localdate()), user=user)
+    queryset = Certificate.objects.valid_on(timezone.localdate()).filter(user=user)
     queryset = queryset.filter(course=course) if course is not None else queryset.filter(path=path)
     return queryset.order_by("-expires_on", "-issued_on").first()
 
@@ -55,9 +51,9 @@ def certificate_valid(
 def courses_held(*, user: User, courses: Sequence[Course]) -> set[int]:
     """Ids of the ``courses`` the person holds a valid certificate for."""
     return set(
-        Certificate.objects.filter(_valid_q(timezone.localdate()), user=user, course__in=courses).values_list(
-            "course_id", flat=True
-        )
+        Certificate.objects.valid_on(timezone.localdate())
+        .filter(user=user, course__in=courses)
+        .values_list("course_id", flat=True)
     )
 
 

@@ -21,6 +21,7 @@ from courses.forms import CatalogueFilterForm, QuizAnswerForm
 from courses.markdown import render_markdown
 from courses.models import Category, Course, Lesson, LessonKind
 from courses.pdf import certificate_pdf
+from courses.rules import lessons_open
 from courses.services.certificates import courses_held
 from courses.views._common import PAGE_SIZE
 from distributors.audience import audience_includes
@@ -89,18 +90,18 @@ def course_enrol(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("courses:course", slug=course.slug)
 
 
-def _lesson_context(request: HttpRequest, slug: str, pk: int) -> tuple[Course, Lesson, bool]:
-    """The course (visible to the person), its lesson, and whether the person may edit the course."""
+def _lesson_context(request: HttpRequest, slug: str, pk: int) -> tuple[Course, Lesson]:
+    """The course (visible to the person) and its lesson."""
     course = _course_or_404(request, slug)
     lesson = selectors.lesson_of_course(course_id=course.pk, lesson_id=pk)
     if lesson is None:
         raise Http404
-    return course, lesson, can(request.user, "courses.edit_course", course)
+    return course, lesson
 
 
 @login_required
 def lesson_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    course, lesson, can_edit = _lesson_context(request, slug, pk)
+    course, lesson = _lesson_context(request, slug, pk)
     if request.method == "POST":
         if lesson.kind != LessonKind.QUIZ:
             return HttpResponse(status=405)
@@ -109,7 +110,7 @@ def lesson_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         return HttpResponse(status=405)
     services.lesson_open(user=request.user, lesson=lesson)
     page = selectors.course_page(user=request.user, course=course)
-    if not page.has_access and not can_edit:
+    if not lessons_open(request.user, course, enrolled=page.has_access):
         messages.info(request, _("Enrol in the course to open its lessons."))
         return redirect("courses:course", slug=course.slug)
     lesson = next(item for item in page.lessons if item.pk == lesson.pk)
@@ -121,7 +122,8 @@ def lesson_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         "body": render_markdown(lesson.body),
         "previous": previous,
         "following": following,
-        "preview": can_edit and not page.has_access,
+        # Open without an enrolment: an author's preview.
+        "preview": not page.has_access,
         "is_done": lesson.pk in page.completed_lesson_ids,
     }
     if lesson.kind == LessonKind.QUIZ:
@@ -193,7 +195,7 @@ def _quiz_post(request: HttpRequest, course: Course, lesson: Lesson) -> HttpResp
 @login_required
 @require_POST
 def lesson_complete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    course, lesson, _can_edit = _lesson_context(request, slug, pk)
+    course, lesson = _lesson_context(request, slug, pk)
     try:
         services.lesson_complete(user=request.user, lesson=lesson)
     except ApplicationError as error:
@@ -215,9 +217,9 @@ def lesson_complete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def lesson_file(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """The document or video file of a lesson, for enrolled learners and
     the course's authors only."""
-    course, lesson, can_edit = _lesson_context(request, slug, pk)
+    course, lesson = _lesson_context(request, slug, pk)
     enrolled = course.enrollments.filter(user=request.user).exists()
-    if not (enrolled or can_edit):
+    if not lessons_open(request.user, course, enrolled=enrolled):
         raise Http404
     if lesson.kind == LessonKind.DOCUMENT and lesson.document_file:
         handle, content_type, name = lesson.document_file, lesson.document_content_type, lesson.document_name

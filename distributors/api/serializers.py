@@ -9,8 +9,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from academy import roles
 from academy.models import XAPI_VERBS, EngagementEvent, Role, User
+from academy.permissions import can
 from distributors.attachments import ATTACHMENT_MAX_BYTES
 from distributors.models import (
     Distributor,
@@ -104,9 +104,9 @@ class DistributorOutputSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
 
-    def _internal(self) -> bool:
+    def _internal(self, distributor: Distributor) -> bool:
         request = self.context.get("request")
-        return bool(request and roles.user_roles(request.user) & {roles.MANAGER, roles.ADMIN})
+        return bool(request and can(request.user, "distributors.view_internal_details", distributor))
 
     @extend_schema_field(CountrySerializer)
     def get_country(self, distributor: Distributor) -> dict[str, str]:
@@ -114,11 +114,11 @@ class DistributorOutputSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_notes(self, distributor: Distributor) -> str | None:
-        return distributor.notes if self._internal() else None
+        return distributor.notes if self._internal(distributor) else None
 
     @extend_schema_field(serializers.BooleanField(allow_null=True))
     def get_is_exclusive(self, distributor: Distributor) -> bool | None:
-        return distributor.is_exclusive if self._internal() else None
+        return distributor.is_exclusive if self._internal(distributor) else None
 
 
 @extend_schema_field(OpenApiTypes.INT)

@@ -21,7 +21,6 @@ from courses.models import (
     Assignee,
     Assignment,
     Certificate,
-    CertificateStatus,
     LessonProgress,
     PathCourse,
 )
@@ -107,17 +106,10 @@ def certified_pairs(*, day: datetime.date, course_ids: set[int], user_ids: Query
     ``day``, among the people of ``user_ids`` (a query of user ids)."""
     if not course_ids:
         return set()
-    valid_then = Q(status=CertificateStatus.VALID) | Q(
-        status_changed_at__gt=_midnight(day + datetime.timedelta(1))
-    )
     return set(
-        Certificate.objects.filter(
-            valid_then,
-            Q(expires_on__isnull=True) | Q(expires_on__gte=day),
-            course_id__in=course_ids,
-            user_id__in=user_ids,
-            issued_on__lte=day,
-        )
+        # Engagement days are UTC days.
+        Certificate.objects.valid_on(day, tz=datetime.UTC)
+        .filter(course_id__in=course_ids, user_id__in=user_ids)
         .values_list("user_id", "course_id")
         .distinct()
     )

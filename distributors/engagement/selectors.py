@@ -27,10 +27,10 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from academy import roles
 from academy.models import EngagementEvent, User, Verb
-from courses.models import Assignee, Certificate, CertificateStatus
+from courses.models import Assignee, Certificate
 from courses.selectors import my_assignments, my_certificates
+from distributors import scoping
 from distributors.engagement.facts import monthly_series_q, monthly_sessions
 from distributors.engagement.models import (
     CertifiedHeadcount,
@@ -44,7 +44,6 @@ from distributors.engagement.models import (
 )
 from distributors.engagement.scores import COMPONENTS
 from distributors.models import Distributor, Membership
-from distributors.selectors import distributor_visible_queryset, membership_current
 from webinars.models import Attendance, Registration, RegistrationStatus, Session, SessionStatus
 
 CURRENT_FIELDS = (
@@ -74,18 +73,7 @@ def engagement_distributors(*, user: User) -> QuerySet[Distributor]:
     admins: all, a lead: their own), each annotated with its current
     snapshot (``score``, the components, ``risks``, ``last_activity_on`` …;
     None before the first refresh)."""
-    granted = roles.user_roles(user)
-    if roles.ADMIN in granted or roles.MANAGER in granted:
-        qs = distributor_visible_queryset(user=user)
-    elif roles.LEAD in granted:
-        membership = membership_current(user=user)
-        qs = (
-            Distributor.objects.filter(pk=membership.distributor_id)
-            if membership
-            else Distributor.objects.none()
-        )
-    else:
-        qs = Distributor.objects.none()
+    qs = scoping.visible_distributors(user, staff=scoping.Staff.LEADS)
     return qs.annotate(
         current=FilteredRelation(
             "engagement_scores", condition=Q(engagement_scores__kind=SnapshotKind.CURRENT)
@@ -428,12 +416,11 @@ def team_engagement(*, distributor: Distributor, today: datetime.date | None = N
     ):
         member = members[row["user_id"]]
         member.done, member.overdue, member.due = row["done"], row["overdue"], row["due"]
-    for certificate in Certificate.objects.filter(
-        user_id__in=user_ids,
-        status=CertificateStatus.VALID,
-        expires_on__gte=today,
-        expires_on__lte=today + datetime.timedelta(days=60),
-    ).order_by("expires_on"):
+    for certificate in (
+        Certificate.objects.valid_on(today)
+        .filter(user_id__in=user_ids, expires_on__lte=today + datetime.timedelta(days=60))
+        .order_by("expires_on")
+    ):
         members[certificate.user_id].expiring.append(certificate)
     window_start = today - datetime.timedelta(days=settings.ENGAGEMENT_SCORE_WINDOW_DAYS - 1)
     sessions = monthly_sessions(until=today, since=window_start)
@@ -551,11 +538,8 @@ def statement_events(*, user: User) -> QuerySet[EngagementEvent]:
     after a page, instead of collecting every event of the territory through
     the distributor index and sorting them (seconds on SQLite at 2 million
     events)."""
-    granted = roles.user_roles(user)
     events = EngagementEvent.objects.select_related("actor", "distributor").order_by("id")
-    if roles.ADMIN in granted:
-        return events
-    if roles.MANAGER not in granted:
-        return events.none()
     scope = ExpressionWrapper(F("distributor_id") + 0, output_field=BigIntegerField())
-    return events.annotate(scope=scope).filter(scope__in=distributor_visible_queryset(user=user).values("pk"))
+    return scoping.visible(
+        events.alias(scope=scope), user, distributor_path="scope", staff=scoping.Staff.NOBODY
+    )

@@ -19,6 +19,7 @@ from academy.models import Role, User, Verb
 from academy.permissions import require
 from academy.services import activity_record
 from academy.tasks import task_after_commit
+from distributors import scoping
 from distributors.engagement.models import (
     DistributorScore,
     EngagementDigest,
@@ -258,8 +259,8 @@ def digest_send(*, manager: User, week: datetime.date | None = None) -> Engageme
         if digest.sent_at is not None:
             return None
         at_risk = list(
-            DistributorScore.objects.filter(
-                kind=SnapshotKind.CURRENT, is_at_risk=True, distributor__territory__managers=manager
+            scoping.visible(
+                DistributorScore.objects.filter(kind=SnapshotKind.CURRENT, is_at_risk=True), manager
             )
             .select_related("distributor", "distributor__territory")
             .order_by("score", "distributor__name")

@@ -2,13 +2,12 @@
 
 import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from academy import roles
 from academy.models import EngagementEvent, User
+from distributors import scoping
 from distributors.models import Distributor
-from distributors.selectors.memberships import membership_current
 
 
 def engagement_event_visible_queryset(*, user: User) -> QuerySet[EngagementEvent]:
@@ -17,18 +16,8 @@ def engagement_event_visible_queryset(*, user: User) -> QuerySet[EngagementEvent
     Admins: all. Managers: the events of their territories' distributors. A
     lead: the events of their distributor and their own. Anyone else: their own.
     """
-    granted = roles.user_roles(user)
     qs = EngagementEvent.objects.select_related("actor", "distributor").order_by("-occurred_at", "-id")
-    if roles.ADMIN in granted:
-        return qs
-    if roles.MANAGER in granted:
-        return qs.filter(distributor__territory__managers=user)
-    if not granted:
-        return qs.none()
-    membership = membership_current(user=user)
-    if membership is not None and membership.is_lead:
-        return qs.filter(Q(distributor_id=membership.distributor_id) | Q(actor=user))
-    return qs.filter(actor=user)
+    return scoping.visible(qs, user, own_path="actor")
 
 
 def engagement_recent(*, distributor: Distributor, limit: int = 15) -> list[EngagementEvent]:

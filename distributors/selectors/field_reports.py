@@ -2,10 +2,9 @@
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from academy import roles
 from academy.models import User
+from distributors import scoping
 from distributors.models import FieldReport, FieldReportReply
-from distributors.selectors.memberships import membership_current
 
 
 def field_report_visible_queryset(*, user: User) -> QuerySet[FieldReport]:
@@ -15,18 +14,9 @@ def field_report_visible_queryset(*, user: User) -> QuerySet[FieldReport]:
     those of their distributor and their own. Anyone else: the ones they sent
     (also after leaving the distributor, so they keep seeing the replies).
     """
-    granted = roles.user_roles(user)
-    qs = FieldReport.objects.select_related("distributor", "sender")
-    if roles.ADMIN in granted:
-        return qs
-    if roles.MANAGER in granted:
-        return qs.filter(distributor__territory__managers=user)
-    if not granted:
-        return qs.none()
-    membership = membership_current(user=user)
-    if membership is not None and membership.is_lead:
-        return qs.filter(Q(distributor_id=membership.distributor_id) | Q(sender=user))
-    return qs.filter(sender=user)
+    return scoping.visible(
+        FieldReport.objects.select_related("distributor", "sender"), user, own_path="sender"
+    )
 
 
 def field_report_list(*, user: User) -> QuerySet[FieldReport]:

@@ -3,10 +3,9 @@
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from academy import roles
 from academy.models import User
+from distributors import scoping
 from distributors.models import Invitation, InvitationStatus, invitation_token_digest
-from distributors.selectors.memberships import membership_current
 
 
 def invitation_visible_queryset(*, user: User) -> QuerySet[Invitation]:
@@ -15,17 +14,7 @@ def invitation_visible_queryset(*, user: User) -> QuerySet[Invitation]:
     Admins: all. Managers: those of their territories' distributors. A lead:
     those of their distributor. Anyone else: none.
     """
-    granted = roles.user_roles(user)
-    qs = Invitation.objects.select_related("distributor", "invited_by")
-    if roles.ADMIN in granted:
-        return qs
-    if roles.MANAGER in granted:
-        return qs.filter(distributor__territory__managers=user)
-    if roles.LEAD in granted:
-        membership = membership_current(user=user)
-        assert membership is not None  # lead-ness comes from the membership
-        return qs.filter(distributor_id=membership.distributor_id)
-    return qs.none()
+    return scoping.visible(Invitation.objects.select_related("distributor", "invited_by"), user)
 
 
 def invitation_status_q(status: str) -> Q:

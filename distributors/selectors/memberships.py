@@ -1,9 +1,10 @@
 """Who belongs (and belonged) to which distributor."""
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, QuerySet
 
 from academy import roles
 from academy.models import User
+from distributors import scoping
 from distributors.models import Distributor, Membership
 
 _MEMBERSHIP_CACHE = "_academy_current_membership"
@@ -79,15 +80,6 @@ def membership_visible_queryset(*, user: User) -> QuerySet[Membership]:
     every membership of their distributor, and their own. Anyone else: their
     own.
     """
-    granted = roles.user_roles(user)
-    qs = Membership.objects.select_related("user", "distributor", "ended_by")
-    if roles.ADMIN in granted:
-        return qs
-    if roles.MANAGER in granted:
-        return qs.filter(distributor__territory__managers=user)
-    if not granted:
-        return qs.none()
-    membership = membership_current(user=user)
-    if membership is not None and membership.is_lead:
-        return qs.filter(Q(distributor_id=membership.distributor_id) | Q(user=user))
-    return qs.filter(user=user)
+    return scoping.visible(
+        Membership.objects.select_related("user", "distributor", "ended_by"), user, own_path="user"
+    )

@@ -7,8 +7,8 @@ from django.db.models import Count, OrderBy, Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from academy import roles
 from academy.models import User
+from distributors import scoping
 from distributors.models import (
     Distributor,
     DistributorStatus,
@@ -17,18 +17,13 @@ from distributors.models import (
     ScorecardReview,
     Territory,
 )
-from distributors.selectors.memberships import membership_current
 
 
 def territory_list(*, user: User) -> QuerySet[Territory]:
     """Territories the user may see: all for admins, their own for managers."""
-    granted = roles.user_roles(user)
-    qs = Territory.objects.all()
-    if roles.ADMIN in granted:
-        return qs
-    if roles.MANAGER in granted:
-        return qs.filter(managers=user)
-    return qs.none()
+    return scoping.visible(
+        Territory.objects.all(), user, distributor_path=None, territory_managers_path="managers"
+    )
 
 
 def distributor_visible_queryset(*, user: User) -> QuerySet[Distributor]:
@@ -37,16 +32,7 @@ def distributor_visible_queryset(*, user: User) -> QuerySet[Distributor]:
     Admins: all. Managers: the distributors of their territories. A lead or staff member: only their
     current distributor. Anyone else: none.
     """
-    granted = roles.user_roles(user)
-    qs = Distributor.objects.all()
-    if roles.ADMIN in granted:
-        return qs
-    if roles.MANAGER in granted:
-        return qs.filter(territory__managers=user)
-    membership = membership_current(user=user)
-    if membership is not None:
-        return qs.filter(pk=membership.distributor_id)
-    return qs.none()
+    return scoping.visible_distributors(user, staff=scoping.Staff.EVERYONE)
 
 
 DISTRIBUTOR_ORDERINGS: dict[str, tuple[str | OrderBy, ...]] = {

@@ -8,6 +8,7 @@ from distributors.models import Distributor, Territory
 from webinars.channels import channel_choices
 from webinars.models import Feedback, Material, Registration, Series, Session, VideoProvider
 from webinars.selectors.room import join_is_open
+from webinars.services import recording_link
 
 
 class PersonOutputSerializer(serializers.ModelSerializer):
@@ -88,7 +89,7 @@ class SessionDetailOutputSerializer(SessionOutputSerializer):
         return join_is_open(session)
 
     def get_recording_url(self, session: Session) -> str:
-        return session.recording_url if session.status == "ended" else ""
+        return recording_link(session)
 
 
 class SessionBriefOutputSerializer(serializers.ModelSerializer):

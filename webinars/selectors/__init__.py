@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from academy import roles
 from academy.models import User
+from distributors import scoping
 from distributors.audience import audience_filter
 from distributors.selectors import distributor_visible_queryset
 from webinars.models import (
@@ -39,6 +40,7 @@ from webinars.models import (
     SessionStatus,
     WebinarPreference,
 )
+from webinars.services.engagement import REPLAY_WITH_RECORDING
 
 ACTIVE = ~Q(status=RegistrationStatus.CANCELLED)
 # Sessions last at most 10 hours: anything that started earlier than this is over.
@@ -137,12 +139,7 @@ def attendance_list_mine(*, user: User) -> QuerySet[Registration]:
 
 def replay_list(*, user: User) -> QuerySet[Session]:
     """Ended sessions in the person's audience that have a recording."""
-    return (
-        session_visible_queryset(user=user)
-        .filter(status=SessionStatus.ENDED)
-        .exclude(recording_url="")
-        .order_by("-starts_at", "-id")
-    )
+    return session_visible_queryset(user=user).filter(REPLAY_WITH_RECORDING).order_by("-starts_at", "-id")
 
 
 def _hosted_by(user: User) -> Q:
@@ -264,9 +261,7 @@ def attendance_by_distributor_month(*, user: User, months: int = 6) -> QuerySet[
     of ended sessions, confirmed registrations (``registered``), attendances
     (``attended``) and minutes attended in total. Rows are dicts with ``distributor_id``,
     ``distributor__name``, ``month``, ``registered``, ``attended``, ``minutes``."""
-    visible = distributor_visible_queryset(user=user)
-    if roles.MANAGER not in roles.user_roles(user) and roles.ADMIN not in roles.user_roles(user):
-        visible = visible.none()
+    visible = scoping.visible_distributors(user, staff=scoping.Staff.NOBODY)
     since = timezone.localdate().replace(day=1) - relativedelta(months=max(months, 1) - 1)
     since_dt = datetime.datetime.combine(since, datetime.time.min, tzinfo=timezone.get_current_timezone())
     return (

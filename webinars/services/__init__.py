@@ -17,10 +17,17 @@ from webinars.services.engagement import (
     feedback_submit,
     preference_channels_set,
     preference_get,
+    recording_link,
+    replay_is_open,
     replay_watch,
 )
 from webinars.services.maintenance import recordings_fetch_recent, sessions_close_overdue
-from webinars.services.registrations import registration_cancel, registration_create, waitlist_promote
+from webinars.services.registrations import (
+    registration_cancel,
+    registration_create,
+    registration_is_open,
+    waitlist_promote,
+)
 from webinars.services.reminders import DispatchReport, reminders_claim, reminders_dispatch, reminders_retry
 from webinars.services.room import (
     RoomError,
@@ -90,12 +97,15 @@ __all__ = [
     "question_ask",
     "question_moderate",
     "question_upvote",
+    "recording_link",
     "recordings_fetch_recent",
     "registration_cancel",
     "registration_create",
+    "registration_is_open",
     "reminders_claim",
     "reminders_dispatch",
     "reminders_retry",
+    "replay_is_open",
     "replay_watch",
     "room_connect",
     "room_disconnect",

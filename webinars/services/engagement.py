@@ -1,6 +1,7 @@
 """After the session: feedback, replays, and preferences of each person."""
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -44,14 +45,31 @@ def feedback_submit(*, user: User, session: Session, rating: int, comment: str =
     return feedback
 
 
+# A session's replay (its recording, answered questions and poll results)
+# opens once it has ended; the recording is shown from then on, when there is one.
+REPLAY_WITH_RECORDING = Q(status=SessionStatus.ENDED) & ~Q(recording_url="")
+
+
+def replay_is_open(session: Session) -> bool:
+    """Whether the session's replay page is open (it has ended)."""
+    return session.status == SessionStatus.ENDED
+
+
+def recording_link(session: Session) -> str:
+    """The recording link people may watch: the session's once the replay
+    is open, else empty (also when there is no recording yet)."""
+    return session.recording_url if replay_is_open(session) else ""
+
+
 def replay_watch(*, user: User, session: Session) -> str:
     """Record that ``user`` opens the recording; returns its link."""
     if not audience_includes(session, user=user):
         raise not_found(_("This web-conference does not exist."))
-    if session.status != SessionStatus.ENDED or not session.recording_url:
+    link = recording_link(session)
+    if not link:
         raise ApplicationError(_("There is no recording yet."), code="no_recording", status=404)
     activity_record(actor=user, verb=Verb.REPLAY_WATCHED, obj=session)
-    return session.recording_url
+    return link
 
 
 def preference_get(*, user: User) -> WebinarPreference:

@@ -1,5 +1,7 @@
 """Registration, cancellation and the waiting list."""
 
+import datetime
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +23,12 @@ def _lock(session: Session) -> Session:
     return Session.objects.select_for_update().get(pk=session.pk)
 
 
+def registration_is_open(session: Session, *, now: datetime.datetime | None = None) -> bool:
+    """Whether people may still register, cancel or be promoted from the
+    waiting list: the session is scheduled and has not started yet."""
+    return session.status == SessionStatus.SCHEDULED and (now or timezone.now()) < session.starts_at
+
+
 def confirmed_count(session: Session) -> int:
     return session.registrations.filter(status=RegistrationStatus.CONFIRMED).count()
 
@@ -38,7 +46,7 @@ def registration_create(*, user: User, session: Session) -> Registration:
     now = timezone.now()
     if session.status == SessionStatus.CANCELLED:
         raise ApplicationError(_("This web-conference has been cancelled."), code="cancelled")
-    if session.status != SessionStatus.SCHEDULED or now >= session.starts_at:
+    if not registration_is_open(session, now=now):
         raise ApplicationError(
             _("Registration is closed: the web-conference has started."), code="registration_closed"
         )
@@ -83,7 +91,7 @@ def registration_cancel(*, actor: User, registration: Registration) -> Registrat
         raise not_found(_("This registration does not exist."))
     if registration.status == RegistrationStatus.CANCELLED:
         raise ApplicationError(_("This registration is already cancelled."), code="already_cancelled")
-    if session.status != SessionStatus.SCHEDULED or timezone.now() >= session.starts_at:
+    if not registration_is_open(session):
         raise ApplicationError(
             _("The web-conference has started; the registration can no longer be cancelled."),
             code="registration_closed",
@@ -110,7 +118,7 @@ def waitlist_promote(*, session: Session) -> list[Registration]:
     """Give free places to the people waiting, first come first served (the
     caller holds the session lock). Each gets a confirmation saying a place
     freed up, with the invitation, and their reminders."""
-    if session.status != SessionStatus.SCHEDULED or timezone.now() >= session.starts_at:
+    if not registration_is_open(session):
         return []
     waiting = session.registrations.filter(status=RegistrationStatus.WAITLISTED).order_by("created_at", "id")
     if session.capacity is not None:
