@@ -1,11 +1,14 @@
-"""Permissions of the webinars app (django-rules).
+"""Permissions of the webinars app (django-rules), and what a session shows
+whoever looks at it (its replay, its recording).
 
 Lists are scoped by ``webinars.selectors``; these answer "may this user act
 on this series or session"."""
 
 import rules
+from django.db.models import Q
 
 from academy.rules import is_admin, is_manager, is_trainer
+from webinars.models import Session, SessionStatus
 
 
 @rules.predicate
@@ -29,3 +32,19 @@ rules.add_perm("webinars.create_session", is_trainer | is_admin)
 rules.add_perm("webinars.manage_series", is_admin | hosts_series)
 rules.add_perm("webinars.manage_session", is_admin | hosts_session)
 rules.add_perm("webinars.view_attendance_report", is_manager | is_admin)
+
+
+# A session's replay (its recording, answered questions and poll results)
+# opens once it has ended; the recording is shown from then on, when there is one.
+REPLAY_WITH_RECORDING = Q(status=SessionStatus.ENDED) & ~Q(recording_url="")
+
+
+def replay_is_open(session: Session) -> bool:
+    """Whether the session's replay page is open (it has ended)."""
+    return session.status == SessionStatus.ENDED
+
+
+def recording_link(session: Session) -> str:
+    """The recording link people may watch: the session's once the replay
+    is open, else empty (also when there is no recording yet)."""
+    return session.recording_url if replay_is_open(session) else ""

@@ -20,6 +20,7 @@ from academy.errors import ApplicationError
 from academy.forms import apply_error
 from academy.permissions import can, require
 from webinars import ics, selectors, services
+from webinars import rules as webinar_rules
 from webinars.forms import (
     AttendanceImportForm,
     AttendanceMarkForm,
@@ -73,7 +74,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "join_open": room_selectors.join_is_open(session),
             "is_host": can(request.user, "webinars.manage_session", session),
             "registration_open": services.registration_is_open(session),
-            "replay_open": services.replay_is_open(session),
+            "replay_open": webinar_rules.replay_is_open(session),
         },
     )
 
@@ -139,7 +140,7 @@ def replay_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def session_replay(request: HttpRequest, pk: int) -> HttpResponse:
     session = selectors.session_get(user=request.user, pk=pk)
-    if not services.replay_is_open(session):
+    if not webinar_rules.replay_is_open(session):
         raise Http404(_("There is no replay for this web-conference yet."))
     return render(
         request,

@@ -7,9 +7,10 @@ import pytest
 
 from tests.webinars.conftest import end_session
 from tests.webinars.factories import SessionFactory
+from webinars import rules as webinar_rules
 from webinars import selectors, services
 from webinars.models import Session, SessionStatus
-from webinars.services.engagement import REPLAY_WITH_RECORDING
+from webinars.rules import REPLAY_WITH_RECORDING
 
 pytestmark = pytest.mark.django_db
 
@@ -32,17 +33,17 @@ def test_registration_is_closed_once_the_session_is_not_scheduled(session, statu
 
 def test_the_replay_opens_when_the_session_has_ended(network):
     session = SessionFactory(trainers=[network.trainer], recording_url=RECORDING)
-    assert not services.replay_is_open(session)
-    assert services.recording_link(session) == ""  # a link set early stays hidden
+    assert not webinar_rules.replay_is_open(session)
+    assert webinar_rules.recording_link(session) == ""  # a link set early stays hidden
     end_session(session)
-    assert services.replay_is_open(session)
-    assert services.recording_link(session) == RECORDING
+    assert webinar_rules.replay_is_open(session)
+    assert webinar_rules.recording_link(session) == RECORDING
 
 
 def test_an_ended_session_without_recording_gives_no_link(session):
     end_session(session)
-    assert services.replay_is_open(session)
-    assert services.recording_link(session) == ""
+    assert webinar_rules.replay_is_open(session)
+    assert webinar_rules.recording_link(session) == ""
 
 
 def test_the_replay_list_matches_the_recording_rule(network):
@@ -51,4 +52,4 @@ def test_the_replay_list_matches_the_recording_rule(network):
     SessionFactory(trainers=[network.trainer], recording_url=RECORDING)  # still ahead
     assert list(Session.objects.filter(REPLAY_WITH_RECORDING)) == [ended_with]
     assert list(selectors.replay_list(user=network.staff_a)) == [ended_with]
-    assert [services.recording_link(s) for s in Session.objects.order_by("pk")] == [RECORDING, "", ""]
+    assert [webinar_rules.recording_link(s) for s in Session.objects.order_by("pk")] == [RECORDING, "", ""]

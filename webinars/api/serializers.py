@@ -7,8 +7,8 @@ from academy.models import Role, User, time_zone_choices
 from distributors.models import Distributor, Territory
 from webinars.channels import channel_choices
 from webinars.models import Feedback, Material, Registration, Series, Session, VideoProvider
+from webinars.rules import recording_link
 from webinars.selectors.room import join_is_open
-from webinars.services import recording_link
 
 
 class PersonOutputSerializer(serializers.ModelSerializer):

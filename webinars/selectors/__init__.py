@@ -40,7 +40,7 @@ from webinars.models import (
     SessionStatus,
     WebinarPreference,
 )
-from webinars.services.engagement import REPLAY_WITH_RECORDING
+from webinars.rules import REPLAY_WITH_RECORDING
 
 ACTIVE = ~Q(status=RegistrationStatus.CANCELLED)
 # Sessions last at most 10 hours: anything that started earlier than this is over.

@@ -17,8 +17,6 @@ from webinars.services.engagement import (
     feedback_submit,
     preference_channels_set,
     preference_get,
-    recording_link,
-    replay_is_open,
     replay_watch,
 )
 from webinars.services.maintenance import recordings_fetch_recent, sessions_close_overdue
@@ -97,7 +95,6 @@ __all__ = [
     "question_ask",
     "question_moderate",
     "question_upvote",
-    "recording_link",
     "recordings_fetch_recent",
     "registration_cancel",
     "registration_create",
@@ -105,7 +102,6 @@ __all__ = [
     "reminders_claim",
     "reminders_dispatch",
     "reminders_retry",
-    "replay_is_open",
     "replay_watch",
     "room_connect",
     "room_disconnect",

@@ -1,7 +1,6 @@
 """After the session: feedback, replays, and preferences of each person."""
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,6 +20,7 @@ from webinars.models import (
     WebinarPreference,
     new_calendar_token,
 )
+from webinars.rules import recording_link
 from webinars.services import reminders
 from webinars.services._common import full_clean, not_found
 
@@ -43,22 +43,6 @@ def feedback_submit(*, user: User, session: Session, rating: int, comment: str =
         raise ApplicationError(_("You have already given your feedback."), code="already_given") from error
     activity_record(actor=user, verb=Verb.FEEDBACK_GIVEN, obj=session, context={"rating": rating})
     return feedback
-
-
-# A session's replay (its recording, answered questions and poll results)
-# opens once it has ended; the recording is shown from then on, when there is one.
-REPLAY_WITH_RECORDING = Q(status=SessionStatus.ENDED) & ~Q(recording_url="")
-
-
-def replay_is_open(session: Session) -> bool:
-    """Whether the session's replay page is open (it has ended)."""
-    return session.status == SessionStatus.ENDED
-
-
-def recording_link(session: Session) -> str:
-    """The recording link people may watch: the session's once the replay
-    is open, else empty (also when there is no recording yet)."""
-    return session.recording_url if replay_is_open(session) else ""
 
 
 def replay_watch(*, user: User, session: Session) -> str:
