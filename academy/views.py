@@ -17,6 +17,7 @@ from academy.errors import ApplicationError
 from academy.forms import LoginForm, PasswordResetForm, ProfileForm, apply_error
 from academy.health import health_report
 from academy.home import panels_for
+from academy.http import AuthenticatedHttpRequest
 from academy.models import User
 from academy.selectors import notification_list
 
@@ -41,7 +42,7 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     granted = roles.user_roles(request.user)
     return render(
         request,
@@ -51,7 +52,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     # The form edits a copy, so an invalid submission does not leak into the page.
     form = ProfileForm(request.POST or None, instance=User.objects.get(pk=user.pk))
@@ -91,14 +92,14 @@ def language_switch(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def notifications(request: HttpRequest) -> HttpResponse:
+def notifications(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = Paginator(notification_list(user=request.user), 20).get_page(request.GET.get("page"))
     return render(request, "academy/notifications.html", {"page": page})
 
 
 @login_required
 @require_POST
-def notifications_read(request: HttpRequest) -> HttpResponse:
+def notifications_read(request: AuthenticatedHttpRequest) -> HttpResponse:
     ids = [int(value) for value in request.POST.getlist("id") if value.isdigit()]
     count = services.notifications_mark_read(user=request.user, ids=ids or None)
     if count:

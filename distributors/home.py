@@ -1,11 +1,10 @@
-from django.http import HttpRequest
-
 from academy import roles
 from academy.home import Panel
+from academy.http import AuthenticatedHttpRequest
 from distributors import selectors
 
 
-def panels(request: HttpRequest, granted: frozenset[str]) -> list[Panel]:
+def panels(request: AuthenticatedHttpRequest, granted: frozenset[str]) -> list[Panel]:
     user = request.user
     result: list[Panel] = []
     membership = selectors.membership_current(user=user)
