@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -27,7 +28,7 @@ class LoginView(auth_views.LoginView):
     template_name = "academy/login.html"
     redirect_authenticated_user = True
 
-    def form_valid(self, form: LoginForm) -> HttpResponse:
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_valid(form)
         services.user_login_record(user=form.get_user())
         return response
@@ -111,7 +112,7 @@ def notifications_read(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     healthy, checks = health_report()
-    body = {"status": "ok" if healthy else "down", "checks": checks}
+    body: dict[str, object] = {"status": "ok" if healthy else "down", "checks": checks}
     if not healthy:
         body["down"] = sorted(name for name, item in checks.items() if item["status"] != "up")
     return JsonResponse(body, status=200 if healthy else 503)

@@ -40,8 +40,8 @@ def assignment_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 def assignment_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_perm(request, "courses.view_assignments")
     distributors = selectors.assignable_distributors(user=request.user).order_by("name")
-    chosen_id = request.POST.get("distributor") or request.GET.get("distributor")
-    chosen = distributors.filter(pk=chosen_id).first() if str(chosen_id or "").isdigit() else None
+    chosen_id = request.POST.get("distributor") or request.GET.get("distributor") or ""
+    chosen = distributors.filter(pk=chosen_id).first() if chosen_id.isdigit() else None
     if chosen is None and distributors.count() == 1:
         chosen = distributors.first()
     people = (

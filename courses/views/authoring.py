@@ -345,7 +345,9 @@ def quiz_settings(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 label = form.fields[field].label if field in form.fields else ""
                 messages.error(
                     request,
-                    _("%(field)s: %(message)s") % {"field": label, "message": message} if label else message,
+                    _("%(field)s: %(message)s") % {"field": label, "message": message}
+                    if label
+                    else str(message),
                 )
     return redirect("courses:lesson_edit", pk=lesson.pk)
 
@@ -377,6 +379,7 @@ def _question_page(
     request: AuthenticatedHttpRequest, *, lesson: Lesson, question: Question | None
 ) -> HttpResponse:
     course = lesson.module.course
+    initial: dict[str, object]
     if question is not None:
         initial = {"kind": question.kind, "text": question.text, "explanation": question.explanation}
         rows = [{"id": c.pk, "text": c.text, "is_correct": c.is_correct} for c in question.choices.all()]

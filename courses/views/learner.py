@@ -213,7 +213,7 @@ def lesson_complete(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Ht
 
 @login_required
 @require_GET
-def lesson_file(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
+def lesson_file(request: AuthenticatedHttpRequest, slug: str, pk: int) -> FileResponse:
     """The document or video file of a lesson, for enrolled learners and
     the course's authors only."""
     course, lesson, can_edit = _lesson_context(request, slug, pk)
@@ -224,8 +224,9 @@ def lesson_file(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpRe
         handle, content_type, name = lesson.document_file, lesson.document_content_type, lesson.document_name
     elif lesson.kind == LessonKind.VIDEO and lesson.video_file:
         handle = lesson.video_file
-        content_type = "video/webm" if handle.name.endswith(".webm") else "video/mp4"
-        name = f"{lesson.title}{'.webm' if handle.name.endswith('.webm') else '.mp4'}"
+        webm = (handle.name or "").endswith(".webm")
+        content_type = "video/webm" if webm else "video/mp4"
+        name = f"{lesson.title}{'.webm' if webm else '.mp4'}"
     else:
         raise Http404
     response = FileResponse(
