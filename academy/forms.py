@@ -45,6 +45,21 @@ class LanguageForm(forms.Form):
     next = forms.CharField(required=False)
 
 
+def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
+    """The form's field ``name``, which is a ``ChoiceField``: to set its choices."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField), f"{name} is not a choice field"
+    return field
+
+
+def model_choice_field(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
+    """The form's field ``name``, which is a ``ModelChoiceField`` (or a multiple
+    one): to set its queryset."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField), f"{name} is not a model choice field"
+    return field
+
+
 def apply_error(
     form: forms.BaseForm, error: ApplicationError, *, renamed: dict[str, str] | None = None
 ) -> None:

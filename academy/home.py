@@ -2,8 +2,9 @@
 
 Each app may have a ``home.py`` with ``panels(request, granted)`` returning a
 list of ``Panel``: a template and its context, for the roles the app serves.
-The home page shows them in ``order``; with none, it shows an empty state for
-the person's role.
+The home page is for signed-in people, so ``request`` is an
+:class:`~academy.http.AuthenticatedHttpRequest`. The home page shows the
+panels in ``order``; with none, it shows an empty state for the person's role.
 """
 
 from dataclasses import dataclass, field
@@ -11,8 +12,9 @@ from importlib import import_module
 from typing import Any
 
 from django.apps import apps
-from django.http import HttpRequest
 from django.utils.module_loading import module_has_submodule
+
+from academy.http import AuthenticatedHttpRequest
 
 
 @dataclass
@@ -22,7 +24,7 @@ class Panel:
     order: int = 100
 
 
-def panels_for(request: HttpRequest, granted: frozenset[str]) -> list[Panel]:
+def panels_for(request: AuthenticatedHttpRequest, granted: frozenset[str]) -> list[Panel]:
     panels: list[Panel] = []
     for config in apps.get_app_configs():
         if config.name == "academy" or not module_has_submodule(config.module, "home"):

@@ -9,14 +9,18 @@ decides what is offered.
 from dataclasses import dataclass
 from functools import cache
 from importlib import import_module
+from typing import TYPE_CHECKING
 
 from django.apps import apps
 from django.utils.module_loading import module_has_submodule
 
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise  # the stubs' name for "a str or a lazy one"
+
 
 @dataclass(frozen=True)
 class NavItem:
-    label: str
+    label: "_StrOrPromise"  # usually gettext_lazy, translated when shown
     url_name: str
     roles: tuple[str, ...] = ()
     order: int = 100

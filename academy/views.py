@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -17,6 +18,7 @@ from academy.errors import ApplicationError
 from academy.forms import LoginForm, PasswordResetForm, ProfileForm, apply_error
 from academy.health import health_report
 from academy.home import panels_for
+from academy.http import AuthenticatedHttpRequest
 from academy.models import User
 from academy.selectors import notification_list
 
@@ -26,7 +28,7 @@ class LoginView(auth_views.LoginView):
     template_name = "academy/login.html"
     redirect_authenticated_user = True
 
-    def form_valid(self, form: LoginForm) -> HttpResponse:
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_valid(form)
         services.user_login_record(user=form.get_user())
         return response
@@ -41,7 +43,7 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     granted = roles.user_roles(request.user)
     return render(
         request,
@@ -51,7 +53,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     # The form edits a copy, so an invalid submission does not leak into the page.
     form = ProfileForm(request.POST or None, instance=User.objects.get(pk=user.pk))
@@ -91,14 +93,14 @@ def language_switch(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def notifications(request: HttpRequest) -> HttpResponse:
+def notifications(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = Paginator(notification_list(user=request.user), 20).get_page(request.GET.get("page"))
     return render(request, "academy/notifications.html", {"page": page})
 
 
 @login_required
 @require_POST
-def notifications_read(request: HttpRequest) -> HttpResponse:
+def notifications_read(request: AuthenticatedHttpRequest) -> HttpResponse:
     ids = [int(value) for value in request.POST.getlist("id") if value.isdigit()]
     count = services.notifications_mark_read(user=request.user, ids=ids or None)
     if count:
@@ -110,7 +112,7 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     healthy, checks = health_report()
-    body = {"status": "ok" if healthy else "down", "checks": checks}
+    body: dict[str, object] = {"status": "ok" if healthy else "down", "checks": checks}
     if not healthy:
         body["down"] = sorted(name for name, item in checks.items() if item["status"] != "up")
     return JsonResponse(body, status=200 if healthy else 503)

@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
+from academy.forms import choice_field, model_choice_field
 from academy.models import User
 from courses.models import (
     AssignmentTarget,
@@ -20,7 +21,7 @@ from courses.models import (
     QuestionKind,
     Quiz,
 )
-from distributors.models import MembershipRole
+from distributors.models import Distributor, MembershipRole
 
 
 class CatalogueFilterForm(forms.Form):
@@ -35,7 +36,9 @@ class CatalogueFilterForm(forms.Form):
 
     def __init__(self, *args, categories: list[Category], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [("", _("All categories"))] + [(c.slug, c.name) for c in categories]
+        choice_field(self, "category").choices = [("", _("All categories"))] + [
+            (c.slug, c.name) for c in categories
+        ]
 
 
 AUDIENCE_FIELDS = [
@@ -83,11 +86,13 @@ class CourseForm(forms.ModelForm):
     def __init__(self, *args, translations: QuerySet[Course] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["slug"].required = False
-        self.fields["trainers"].queryset = User.objects.filter(role__in=["trainer", "admin"], is_active=True)
+        model_choice_field(self, "trainers").queryset = User.objects.filter(
+            role__in=["trainer", "admin"], is_active=True
+        )
         if translations is None:
             del self.fields["translation_of"]
         else:
-            self.fields["translation_of"].queryset = translations
+            model_choice_field(self, "translation_of").queryset = translations
 
     def service_kwargs(self) -> dict:
         data = dict(self.cleaned_data)
@@ -243,8 +248,9 @@ class QuizAnswerForm(forms.Form):
                     label=label, choices=options, coerce=int, widget=forms.RadioSelect, required=False
                 )
 
-    def answers(self) -> dict[int, list[int]]:
-        result: dict[int, list[int]] = {}
+    def answers(self) -> dict[int | str, list[int]]:
+        """Chosen answer ids by question id, in the shape ``quiz_attempt_submit`` takes."""
+        result: dict[int | str, list[int]] = {}
         for name, value in self.cleaned_data.items():
             question_id = int(name.removeprefix("question_"))
             if value in (None, "", []):
@@ -255,7 +261,7 @@ class QuizAnswerForm(forms.Form):
 
 
 class AssignmentForm(forms.Form):
-    distributor = forms.ModelChoiceField(label=_("Distributor"), queryset=None)  # type: ignore[arg-type]
+    distributor = forms.ModelChoiceField(label=_("Distributor"), queryset=Distributor.objects.none())
     course = forms.ModelChoiceField(label=_("Course"), queryset=Course.objects.none(), required=False)
     path = forms.ModelChoiceField(
         label=_("Learning path"), queryset=LearningPath.objects.none(), required=False
@@ -286,10 +292,10 @@ class AssignmentForm(forms.Form):
 
     def __init__(self, *args, distributors, courses, paths, people, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["distributor"].queryset = distributors
-        self.fields["course"].queryset = courses
-        self.fields["path"].queryset = paths
-        self.fields["people"].queryset = people
+        model_choice_field(self, "distributor").queryset = distributors
+        model_choice_field(self, "course").queryset = courses
+        model_choice_field(self, "path").queryset = paths
+        model_choice_field(self, "people").queryset = people
 
 
 class PathForm(forms.ModelForm):
@@ -318,4 +324,4 @@ class PathCourseForm(forms.Form):
 
     def __init__(self, *args, courses, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["course"].queryset = courses
+        model_choice_field(self, "course").queryset = courses

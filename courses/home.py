@@ -1,11 +1,10 @@
-from django.http import HttpRequest
-
 from academy import roles
 from academy.home import Panel
+from academy.http import AuthenticatedHttpRequest
 from courses import selectors
 
 
-def panels(request: HttpRequest, granted: frozenset[str]) -> list[Panel]:
+def panels(request: AuthenticatedHttpRequest, granted: frozenset[str]) -> list[Panel]:
     """Learners: courses to continue, assignments due, certificates
     expiring. Leads: their team's assignments. Trainers: their courses."""
     user = request.user

@@ -23,7 +23,7 @@ class TerritoryAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("countries"))
     def country_list(self, obj: Territory) -> str:
-        return ", ".join(country.code for country in obj.countries)
+        return ", ".join(country.code for country in obj.countries)  # type: ignore[attr-defined]  # multiple CountryField: a list of Country, typed as str
 
 
 class MembershipInline(admin.TabularInline):

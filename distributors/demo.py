@@ -53,7 +53,8 @@ TERRITORIES = [
 
 # name, territory, country, city, status, time zone, months of partnership, team
 # team: (e-mail local part, first, last, role, months since joining, months since leaving or None, language)
-DISTRIBUTORS = [
+TeamMember = tuple[str, str, str, str, int, int | None, str]
+DISTRIBUTORS: list[tuple[str, str, str, str, str, str, int, list[TeamMember]]] = [
     (
         "BioDiag Sénégal",
         "Afrique de l'Ouest",
@@ -612,11 +613,18 @@ def _backdate(obj: Model, **fields: object) -> None:
         setattr(obj, name, value)
 
 
+def _territory_manager(territory: Territory) -> User:
+    """The first manager of ``territory`` (every demo territory has one)."""
+    manager = territory.managers.first()
+    assert manager is not None, f"{territory} has no manager"
+    return manager
+
+
 def _seed_distributor(
     name: str, territory: Territory, country: str, city: str, status: str, months: int
 ) -> Distributor:
     """Create the distributor as a prospect and walk it to ``status`` with dated steps."""
-    manager = territory.managers.first()
+    manager = _territory_manager(territory)
     domain = _slug(name) + ".example"
     started = _months_ago(months) if months else None
     distributor = services.distributor_create(
@@ -669,7 +677,7 @@ def _seed_member(distributor: Distributor, user: User, role: str, joined: int, l
 def _seed_scorecards(distributor: Distributor) -> None:
     if distributor.scorecard_reviews.exists():
         return
-    manager = distributor.territory.managers.first()
+    manager = _territory_manager(distributor.territory)
     for months, (payment, network, competence, commitment), summary in SCORECARDS.get(distributor.name, []):
         services.scorecard_review_create(
             actor=manager,
@@ -721,7 +729,7 @@ def _seed_field_reports(distributors: dict[str, Distributor]) -> None:
         EngagementEvent.objects.filter(verb=Verb.FIELD_REPORT_SENT, object_id=str(report.pk)).update(
             occurred_at=sent_at
         )
-        manager = distributor.territory.managers.first()
+        manager = _territory_manager(distributor.territory)
         for step_days, status, body in steps:
             reply = services.field_report_triage(actor=manager, report=report, status=status, reply=body)
             when = timezone.now() - datetime.timedelta(days=step_days, hours=1)

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries as country_registry
 
+from academy.forms import choice_field
 from academy.models import time_zone_choices
 from distributors.attachments import ATTACHMENT_KINDS
 from distributors.models import (
@@ -30,7 +31,7 @@ class StatusChangeForm(forms.Form):
 
     def __init__(self, *args, next_statuses: tuple[str, ...] = (), **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [(s, DistributorStatus(s).label) for s in next_statuses]
+        choice_field(self, "status").choices = [(s, DistributorStatus(s).label) for s in next_statuses]
 
 
 RATING_CHOICES = [
@@ -82,7 +83,7 @@ class InvitationForm(forms.Form):
     def __init__(self, *args, may_invite_lead: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if not may_invite_lead:
-            self.fields["role"].choices = [(MembershipRole.STAFF, MembershipRole.STAFF.label)]
+            choice_field(self, "role").choices = [(MembershipRole.STAFF, MembershipRole.STAFF.label)]
 
 
 class MemberRemoveForm(forms.Form):
@@ -164,7 +165,7 @@ class FieldReportTriageForm(forms.Form):
     def __init__(self, *args, current: str = "", next_statuses: tuple[str, ...] = (), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         keep = _("Keep “%(status)s”") % {"status": FieldReportStatus(current).label} if current else ""
-        self.fields["status"].choices = [("", keep)] + [
+        choice_field(self, "status").choices = [("", keep)] + [
             (s, FieldReportStatus(s).label) for s in next_statuses
         ]
 

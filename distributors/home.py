@@ -1,16 +1,17 @@
-from django.http import HttpRequest
+from typing import Any
 
 from academy import roles
 from academy.home import Panel
+from academy.http import AuthenticatedHttpRequest
 from distributors import selectors
 
 
-def panels(request: HttpRequest, granted: frozenset[str]) -> list[Panel]:
+def panels(request: AuthenticatedHttpRequest, granted: frozenset[str]) -> list[Panel]:
     user = request.user
     result: list[Panel] = []
     membership = selectors.membership_current(user=user)
     if membership is not None:
-        context = {"membership": membership}
+        context: dict[str, Any] = {"membership": membership}
         if roles.LEAD in granted:
             context["team"] = list(selectors.team_current(distributor=membership.distributor))
         result.append(Panel("distributors/home/_membership.html", context, order=10))

@@ -108,7 +108,7 @@ class SessionForm(_AudienceMixin):
         self.fields["time_zone"].initial = instance.time_zone if instance.pk else "Africa/Abidjan"
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = super().clean() or {}
         local = data.get("starts_at_local")
         zone = data.get("time_zone")
         if local and zone:

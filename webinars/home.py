@@ -1,15 +1,14 @@
 """Home page panels: the next web-conference (learners), upcoming hosted
 sessions (trainers), last month's attendance (managers)."""
 
-from django.http import HttpRequest
-
 from academy import roles
 from academy.home import Panel
+from academy.http import AuthenticatedHttpRequest
 from webinars import selectors
 from webinars.selectors.room import join_is_open
 
 
-def panels(request: HttpRequest, granted: frozenset[str]) -> list[Panel]:
+def panels(request: AuthenticatedHttpRequest, granted: frozenset[str]) -> list[Panel]:
     user = request.user
     result: list[Panel] = []
     if roles.LEARNER in granted:

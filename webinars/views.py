@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from academy.errors import ApplicationError
 from academy.forms import apply_error
+from academy.http import AuthenticatedHttpRequest
 from academy.permissions import can, require
 from webinars import ics, selectors, services
 from webinars import rules as webinar_rules
@@ -58,13 +59,13 @@ def _run(request: HttpRequest, action: Callable[[], Any], success: str) -> bool:
 
 
 @login_required
-def session_list(request: HttpRequest) -> HttpResponse:
+def session_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = _page(request, selectors.session_list(user=request.user, when="upcoming"))
     return render(request, "webinars/session_list.html", {"page": page})
 
 
 @login_required
-def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def session_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = selectors.session_get(user=request.user, pk=pk)
     return render(
         request,
@@ -81,7 +82,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def session_register(request: HttpRequest, pk: int) -> HttpResponse:
+def session_register(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = selectors.session_get(user=request.user, pk=pk)
     try:
         registration = services.registration_create(user=request.user, session=session)
@@ -97,7 +98,7 @@ def session_register(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def session_unregister(request: HttpRequest, pk: int) -> HttpResponse:
+def session_unregister(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = selectors.session_get(user=request.user, pk=pk)
     registration = selectors.registration_mine(user=request.user, session=session)
     if registration is None:
@@ -112,7 +113,7 @@ def session_unregister(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def session_calendar(request: HttpRequest, pk: int) -> HttpResponse:
+def session_calendar(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = selectors.session_get(user=request.user, pk=pk)
     response = HttpResponse(ics.download(session), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="web-conference-{session.pk}.ics"'
@@ -121,7 +122,7 @@ def session_calendar(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @never_cache
-def session_join(request: HttpRequest, pk: int) -> HttpResponse:
+def session_join(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = selectors.session_get(user=request.user, pk=pk)
     try:
         url = services.session_join_url(user=request.user, session=session)
@@ -132,13 +133,13 @@ def session_join(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def replay_list(request: HttpRequest) -> HttpResponse:
+def replay_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = _page(request, selectors.replay_list(user=request.user))
     return render(request, "webinars/replay_list.html", {"page": page})
 
 
 @login_required
-def session_replay(request: HttpRequest, pk: int) -> HttpResponse:
+def session_replay(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = selectors.session_get(user=request.user, pk=pk)
     if not webinar_rules.replay_is_open(session):
         raise Http404(_("There is no replay for this web-conference yet."))
@@ -154,7 +155,7 @@ def session_replay(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def session_replay_watch(request: HttpRequest, pk: int) -> HttpResponse:
+def session_replay_watch(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = selectors.session_get(user=request.user, pk=pk)
     try:
         url = services.replay_watch(user=request.user, session=session)
@@ -165,7 +166,7 @@ def session_replay_watch(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def session_feedback(request: HttpRequest, pk: int) -> HttpResponse:
+def session_feedback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = selectors.session_get(user=request.user, pk=pk)
     form = FeedbackForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -180,7 +181,7 @@ def session_feedback(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def mine(request: HttpRequest) -> HttpResponse:
+def mine(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "webinars/mine.html",
@@ -192,7 +193,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
     preference = services.preference_get(user=request.user)
     form = PreferencesForm(request.POST or None, initial={"channels": preference.channels})
     if request.method == "POST" and form.is_valid():
@@ -215,7 +216,7 @@ def _feed_path(token: str) -> str:
 
 @login_required
 @require_POST
-def calendar_feed_token(request: HttpRequest) -> HttpResponse:
+def calendar_feed_token(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.POST.get("action") == "revoke":
         services.calendar_token_revoke(user=request.user)
         messages.success(request, _("Your calendar feed is switched off."))
@@ -289,7 +290,7 @@ def _room_strings() -> dict[str, str]:
 
 
 @login_required
-def session_room(request: HttpRequest, pk: int) -> HttpResponse:
+def session_room(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The live room: chat, questions, polls and presence beside the video."""
     session = selectors.session_get(user=request.user, pk=pk)
     entry = room_selectors.room_entry(user=request.user, session_id=session.pk)
@@ -312,12 +313,12 @@ def session_room(request: HttpRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------- trainers
 
 
-def _require_trainer(request: HttpRequest) -> None:
+def _require_trainer(request: AuthenticatedHttpRequest) -> None:
     require(request.user, "webinars.create_session")
 
 
 @login_required
-def manage(request: HttpRequest) -> HttpResponse:
+def manage(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_trainer(request)
     when = "past" if request.GET.get("when") == "past" else "upcoming"
     return render(
@@ -344,7 +345,7 @@ def _preview(form: SeriesForm) -> list:
 
 
 @login_required
-def series_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def series_edit(request: AuthenticatedHttpRequest, pk: int | None = None) -> HttpResponse:
     _require_trainer(request)
     series = selectors.series_get(user=request.user, pk=pk) if pk else None
     if series is not None:
@@ -398,7 +399,7 @@ def series_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 
 @login_required
-def session_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def session_edit(request: AuthenticatedHttpRequest, pk: int | None = None) -> HttpResponse:
     _require_trainer(request)
     session = selectors.session_get_hosted(user=request.user, pk=pk) if pk else None
     if session is not None:
@@ -431,7 +432,7 @@ def session_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     return render(request, "webinars/session_form.html", {"form": form, "session": session})
 
 
-def _hosted(request: HttpRequest, pk: int) -> Session:
+def _hosted(request: AuthenticatedHttpRequest, pk: int) -> Session:
     _require_trainer(request)
     session = selectors.session_get_hosted(user=request.user, pk=pk)
     require(request.user, "webinars.manage_session", session)
@@ -439,7 +440,7 @@ def _hosted(request: HttpRequest, pk: int) -> Session:
 
 
 @login_required
-def session_manage(request: HttpRequest, pk: int) -> HttpResponse:
+def session_manage(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = _hosted(request, pk)
     return render(
         request,
@@ -459,7 +460,7 @@ def session_manage(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def session_polls(request: HttpRequest, pk: int) -> HttpResponse:
+def session_polls(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Prepare the polls of a session (opened live from the room)."""
     session = _hosted(request, pk)
     form = PollForm(request.POST or None)
@@ -484,7 +485,7 @@ def session_polls(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def poll_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def poll_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     poll = get_object_or_404(Poll.objects.select_related("session"), pk=pk)
     _hosted(request, poll.session_id)
     _run(request, lambda: services.poll_delete(actor=request.user, poll=poll), _("The poll is removed."))
@@ -493,7 +494,7 @@ def poll_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def session_start(request: HttpRequest, pk: int) -> HttpResponse:
+def session_start(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = _hosted(request, pk)
     _run(
         request,
@@ -505,7 +506,7 @@ def session_start(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def session_end(request: HttpRequest, pk: int) -> HttpResponse:
+def session_end(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = _hosted(request, pk)
     try:
         result = services.session_end(actor=request.user, session=session)
@@ -520,7 +521,7 @@ def session_end(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def session_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = _hosted(request, pk)
     form = CancelForm(request.POST)
     form.is_valid()
@@ -536,7 +537,7 @@ def session_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def session_recording_fetch(request: HttpRequest, pk: int) -> HttpResponse:
+def session_recording_fetch(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = _hosted(request, pk)
     try:
         url = services.session_recording_fetch(actor=request.user, session=session)
@@ -552,7 +553,7 @@ def session_recording_fetch(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def attendance_mark(request: HttpRequest, pk: int) -> HttpResponse:
+def attendance_mark(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = _hosted(request, pk)
     form = AttendanceMarkForm(request.POST)
     if not form.is_valid():
@@ -574,7 +575,7 @@ def attendance_mark(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def attendance_import(request: HttpRequest, pk: int) -> HttpResponse:
+def attendance_import(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = _hosted(request, pk)
     form = AttendanceImportForm(request.POST or None, request.FILES or None)
     report = None
@@ -600,7 +601,7 @@ def attendance_import(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def registrants_csv(request: HttpRequest, pk: int) -> HttpResponse:
+def registrants_csv(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = _hosted(request, pk)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="web-conference-{session.pk}-registrants.csv"'
@@ -640,7 +641,7 @@ def _csv_safe(value: str) -> str:
 
 @login_required
 @require_POST
-def material_add(request: HttpRequest, pk: int) -> HttpResponse:
+def material_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = _hosted(request, pk)
     form = MaterialForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -656,7 +657,7 @@ def material_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def material_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def material_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     material = get_object_or_404(Material.objects.select_related("session"), pk=pk)
     _hosted(request, material.session_id)
     services.material_remove(actor=request.user, material=material)
@@ -668,7 +669,7 @@ def material_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def attendance_report(request: HttpRequest) -> HttpResponse:
+def attendance_report(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not can(request.user, "webinars.view_attendance_report"):
         raise PermissionDenied(_("You are not allowed to do this."))
     form = ReportForm(request.GET or None)

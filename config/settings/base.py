@@ -2,6 +2,7 @@
 is read from the environment through one helper (django-environ)."""
 
 from pathlib import Path
+from typing import Literal
 
 import environ
 from django.utils.translation import gettext_lazy as _
@@ -137,7 +138,7 @@ LOCALE_PATHS = [BASE_DIR.joinpath(*app.split(".")) / "locale" for app in LOCAL_A
 FORMAT_MODULE_PATH = ["academy.formats"]
 LANGUAGE_COOKIE_NAME = "academy_language"
 LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
-LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SAMESITE: Literal["Lax", "Strict", "None", False] | None = "Lax"
 
 # ------------------------------------------------------------- static / media
 STATIC_URL = "/static/"

@@ -10,7 +10,8 @@ the learners' history is played once.
 
 import datetime
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import TypedDict, Unpack
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -119,6 +120,14 @@ def _categories() -> dict[str, Category]:
     return result
 
 
+class _Audience(TypedDict, total=False):
+    """Audience switches of a course that differ from the defaults."""
+
+    audience_everyone: bool
+    audience_staff: bool
+    audience_customers: bool
+
+
 def _course(
     author: User,
     data: tuple,
@@ -128,7 +137,7 @@ def _course(
     translation_of: Course | None = None,
     co_authors: list[User] | None = None,
     published_days_ago: int = 900,
-    **audience: object,
+    **audience: Unpack[_Audience],
 ) -> Course:
     slug, title, level, category, minutes, validity, summary, modules = data[:8]
     course = Course.objects.filter(slug=slug).first()
@@ -220,10 +229,10 @@ def _path(author: User, data: tuple, courses: dict[str, Course]) -> LearningPath
     return path
 
 
-def _answers(quiz, *, right: bool) -> dict[int, list[int]]:
+def _answers(quiz, *, right: bool) -> dict[int | str, list[int]]:
     """All right, or a failing attempt that still gets every other question
     right (the first questions are the ones people miss)."""
-    answers = {}
+    answers: dict[int | str, list[int]] = {}
     for index, question in enumerate(quiz.questions.prefetch_related("choices")):
         choices = list(question.choices.all())
         if right or index % 2:
@@ -278,6 +287,16 @@ def _follow(
         opened += 1
 
 
+class _AssignOptions(TypedDict, total=False):
+    """What ``assignment_create`` takes besides the distributor and the subject."""
+
+    target: str
+    role: str
+    people: Sequence[User]
+    due_on: datetime.date | None
+    due_days: int | None
+
+
 def _assign(
     manager: User,
     distributor_name: str,
@@ -285,7 +304,7 @@ def _assign(
     days_ago: float,
     course: Course | None = None,
     path: LearningPath | None = None,
-    **options: object,
+    **options: Unpack[_AssignOptions],
 ) -> None:
     distributor = Distributor.objects.get(name=distributor_name)
     if Assignment.objects.filter(distributor=distributor, course=course, path=path).exists():
@@ -305,12 +324,14 @@ def seed() -> list[DemoLogin]:
     categories = _categories()
     courses: dict[str, Course] = {}
     for data in content_fr.COURSES:
-        audience: dict[str, object] = {}
+        audience: _Audience = {}
         if data[0] == "appels-offres-hospitaliers":  # for team leads only
             audience = {"audience_everyone": False, "audience_staff": False, "audience_customers": False}
         courses[data[0]] = _course(trainer, data, "fr", categories, co_authors=[co_author], **audience)
-    for data in content_en.COURSES:
-        courses[data[0]] = _course(co_author, data, "en", categories, translation_of=courses[data[8]])
+    for english in content_en.COURSES:
+        courses[english[0]] = _course(
+            co_author, english, "en", categories, translation_of=courses[english[8]]
+        )
     if not Course.objects.filter(slug="mycotoxines-cereales").exists():
         draft = services.course_create(
             actor=trainer,

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from academy.errors import ApplicationError
 from academy.forms import apply_error
+from academy.http import AuthenticatedHttpRequest
 from academy.models import User
 from academy.permissions import can
 from courses import selectors, services
@@ -21,7 +22,7 @@ from courses.views._common import PAGE_SIZE, require_perm
 
 @login_required
 @require_GET
-def assignment_list(request: HttpRequest) -> HttpResponse:
+def assignment_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_perm(request, "courses.view_assignments")
     distributors = list(selectors.assignable_distributors(user=request.user).order_by("name"))
     chosen = next((d for d in distributors if str(d.pk) == request.GET.get("distributor")), None)
@@ -36,11 +37,11 @@ def assignment_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def assignment_new(request: HttpRequest) -> HttpResponse:
+def assignment_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_perm(request, "courses.view_assignments")
     distributors = selectors.assignable_distributors(user=request.user).order_by("name")
-    chosen_id = request.POST.get("distributor") or request.GET.get("distributor")
-    chosen = distributors.filter(pk=chosen_id).first() if str(chosen_id or "").isdigit() else None
+    chosen_id = request.POST.get("distributor") or request.GET.get("distributor") or ""
+    chosen = distributors.filter(pk=chosen_id).first() if chosen_id.isdigit() else None
     if chosen is None and distributors.count() == 1:
         chosen = distributors.first()
     people = (
@@ -92,7 +93,7 @@ def assignment_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def assignment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     require_perm(request, "courses.view_assignments")
     assignment = get_object_or_404(
         selectors.assignment_list(user=request.user, include_cancelled=True), pk=pk
@@ -112,7 +113,7 @@ def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def assignment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def assignment_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     require_perm(request, "courses.view_assignments")
     assignment = get_object_or_404(
         selectors.assignment_list(user=request.user, include_cancelled=True), pk=pk
@@ -129,7 +130,7 @@ def assignment_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def team_training(request: HttpRequest, pk: int) -> HttpResponse:
+def team_training(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A distributor's training: certified headcount per assigned course and
     the status of each person's assignments."""
     require_perm(request, "courses.view_assignments")

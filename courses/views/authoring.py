@@ -6,13 +6,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from academy.errors import ApplicationError
 from academy.forms import apply_error
+from academy.http import AuthenticatedHttpRequest
 from courses import selectors, services
 from courses.forms import (
     ChoiceFormSet,
@@ -42,35 +43,35 @@ from courses.views._common import PAGE_SIZE, require_perm
 GET_POST = ["GET", "POST"]
 
 
-def _course(request: HttpRequest, slug: str) -> Course:
+def _course(request: AuthenticatedHttpRequest, slug: str) -> Course:
     require_perm(request, "courses.author")
     course = get_object_or_404(Course.objects.select_related("category", "owner"), slug=slug)
     require_perm(request, "courses.edit_course", course)
     return course
 
 
-def _module(request: HttpRequest, pk: int) -> Module:
+def _module(request: AuthenticatedHttpRequest, pk: int) -> Module:
     require_perm(request, "courses.author")
     module = get_object_or_404(Module.objects.select_related("course"), pk=pk)
     require_perm(request, "courses.edit_course", module.course)
     return module
 
 
-def _lesson(request: HttpRequest, pk: int) -> Lesson:
+def _lesson(request: AuthenticatedHttpRequest, pk: int) -> Lesson:
     require_perm(request, "courses.author")
     lesson = get_object_or_404(Lesson.objects.select_related("module__course", "quiz"), pk=pk)
     require_perm(request, "courses.edit_course", lesson.module.course)
     return lesson
 
 
-def _question(request: HttpRequest, pk: int) -> Question:
+def _question(request: AuthenticatedHttpRequest, pk: int) -> Question:
     require_perm(request, "courses.author")
     question = get_object_or_404(Question.objects.select_related("quiz__lesson__module__course"), pk=pk)
     require_perm(request, "courses.edit_course", question.quiz.lesson.module.course)
     return question
 
 
-def _path(request: HttpRequest, slug: str) -> LearningPath:
+def _path(request: AuthenticatedHttpRequest, slug: str) -> LearningPath:
     require_perm(request, "courses.author")
     path = get_object_or_404(LearningPath, slug=slug)
     require_perm(request, "courses.edit_path", path)
@@ -85,7 +86,7 @@ def _edit_url(course: Course, anchor: str = "") -> str:
 
 @login_required
 @require_GET
-def authoring_home(request: HttpRequest) -> HttpResponse:
+def authoring_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_perm(request, "courses.author")
     page = Paginator(selectors.authored_courses(user=request.user), PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -96,7 +97,7 @@ def authoring_home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(GET_POST)
-def course_new(request: HttpRequest) -> HttpResponse:
+def course_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_perm(request, "courses.author")
     translations = selectors.course_editable(user=request.user).order_by("title")
     form = CourseForm(request.POST or None, request.FILES or None, translations=translations)
@@ -119,7 +120,7 @@ def course_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(GET_POST)
-def course_edit(request: HttpRequest, slug: str) -> HttpResponse:
+def course_edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     course = _course(request, slug)
     form = CourseForm(request.POST or None, request.FILES or None, instance=course)
     if request.method == "POST" and form.is_valid():
@@ -162,7 +163,7 @@ def course_edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def course_publish(request: HttpRequest, slug: str) -> HttpResponse:
+def course_publish(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     course = _course(request, slug)
     form = PublishForm(request.POST)
     form.is_valid()
@@ -185,7 +186,7 @@ def course_publish(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def course_archive(request: HttpRequest, slug: str) -> HttpResponse:
+def course_archive(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     course = _course(request, slug)
     try:
         services.course_archive(actor=request.user, course=course)
@@ -201,7 +202,7 @@ def course_archive(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(GET_POST)
-def module_new(request: HttpRequest, slug: str) -> HttpResponse:
+def module_new(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     course = _course(request, slug)
     form = ModuleForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -222,7 +223,7 @@ def module_new(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(GET_POST)
-def module_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def module_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     module = _module(request, pk)
     form = ModuleForm(request.POST or None, initial={"title": module.title, "summary": module.summary})
     if request.method == "POST" and form.is_valid():
@@ -243,7 +244,7 @@ def module_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def module_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def module_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     module = _module(request, pk)
     services.module_delete(actor=request.user, module=module)
     messages.success(request, _("Module deleted."))
@@ -252,7 +253,7 @@ def module_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def module_move(request: HttpRequest, pk: int) -> HttpResponse:
+def module_move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     module = _module(request, pk)
     try:
         services.module_move(actor=request.user, module=module, direction=request.POST.get("direction", ""))
@@ -266,7 +267,7 @@ def module_move(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(GET_POST)
-def lesson_new(request: HttpRequest, pk: int) -> HttpResponse:
+def lesson_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     module = _module(request, pk)
     kind = request.POST.get("kind") or request.GET.get("kind") or LessonKind.TEXT
     if kind not in LessonKind.values:
@@ -300,7 +301,7 @@ def lesson_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(GET_POST)
-def lesson_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def lesson_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     lesson = _lesson(request, pk)
     course = lesson.module.course
     form = LessonForm(request.POST or None, request.FILES or None, instance=lesson, kind=lesson.kind)
@@ -326,7 +327,7 @@ def lesson_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def quiz_settings(request: HttpRequest, pk: int) -> HttpResponse:
+def quiz_settings(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     lesson = _lesson(request, pk)
     if lesson.kind != LessonKind.QUIZ:
         return redirect("courses:lesson_edit", pk=lesson.pk)
@@ -344,14 +345,16 @@ def quiz_settings(request: HttpRequest, pk: int) -> HttpResponse:
                 label = form.fields[field].label if field in form.fields else ""
                 messages.error(
                     request,
-                    _("%(field)s: %(message)s") % {"field": label, "message": message} if label else message,
+                    _("%(field)s: %(message)s") % {"field": label, "message": message}
+                    if label
+                    else str(message),
                 )
     return redirect("courses:lesson_edit", pk=lesson.pk)
 
 
 @login_required
 @require_POST
-def lesson_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def lesson_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     lesson = _lesson(request, pk)
     services.lesson_delete(actor=request.user, lesson=lesson)
     messages.success(request, _("Lesson deleted."))
@@ -360,7 +363,7 @@ def lesson_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def lesson_move(request: HttpRequest, pk: int) -> HttpResponse:
+def lesson_move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     lesson = _lesson(request, pk)
     try:
         services.lesson_move(actor=request.user, lesson=lesson, direction=request.POST.get("direction", ""))
@@ -372,8 +375,11 @@ def lesson_move(request: HttpRequest, pk: int) -> HttpResponse:
 # ------------------------------------------------------------------ questions
 
 
-def _question_page(request, *, lesson: Lesson, question: Question | None) -> HttpResponse:
+def _question_page(
+    request: AuthenticatedHttpRequest, *, lesson: Lesson, question: Question | None
+) -> HttpResponse:
     course = lesson.module.course
+    initial: dict[str, object]
     if question is not None:
         initial = {"kind": question.kind, "text": question.text, "explanation": question.explanation}
         rows = [{"id": c.pk, "text": c.text, "is_correct": c.is_correct} for c in question.choices.all()]
@@ -417,7 +423,7 @@ def _question_page(request, *, lesson: Lesson, question: Question | None) -> Htt
 
 @login_required
 @require_http_methods(GET_POST)
-def question_new(request: HttpRequest, pk: int) -> HttpResponse:
+def question_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     lesson = _lesson(request, pk)
     if lesson.kind != LessonKind.QUIZ:
         return redirect("courses:lesson_edit", pk=lesson.pk)
@@ -426,14 +432,14 @@ def question_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(GET_POST)
-def question_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def question_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     question = _question(request, pk)
     return _question_page(request, lesson=question.quiz.lesson, question=question)
 
 
 @login_required
 @require_POST
-def question_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def question_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     question = _question(request, pk)
     services.question_delete(actor=request.user, question=question)
     messages.success(request, _("Question deleted."))
@@ -442,7 +448,7 @@ def question_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def question_move(request: HttpRequest, pk: int) -> HttpResponse:
+def question_move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     question = _question(request, pk)
     try:
         services.question_move(
@@ -458,7 +464,7 @@ def question_move(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def course_results(request: HttpRequest, slug: str) -> HttpResponse:
+def course_results(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     require_perm(request, "courses.author")
     course = get_object_or_404(Course, slug=slug)
     require_perm(request, "courses.view_results", course)
@@ -471,7 +477,7 @@ def course_results(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(GET_POST)
-def path_new(request: HttpRequest) -> HttpResponse:
+def path_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     require_perm(request, "courses.author")
     form = PathForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -489,7 +495,7 @@ def path_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(GET_POST)
-def path_edit(request: HttpRequest, slug: str) -> HttpResponse:
+def path_edit(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     path = _path(request, slug)
     form = PathForm(request.POST or None, instance=path)
     if request.method == "POST" and form.is_valid():
@@ -521,7 +527,7 @@ def path_edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def path_courses(request: HttpRequest, slug: str) -> HttpResponse:
+def path_courses(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """Add, remove or move a course of the path (``action`` = add / remove / up / down)."""
     path = _path(request, slug)
     action = request.POST.get("action", "")
@@ -548,7 +554,7 @@ def path_courses(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def path_publish(request: HttpRequest, slug: str) -> HttpResponse:
+def path_publish(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     path = _path(request, slug)
     try:
         services.path_publish(actor=request.user, path=path)
@@ -561,7 +567,7 @@ def path_publish(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def path_archive(request: HttpRequest, slug: str) -> HttpResponse:
+def path_archive(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     path = _path(request, slug)
     services.path_archive(actor=request.user, path=path)
     messages.success(request, _("The learning path is archived."))

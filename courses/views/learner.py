@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from academy.errors import ApplicationError
 from academy.forms import apply_error
+from academy.http import AuthenticatedHttpRequest
 from academy.permissions import can
 from courses import selectors, services
 from courses.forms import CatalogueFilterForm, QuizAnswerForm
@@ -29,7 +30,7 @@ from distributors.audience import audience_includes
 
 @login_required
 @require_GET
-def catalogue(request: HttpRequest) -> HttpResponse:
+def catalogue(request: AuthenticatedHttpRequest) -> HttpResponse:
     categories = list(Category.objects.all())
     form = CatalogueFilterForm(request.GET or None, categories=categories)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -44,7 +45,7 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     return render(request, "courses/catalogue.html", {"form": form, "page": page, "filtered": bool(filters)})
 
 
-def _course_or_404(request: HttpRequest, slug: str) -> Course:
+def _course_or_404(request: AuthenticatedHttpRequest, slug: str) -> Course:
     return get_object_or_404(
         selectors.course_visible(user=request.user).select_related("category", "owner"), slug=slug
     )
@@ -52,7 +53,7 @@ def _course_or_404(request: HttpRequest, slug: str) -> Course:
 
 @login_required
 @require_GET
-def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def course_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     course = _course_or_404(request, slug)
     page = selectors.course_page(user=request.user, course=course)
     can_edit = can(request.user, "courses.edit_course", course)
@@ -75,7 +76,7 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def course_enrol(request: HttpRequest, slug: str) -> HttpResponse:
+def course_enrol(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     course = _course_or_404(request, slug)
     try:
         enrollment = services.enrollment_create(user=request.user, course=course)
@@ -90,7 +91,7 @@ def course_enrol(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("courses:course", slug=course.slug)
 
 
-def _lesson_context(request: HttpRequest, slug: str, pk: int) -> tuple[Course, Lesson]:
+def _lesson_context(request: AuthenticatedHttpRequest, slug: str, pk: int) -> tuple[Course, Lesson]:
     """The course (visible to the person) and its lesson."""
     course = _course_or_404(request, slug)
     lesson = selectors.lesson_of_course(course_id=course.pk, lesson_id=pk)
@@ -100,7 +101,7 @@ def _lesson_context(request: HttpRequest, slug: str, pk: int) -> tuple[Course, L
 
 
 @login_required
-def lesson_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def lesson_detail(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     course, lesson = _lesson_context(request, slug, pk)
     if request.method == "POST":
         if lesson.kind != LessonKind.QUIZ:
@@ -135,7 +136,7 @@ def lesson_detail(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return render(request, "courses/lesson_detail.html", context)
 
 
-def _quiz_post(request: HttpRequest, course: Course, lesson: Lesson) -> HttpResponse:
+def _quiz_post(request: AuthenticatedHttpRequest, course: Course, lesson: Lesson) -> HttpResponse:
     quiz = lesson.quiz
     target = redirect("courses:lesson", slug=course.slug, pk=lesson.pk)
     if request.POST.get("action") == "start":
@@ -194,7 +195,7 @@ def _quiz_post(request: HttpRequest, course: Course, lesson: Lesson) -> HttpResp
 
 @login_required
 @require_POST
-def lesson_complete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def lesson_complete(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
     course, lesson = _lesson_context(request, slug, pk)
     try:
         services.lesson_complete(user=request.user, lesson=lesson)
@@ -214,7 +215,7 @@ def lesson_complete(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def lesson_file(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def lesson_file(request: AuthenticatedHttpRequest, slug: str, pk: int) -> FileResponse:
     """The document or video file of a lesson, for enrolled learners and
     the course's authors only."""
     course, lesson = _lesson_context(request, slug, pk)
@@ -225,8 +226,9 @@ def lesson_file(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         handle, content_type, name = lesson.document_file, lesson.document_content_type, lesson.document_name
     elif lesson.kind == LessonKind.VIDEO and lesson.video_file:
         handle = lesson.video_file
-        content_type = "video/webm" if handle.name.endswith(".webm") else "video/mp4"
-        name = f"{lesson.title}{'.webm' if handle.name.endswith('.webm') else '.mp4'}"
+        webm = (handle.name or "").endswith(".webm")
+        content_type = "video/webm" if webm else "video/mp4"
+        name = f"{lesson.title}{'.webm' if webm else '.mp4'}"
     else:
         raise Http404
     response = FileResponse(
@@ -241,7 +243,7 @@ def lesson_file(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def my_learning(request: HttpRequest) -> HttpResponse:
+def my_learning(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     page = Paginator(selectors.my_enrollments(user=user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -259,14 +261,14 @@ def my_learning(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def path_list(request: HttpRequest) -> HttpResponse:
+def path_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = Paginator(selectors.path_catalogue(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "courses/path_list.html", {"page": page})
 
 
 @login_required
 @require_GET
-def path_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def path_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     path = get_object_or_404(selectors.path_visible(user=request.user), slug=slug)
     links = list(path.path_courses.select_related("course").order_by("position", "id"))
     courses = [link.course for link in links]
@@ -300,7 +302,7 @@ def path_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def path_enrol(request: HttpRequest, slug: str) -> HttpResponse:
+def path_enrol(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     path = get_object_or_404(selectors.path_visible(user=request.user), slug=slug)
     try:
         services.path_enroll(user=request.user, path=path)
@@ -311,13 +313,13 @@ def path_enrol(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("courses:path", slug=path.slug)
 
 
-def _own_certificate(request: HttpRequest, code: str):
+def _own_certificate(request: AuthenticatedHttpRequest, code: str):
     return get_object_or_404(selectors.certificate_of(user=request.user), code=code)
 
 
 @login_required
 @require_GET
-def certificate_detail(request: HttpRequest, code: str) -> HttpResponse:
+def certificate_detail(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     certificate = _own_certificate(request, code)
     return render(
         request,
@@ -333,7 +335,7 @@ def certificate_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def certificate_download(request: HttpRequest, code: str) -> HttpResponse:
+def certificate_download(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     certificate = _own_certificate(request, code)
     response = HttpResponse(certificate_pdf(certificate), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="certificate-{certificate.code}.pdf"'
@@ -342,7 +344,7 @@ def certificate_download(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def certificate_renew(request: HttpRequest, code: str) -> HttpResponse:
+def certificate_renew(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     certificate = _own_certificate(request, code)
     try:
         services.certificate_recertify(user=request.user, certificate=certificate)

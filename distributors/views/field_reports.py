@@ -4,13 +4,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from academy.errors import ApplicationError
 from academy.forms import apply_error
+from academy.http import AuthenticatedHttpRequest
 from academy.permissions import can, require
 from distributors import selectors, services
 from distributors.attachments import attachment_response
@@ -22,7 +23,7 @@ PAGE_SIZE = 20
 
 
 @login_required
-def field_report_list(request: HttpRequest) -> HttpResponse:
+def field_report_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     filterset = FieldReportFilter(
         request.GET or None, queryset=selectors.field_report_list(user=request.user), request=request
     )
@@ -37,7 +38,7 @@ def field_report_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def field_report_create(request: HttpRequest) -> HttpResponse:
+def field_report_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     membership = selectors.membership_current(user=request.user)
     if membership is None:
         raise PermissionDenied(_("Only distributor staff can send field reports."))
@@ -62,12 +63,12 @@ def field_report_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _visible_report(request: HttpRequest, pk: int) -> FieldReport:
+def _visible_report(request: AuthenticatedHttpRequest, pk: int) -> FieldReport:
     return get_object_or_404(selectors.field_report_detail_queryset(user=request.user), pk=pk)
 
 
 @login_required
-def field_report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def field_report_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     report = _visible_report(request, pk)
     may_triage = can(request.user, "distributors.triage_field_report", report)
     form = (
@@ -84,7 +85,7 @@ def field_report_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def field_report_triage(request: HttpRequest, pk: int) -> HttpResponse:
+def field_report_triage(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     report = _visible_report(request, pk)
     require(request.user, "distributors.triage_field_report", report)
     form = FieldReportTriageForm(request.POST, current=report.status, next_statuses=report.next_statuses)
@@ -110,7 +111,7 @@ def field_report_triage(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def field_report_attachment(request: HttpRequest, pk: int) -> FileResponse:
+def field_report_attachment(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     """The attachment, to people who may read the report only (404 otherwise)."""
     report = get_object_or_404(selectors.field_report_visible_queryset(user=request.user), pk=pk)
     return attachment_response(report)

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from academy import roles
 from academy.errors import ApplicationError
 from academy.forms import apply_error
+from academy.http import AuthenticatedHttpRequest
 from academy.permissions import can, require
 from distributors import selectors, services
 from distributors.filters import DistributorFilter
@@ -29,12 +30,12 @@ SORTS = {
 }
 
 
-def _require_company_view(request: HttpRequest) -> None:
+def _require_company_view(request: AuthenticatedHttpRequest) -> None:
     if not roles.user_roles(request.user) & {roles.MANAGER, roles.ADMIN}:
         raise PermissionDenied(_("This page is for the company's managers."))
 
 
-def visible_distributor(request: HttpRequest, pk: int) -> Distributor:
+def visible_distributor(request: AuthenticatedHttpRequest, pk: int) -> Distributor:
     """The distributor ``pk`` if the person may know it exists (404 otherwise)."""
     return get_object_or_404(
         selectors.distributor_visible_queryset(user=request.user).select_related(
@@ -44,7 +45,7 @@ def visible_distributor(request: HttpRequest, pk: int) -> Distributor:
     )
 
 
-def managed_distributor(request: HttpRequest, pk: int, permission: str) -> Distributor:
+def managed_distributor(request: AuthenticatedHttpRequest, pk: int, permission: str) -> Distributor:
     """The distributor ``pk`` if the person may see it (404 otherwise) and
     holds ``permission`` on it (403 otherwise)."""
     distributor = visible_distributor(request, pk)
@@ -53,7 +54,7 @@ def managed_distributor(request: HttpRequest, pk: int, permission: str) -> Distr
 
 
 @login_required
-def distributor_list(request: HttpRequest) -> HttpResponse:
+def distributor_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     _require_company_view(request)
     search = request.GET.get("q", "").strip()[:100]
     sort = request.GET.get("sort", "name")
@@ -81,7 +82,7 @@ def distributor_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def distributor_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def distributor_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     distributor = visible_distributor(request, pk)
     if not can(request.user, "distributors.manage_distributor", distributor):
         # A member of this distributor: their own page shows what they may see.
@@ -105,7 +106,7 @@ def distributor_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def distributor_status_change(request: HttpRequest, pk: int) -> HttpResponse:
+def distributor_status_change(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     distributor = managed_distributor(request, pk, "distributors.change_status")
     form = StatusChangeForm(
         request.POST if request.method == "POST" else None, next_statuses=distributor.next_statuses
@@ -136,7 +137,7 @@ def distributor_status_change(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def scorecard_review_create(request: HttpRequest, pk: int) -> HttpResponse:
+def scorecard_review_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     distributor = managed_distributor(request, pk, "distributors.review_scorecard")
     form = ScorecardReviewForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():

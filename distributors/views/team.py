@@ -17,6 +17,7 @@ from academy import roles
 from academy import services as academy_services
 from academy.errors import ApplicationError
 from academy.forms import apply_error
+from academy.http import AuthenticatedHttpRequest
 from academy.models import User
 from academy.permissions import can
 from distributors import selectors, services
@@ -25,7 +26,7 @@ from distributors.models import Distributor, Membership
 from distributors.views.network import managed_distributor
 
 
-def _back_to_team(request: HttpRequest, distributor: Distributor) -> HttpResponse:
+def _back_to_team(request: AuthenticatedHttpRequest, distributor: Distributor) -> HttpResponse:
     """Leads go back to their team page, managers to the invitations page of the distributor."""
     if can(request.user, "distributors.manage_distributor", distributor):
         return redirect("distributors:invitations", pk=distributor.pk)
@@ -33,7 +34,7 @@ def _back_to_team(request: HttpRequest, distributor: Distributor) -> HttpRespons
 
 
 @login_required
-def my_distributor(request: HttpRequest) -> HttpResponse:
+def my_distributor(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A member's own distributor: details, their history, and for a lead the
     team with its pending invitations."""
     user = request.user
@@ -55,7 +56,7 @@ def my_distributor(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def invitations(request: HttpRequest, pk: int) -> HttpResponse:
+def invitations(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The distributor's open invitations and the form to invite someone."""
     distributor = managed_distributor(request, pk, "distributors.invite_member")
     may_invite_lead = can(request.user, "distributors.manage_distributor", distributor)
@@ -81,7 +82,7 @@ def invitations(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _open_invitation(request: HttpRequest, pk: int, invitation_id: int):
+def _open_invitation(request: AuthenticatedHttpRequest, pk: int, invitation_id: int):
     return get_object_or_404(
         selectors.invitation_visible_queryset(user=request.user).filter(distributor_id=pk),
         pk=invitation_id,
@@ -90,7 +91,7 @@ def _open_invitation(request: HttpRequest, pk: int, invitation_id: int):
 
 @login_required
 @require_POST
-def invitation_resend(request: HttpRequest, pk: int, invitation_id: int) -> HttpResponse:
+def invitation_resend(request: AuthenticatedHttpRequest, pk: int, invitation_id: int) -> HttpResponse:
     invitation = _open_invitation(request, pk, invitation_id)
     try:
         services.invitation_resend(actor=request.user, invitation=invitation)
@@ -105,7 +106,7 @@ def invitation_resend(request: HttpRequest, pk: int, invitation_id: int) -> Http
 
 @login_required
 @require_POST
-def invitation_revoke(request: HttpRequest, pk: int, invitation_id: int) -> HttpResponse:
+def invitation_revoke(request: AuthenticatedHttpRequest, pk: int, invitation_id: int) -> HttpResponse:
     invitation = _open_invitation(request, pk, invitation_id)
     try:
         services.invitation_revoke(actor=request.user, invitation=invitation)
@@ -119,7 +120,7 @@ def invitation_revoke(request: HttpRequest, pk: int, invitation_id: int) -> Http
 
 
 @login_required
-def member_remove(request: HttpRequest, pk: int, membership_id: int) -> HttpResponse:
+def member_remove(request: AuthenticatedHttpRequest, pk: int, membership_id: int) -> HttpResponse:
     """Confirm and end a current member's membership, with an optional reason."""
     distributor = managed_distributor(request, pk, "distributors.remove_member")
     membership: Membership = get_object_or_404(
