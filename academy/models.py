@@ -220,11 +220,16 @@ XAPI_VERBS: dict[str, str] = {
 
 
 class EngagementEvent(models.Model):
-    """One thing a person did. Append-only: services add rows, nothing edits them.
+    """One thing a person did. Append-only: services add rows, and what
+    happened is never edited.
 
     ``distributor`` is the distributor the actor belonged to when it happened
     (empty for company staff), so history stays true after staff turnover.
     ``minutes`` carries time spent where the verb has one (lesson, attendance).
+    ``counted`` is bookkeeping, not history: false until the derived measures
+    (the engagement rollups) have counted the event. An event becomes visible
+    to them when its transaction commits, whatever its id, so a reader that
+    asks for the uncounted events misses none, however commits interleave.
     """
 
     actor = models.ForeignKey(
@@ -248,6 +253,7 @@ class EngagementEvent(models.Model):
     minutes = models.PositiveIntegerField(_("minutes"), default=0)
     context = models.JSONField(_("context"), default=dict, blank=True)
     occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now)
+    counted = models.BooleanField(_("counted"), default=False, db_default=False)
 
     class Meta:
         db_table = "distributors_engagementevent"
@@ -259,6 +265,8 @@ class EngagementEvent(models.Model):
             models.Index(fields=["actor", "occurred_at"]),
             models.Index(fields=["verb", "occurred_at"]),
             models.Index(fields=["occurred_at"]),
+            # Small: only the events not counted yet (a few minutes' worth).
+            models.Index(fields=["id"], condition=models.Q(counted=False), name="activity_uncounted"),
         ]
 
     def __str__(self) -> str:

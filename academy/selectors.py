@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from academy.models import Notification, User
+from academy.models import EngagementEvent, Notification, User
 
 
 def notification_list(*, user: User) -> QuerySet[Notification]:
@@ -14,3 +14,11 @@ def notification_unread_count(*, user: User) -> int:
     if not user.is_authenticated:
         return 0
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def activity_uncounted(*, limit: int) -> list[int]:
+    """Ids of up to ``limit`` committed events the derived measures have not
+    counted yet, lowest first (see ``EngagementEvent.counted``)."""
+    return list(
+        EngagementEvent.objects.filter(counted=False).order_by("id").values_list("id", flat=True)[:limit]
+    )

@@ -154,6 +154,20 @@ def activity_record(
     )
 
 
+def activity_mark_counted(*, ids: Iterable[int] | None = None, occurred_from=None, occurred_to=None) -> int:
+    """Mark events as counted by the derived measures: those in ``ids``, or
+    every uncounted one that occurred in [``occurred_from``, ``occurred_to``)
+    (a rebuild of that period). Returns how many changed."""
+    events = EngagementEvent.objects.filter(counted=False)
+    if ids is not None:
+        events = events.filter(id__in=list(ids))
+    if occurred_from is not None:
+        events = events.filter(occurred_at__gte=occurred_from)
+    if occurred_to is not None:
+        events = events.filter(occurred_at__lt=occurred_to)
+    return events.update(counted=True)
+
+
 def notification_create(*, user: User, kind: str, title: str, body: str = "", url: str = "") -> Notification:
     """Show a message to ``user`` in the site. Title and body should already be
     in the recipient's language (see :func:`academy.i18n.in_language_of`)."""

@@ -318,7 +318,10 @@ BBB_CHECKSUM_ALGORITHM = env.str("BBB_CHECKSUM_ALGORITHM", default="sha1")
 BBB_TIMEOUT_SECONDS = env.float("BBB_TIMEOUT_SECONDS", default=10.0)
 
 # Engagement measurement (distributors.engagement): rollups, score, at-risk rules.
-ENGAGEMENT_ROLLUP_OVERLAP = env.int("ENGAGEMENT_ROLLUP_OVERLAP", default=500)
+# Rollups count the uncounted events this many per transaction, for at most
+# this many seconds per run (the next run goes on).
+ENGAGEMENT_ROLLUP_BATCH = env.int("ENGAGEMENT_ROLLUP_BATCH", default=5000)
+ENGAGEMENT_ROLLUP_TIME_BUDGET = env.float("ENGAGEMENT_ROLLUP_TIME_BUDGET", default=240.0)
 ENGAGEMENT_SCORE_WINDOW_DAYS = env.int("ENGAGEMENT_SCORE_WINDOW_DAYS", default=90)
 ENGAGEMENT_SCORE_WEIGHTS = {
     "activity": 25,

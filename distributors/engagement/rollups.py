@@ -8,29 +8,34 @@ Three tables are derived from ``EngagementEvent`` (days are UTC calendar days):
   distributor (the person's distributor at the time);
 * ``DistributorVerbDay`` — per (distributor, day, verb): number of events.
 
-``rollups_update`` (periodic task) reads the events added since its cursor —
-the event id, not the time: events may be recorded with a past
-``occurred_at`` (back-filled history) and still be counted — and recomputes
-every (key, day) they touch from the log. Recomputing instead of adding
-deltas makes it idempotent, and the cursor re-reads the last
-``ENGAGEMENT_ROLLUP_OVERLAP`` ids so that an event committed late (its id
-taken before a neighbour's) is not missed.
+``rollups_update`` (periodic task) reads the events not counted yet
+(``EngagementEvent.counted``), batch after batch, and recomputes every (key,
+day) they touch from the log, then marks them counted. An event is seen once
+its transaction has committed, whatever its id — a writer that took a lower
+id and commits after a higher one is not skipped — and events with a past
+``occurred_at`` (back-filled history) are counted too. Recomputing instead of
+adding deltas makes it idempotent: an event counted twice changes nothing.
 
-``rollups_rebuild`` empties the tables and rebuilds them in three
-``INSERT … SELECT … GROUP BY`` statements compiled from the ORM, so the work
-stays in the database. Both give the same rows as a direct aggregation over
-the log (tested).
+``rollups_rebuild`` recomputes the tables from the whole log one month at a
+time, each month in its own short transaction (delete that month's rows,
+``INSERT … SELECT … GROUP BY`` compiled from the ORM, mark its events
+counted), so dashboards keep reading the tables during a rebuild: each day
+they see is either the old or the new count of that day, both complete. Both
+give the same rows as a direct aggregation over the log (tested).
 """
 
 import datetime
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, F, Max, Model, Q, QuerySet, Sum, Value
+from django.db.models import Count, F, Max, Min, Model, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 
+from academy import selectors as academy_selectors
+from academy import services as academy_services
 from academy.models import EngagementEvent, Verb
 from distributors.engagement.models import (
     MEASURES,
@@ -187,81 +192,123 @@ def _as_date(value: object) -> datetime.date:
     return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(str(value))
 
 
-def rollups_update() -> RollupResult:
-    """Bring the rollups up to date with the events added since the last run
-    (and the last ``ENGAGEMENT_ROLLUP_OVERLAP`` ids before them). Safe to run
-    twice or concurrently with writers: the touched days are recomputed from
-    the log. Returns what was read and rewritten."""
-    with transaction.atomic():
-        cursor, _created = RollupCursor.objects.select_for_update().get_or_create(name=CURSOR_NAME)
-        end = EngagementEvent.objects.aggregate(end=Max("id"))["end"] or 0
-        if end <= cursor.last_event_id:
-            return RollupResult(0, 0, 0, cursor.last_event_id)
-        start = max(0, cursor.last_event_id - settings.ENGAGEMENT_ROLLUP_OVERLAP)
-        new = EngagementEvent.objects.filter(id__gt=start, id__lte=end)
-        days = [
-            _as_date(day)
-            for day in new.order_by().annotate(day=event_day()).values_list("day", flat=True).distinct()
-        ]
-        runs = _day_runs(days)
-        at = Q()
-        on = Q()
-        for first, last in runs:
-            at |= Q(
-                occurred_at__gte=_midnight(first), occurred_at__lt=_midnight(last) + datetime.timedelta(1)
-            )
-            on |= Q(day__gte=first, day__lte=last)
-        actors = new.order_by().values("actor_id")
-        distributors = new.filter(distributor__isnull=False).order_by().values("distributor_id")
-        events = EngagementEvent.objects.filter(at)
-        PersonDay.objects.filter(on, user_id__in=actors).delete()
-        person_days = _insert_from(
-            PersonDay, PERSON_COLUMNS, person_day_rows(events.filter(actor_id__in=actors))
-        )
-        touched = events.filter(distributor_id__in=distributors)
-        DistributorDay.objects.filter(on, distributor_id__in=distributors).delete()
-        DistributorVerbDay.objects.filter(on, distributor_id__in=distributors).delete()
-        distributor_days = _insert_from(DistributorDay, DISTRIBUTOR_COLUMNS, distributor_day_rows(touched))
-        _insert_from(DistributorVerbDay, VERB_COLUMNS, verb_day_rows(touched))
-        read = new.filter(id__gt=cursor.last_event_id).count()
-        cursor.last_event_id = end
-        cursor.save(update_fields=["last_event_id", "updated_at"])
-    return RollupResult(read, person_days, distributor_days, end)
+def _recount(new: QuerySet[EngagementEvent]) -> tuple[int, int]:
+    """Recompute, from the whole log, every (person, day) and (distributor,
+    day) that the events of ``new`` touch; returns the rows written."""
+    days = [
+        _as_date(day)
+        for day in new.order_by().annotate(day=event_day()).values_list("day", flat=True).distinct()
+    ]
+    at = Q()
+    on = Q()
+    for first, last in _day_runs(days):
+        at |= Q(occurred_at__gte=_midnight(first), occurred_at__lt=_midnight(last) + datetime.timedelta(1))
+        on |= Q(day__gte=first, day__lte=last)
+    actors = new.order_by().values("actor_id")
+    distributors = new.filter(distributor__isnull=False).order_by().values("distributor_id")
+    events = EngagementEvent.objects.filter(at)
+    PersonDay.objects.filter(on, user_id__in=actors).delete()
+    person_days = _insert_from(PersonDay, PERSON_COLUMNS, person_day_rows(events.filter(actor_id__in=actors)))
+    touched = events.filter(distributor_id__in=distributors)
+    DistributorDay.objects.filter(on, distributor_id__in=distributors).delete()
+    DistributorVerbDay.objects.filter(on, distributor_id__in=distributors).delete()
+    distributor_days = _insert_from(DistributorDay, DISTRIBUTOR_COLUMNS, distributor_day_rows(touched))
+    _insert_from(DistributorVerbDay, VERB_COLUMNS, verb_day_rows(touched))
+    return person_days, distributor_days
 
 
-def _empty(model: type[Model]) -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            # TRUNCATE refuses tables with deferred foreign-key checks pending
-            # in this transaction (rows written earlier in it): run them now.
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute(f"TRUNCATE {connection.ops.quote_name(model._meta.db_table)}")
-    else:
-        model._default_manager.all()._raw_delete(connection.alias)  # type: ignore[attr-defined]
-
-
-@transaction.atomic
-def rollups_rebuild() -> RollupResult:
-    """Empty the rollup tables and rebuild them from the whole log, in the
-    database (three INSERT … SELECT statements); the cursor moves to the last
-    event read."""
+def _lock() -> RollupCursor:
+    """The rollup jobs' lock (one refresh or rebuild batch at a time), held
+    until the end of the current transaction."""
     cursor, _created = RollupCursor.objects.select_for_update().get_or_create(name=CURSOR_NAME)
+    return cursor
+
+
+def rollups_update(*, batch_size: int | None = None, time_budget: float | None = None) -> RollupResult:
+    """Count every committed event not counted yet into the rollups, in
+    batches of ``batch_size`` events (one transaction each), until none is
+    left or ``time_budget`` seconds have passed. Safe to run twice or
+    concurrently with writers and with itself. Returns what was read and
+    rewritten."""
+    batch_size = batch_size or settings.ENGAGEMENT_ROLLUP_BATCH
+    time_budget = settings.ENGAGEMENT_ROLLUP_TIME_BUDGET if time_budget is None else time_budget
+    started = time.monotonic()
+    result = RollupResult(0, 0, 0, 0)
+    while True:
+        with transaction.atomic():
+            cursor = _lock()
+            ids = academy_selectors.activity_uncounted(limit=batch_size)
+            if ids:
+                person_days, distributor_days = _recount(EngagementEvent.objects.filter(id__in=ids))
+                academy_services.activity_mark_counted(ids=ids)
+                cursor.last_event_id = max(cursor.last_event_id, ids[-1])
+                cursor.save(update_fields=["last_event_id", "updated_at"])
+                result.events += len(ids)
+                result.person_days += person_days
+                result.distributor_days += distributor_days
+            result.last_event_id = cursor.last_event_id
+        if len(ids) < batch_size or time.monotonic() - started > time_budget:
+            return result
+
+
+def _months(first: datetime.date, last: datetime.date) -> list[tuple[datetime.date, datetime.date]]:
+    """[start, end) of each calendar month from ``first``'s to ``last``'s."""
+    months = []
+    start = first.replace(day=1)
+    while start <= last:
+        end = (start + datetime.timedelta(days=32)).replace(day=1)
+        months.append((start, end))
+        start = end
+    return months
+
+
+def rollups_rebuild(*, on_batch: Callable[[datetime.date], None] | None = None) -> RollupResult:
+    """Recompute the rollup tables from the whole log, one month per short
+    transaction (readers are never blocked for more than a month's rows'
+    writing; they see each day complete, old or new), and mark the events
+    counted. ``on_batch(month)`` is called inside each month's transaction
+    once its rows are written (for tests and progress)."""
+    span = EngagementEvent.objects.aggregate(first=Min("occurred_at"), last=Max("occurred_at"), end=Max("id"))
+    result = RollupResult(0, 0, 0, span["end"] or 0)
+    if span["first"] is None:
+        with transaction.atomic():
+            for model in (PersonDay, DistributorDay, DistributorVerbDay):
+                model.objects.all().delete()
+        return result
+    first, last = span["first"].astimezone(datetime.UTC).date(), span["last"].astimezone(datetime.UTC).date()
+    # Rows of days outside the log's span (their events are gone) go first.
+    with transaction.atomic():
+        _lock()
+        for model in (PersonDay, DistributorDay, DistributorVerbDay):
+            model.objects.exclude(day__gte=first, day__lte=last).delete()
+    for start, end in _months(first, last):
+        with transaction.atomic():
+            cursor = _lock()
+            if connection.vendor == "postgresql":
+                # Enough memory for the grouping to stay off disk (this transaction only).
+                with connection.cursor() as db:
+                    db.execute(
+                        "SELECT set_config('work_mem', %s, true)", [settings.ENGAGEMENT_REBUILD_WORK_MEM]
+                    )
+            events = EngagementEvent.objects.filter(
+                occurred_at__gte=_midnight(start), occurred_at__lt=_midnight(end)
+            )
+            for model in (PersonDay, DistributorDay, DistributorVerbDay):
+                model.objects.filter(day__gte=start, day__lt=end).delete()
+            result.person_days += _insert_from(PersonDay, PERSON_COLUMNS, person_day_rows(events))
+            result.distributor_days += _insert_from(
+                DistributorDay, DISTRIBUTOR_COLUMNS, distributor_day_rows(events)
+            )
+            _insert_from(DistributorVerbDay, VERB_COLUMNS, verb_day_rows(events))
+            academy_services.activity_mark_counted(occurred_from=_midnight(start), occurred_to=_midnight(end))
+            result.events += events.count()
+            cursor.last_event_id = max(cursor.last_event_id, result.last_event_id)
+            cursor.save(update_fields=["last_event_id", "updated_at"])
+            if on_batch is not None:
+                on_batch(start)
     if connection.vendor == "postgresql":
-        # Enough memory for the grouping to stay off disk (this transaction only).
-        with connection.cursor() as db:
-            db.execute("SELECT set_config('work_mem', %s, true)", [settings.ENGAGEMENT_REBUILD_WORK_MEM])
-    end = EngagementEvent.objects.aggregate(end=Max("id"))["end"] or 0
-    events = EngagementEvent.objects.filter(id__lte=end)
-    for model in (PersonDay, DistributorDay, DistributorVerbDay):
-        _empty(model)
-    person_days = _insert_from(PersonDay, PERSON_COLUMNS, person_day_rows(events))
-    distributor_days = _insert_from(DistributorDay, DISTRIBUTOR_COLUMNS, distributor_day_rows(events))
-    _insert_from(DistributorVerbDay, VERB_COLUMNS, verb_day_rows(events))
-    if connection.vendor == "postgresql":
-        # Fresh statistics, so the planner reads the new tables well at once.
+        # Fresh statistics, so the planner reads the new rows well at once.
         with connection.cursor() as db:
             for model in (PersonDay, DistributorDay, DistributorVerbDay):
                 db.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
-    cursor.last_event_id = end
-    cursor.save(update_fields=["last_event_id", "updated_at"])
-    return RollupResult(events.count(), person_days, distributor_days, end)
+    return result

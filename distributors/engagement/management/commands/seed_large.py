@@ -395,6 +395,9 @@ class Command(BaseCommand):
             "minutes",
             "context",
             "occurred_at",
+            # Counted by the rebuild at the end (or by the caller's, with --no-refresh),
+            # not one by one by the periodic refresh.
+            "counted",
         ]
         table = EngagementEvent._meta.db_table
         rows = self._event_rows(people, count)
@@ -404,7 +407,7 @@ class Command(BaseCommand):
                 with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                     for user_id, distributor_id, verb, otype, oid, name, minutes, occurred in rows:
                         copy.write_row(
-                            (user_id, distributor_id, verb, otype, oid, name, minutes, "{}", occurred)
+                            (user_id, distributor_id, verb, otype, oid, name, minutes, "{}", occurred, True)
                         )
             return
         sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608
@@ -423,6 +426,7 @@ class Command(BaseCommand):
                         minutes,
                         context,
                         occurred.isoformat(sep=" "),
+                        True,
                     )
                 )
                 if len(batch) >= 20_000:
