@@ -20,7 +20,7 @@ from courses.models import (
     QuestionKind,
     Quiz,
 )
-from distributors.models import MembershipRole
+from distributors.choices import MembershipRole
 
 
 class CatalogueFilterForm(forms.Form):
