@@ -21,7 +21,8 @@ from courses.models import (
     QuestionKind,
     Quiz,
 )
-from distributors.models import Distributor, MembershipRole
+from distributors.choices import MembershipRole
+from distributors.selectors import distributor_choices
 
 
 class CatalogueFilterForm(forms.Form):
@@ -261,7 +262,7 @@ class QuizAnswerForm(forms.Form):
 
 
 class AssignmentForm(forms.Form):
-    distributor = forms.ModelChoiceField(label=_("Distributor"), queryset=Distributor.objects.none())
+    distributor = forms.ModelChoiceField(label=_("Distributor"), queryset=distributor_choices().none())
     course = forms.ModelChoiceField(label=_("Course"), queryset=Course.objects.none(), required=False)
     path = forms.ModelChoiceField(
         label=_("Learning path"), queryset=LearningPath.objects.none(), required=False

@@ -14,6 +14,17 @@ from django_countries.fields import CountryField
 
 from academy.models import BaseModel
 
+# The choices live in their own module (other apps import them from there);
+# this app's modules keep reading them from here.
+from distributors.choices import (
+    DistributorStatus,
+    FieldReportKind,
+    FieldReportStatus,
+    FieldReportUrgency,
+    InvitationStatus,
+    MembershipRole,
+)
+
 
 class Territory(BaseModel):
     """A set of countries and the company managers in charge of them."""
@@ -35,14 +46,6 @@ class Territory(BaseModel):
 
     def __str__(self) -> str:
         return self.name
-
-
-class DistributorStatus(models.TextChoices):
-    PROSPECT = "prospect", _("Prospect")
-    ONBOARDING = "onboarding", _("Onboarding")
-    ACTIVE = "active", _("Active")
-    SUSPENDED = "suspended", _("Suspended")
-    ENDED = "ended", _("Ended")
 
 
 # The lifecycle of a partnership: where each status may go next. An ended
@@ -137,11 +140,6 @@ class DistributorStatusChange(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.distributor}: {self.from_status or '-'} → {self.to_status}"
-
-
-class MembershipRole(models.TextChoices):
-    LEAD = "lead", _("Team lead")
-    STAFF = "staff", _("Staff")
 
 
 class Membership(BaseModel):
@@ -279,13 +277,6 @@ class ScorecardReview(BaseModel):
         return round(sum(values) / len(values), 2)
 
 
-class InvitationStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    ACCEPTED = "accepted", _("Accepted")
-    REVOKED = "revoked", _("Revoked")
-    EXPIRED = "expired", _("Expired")
-
-
 INVITATION_VALIDITY = datetime.timedelta(days=14)
 
 
@@ -400,26 +391,6 @@ class Invitation(BaseModel):
     @property
     def is_open(self) -> bool:
         return self.accepted_at is None and self.revoked_at is None
-
-
-class FieldReportKind(models.TextChoices):
-    CUSTOMER_FEEDBACK = "customer_feedback", _("Customer feedback")
-    PRODUCT_ISSUE = "product_issue", _("Product issue")
-    LOCAL_OPPORTUNITY = "local_opportunity", _("Local opportunity")
-    COMPETITOR_INFO = "competitor_info", _("Competitor information")
-
-
-class FieldReportUrgency(models.TextChoices):
-    LOW = "low", _("Low")
-    NORMAL = "normal", _("Normal")
-    HIGH = "high", _("High")
-
-
-class FieldReportStatus(models.TextChoices):
-    NEW = "new", _("New")
-    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
-    IN_PROGRESS = "in_progress", _("In progress")
-    CLOSED = "closed", _("Closed")
 
 
 # Triage moves forward (steps may be skipped); a closed report may be reopened.

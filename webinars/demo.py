@@ -12,7 +12,8 @@ from django.utils import timezone
 from academy.demo import TRAINER2_EMAIL, TRAINER_EMAIL, DemoLogin
 from academy.models import EngagementEvent, User, Verb
 from academy.services import activity_record
-from distributors.models import Membership, Territory
+from distributors.choices import DistributorStatus
+from distributors.selectors import territory_choices
 from webinars import recurrence, services
 from webinars.models import Registration, RegistrationStatus, Series, Session, SessionStatus
 
@@ -41,12 +42,13 @@ COMMENTS = [
 
 def _people() -> list[User]:
     """Current staff of the demo distributors, in a stable order."""
-    memberships = (
-        Membership.objects.filter(left_on__isnull=True, distributor__status__in=["active", "onboarding"])
-        .select_related("user")
-        .order_by("user__email")
+    # A person has at most one open membership: one row each.
+    return list(
+        User.objects.filter(
+            memberships__left_on__isnull=True,
+            memberships__distributor__status__in=[DistributorStatus.ACTIVE, DistributorStatus.ONBOARDING],
+        ).order_by("email")
     )
-    return [membership.user for membership in memberships]
 
 
 def _first_date(months_back: int) -> datetime.date:
@@ -246,7 +248,7 @@ def _monthly(trainer: User) -> Series:
 def _quarterly(trainer: User) -> None:
     if Series.objects.filter(title=QUARTERLY_TITLE).exists():
         return
-    territories = list(Territory.objects.filter(name__in=["Maghreb", "Europe"]))
+    territories = list(territory_choices().filter(name__in=["Maghreb", "Europe"]))
     services.series_create(
         actor=trainer,
         title=QUARTERLY_TITLE,

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from academy.models import Role, User, time_zone_choices
-from distributors.models import Distributor, Territory
+from distributors.selectors import distributor_choices, territory_choices
 from webinars.channels import channel_choices
 from webinars.models import PollKind, Series, Session
 
@@ -28,12 +28,12 @@ class _AudienceMixin(forms.ModelForm):
     )
     audience_territories = forms.ModelMultipleChoiceField(
         label=_("Territories"),
-        queryset=Territory.objects.order_by("name"),
+        queryset=territory_choices(),
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
     audience_distributors = forms.ModelMultipleChoiceField(
-        label=_("Distributors"), queryset=Distributor.objects.order_by("name"), required=False
+        label=_("Distributors"), queryset=distributor_choices(), required=False
     )
 
     video_url = forms.URLField(label=_("Video link"), required=False, assume_scheme="https")

@@ -262,9 +262,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
-        "DistributorStatusEnum": "distributors.models.DistributorStatus",
-        "InvitationStatusEnum": "distributors.models.InvitationStatus",
-        "FieldReportStatusEnum": "distributors.models.FieldReportStatus",
+        "DistributorStatusEnum": "distributors.choices.DistributorStatus",
+        "InvitationStatusEnum": "distributors.choices.InvitationStatus",
+        "FieldReportStatusEnum": "distributors.choices.FieldReportStatus",
         "WebinarSessionStatusEnum": "webinars.models.SessionStatus",
         "WebinarRegistrationStatusEnum": "webinars.models.RegistrationStatus",
         "CoursePublicationStatusEnum": "courses.models.PublicationStatus",
@@ -272,7 +272,7 @@ SPECTACULAR_SETTINGS = {
         "CertificateStatusEnum": "courses.models.CertificateStatus",
         "LessonKindEnum": "courses.models.LessonKind",
         "QuestionKindEnum": "courses.models.QuestionKind",
-        "FieldReportKindEnum": "distributors.models.FieldReportKind",
+        "FieldReportKindEnum": "distributors.choices.FieldReportKind",
         "WebinarReminderKindEnum": "webinars.models.ReminderKind",
     },
 }

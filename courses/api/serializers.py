@@ -21,7 +21,7 @@ from courses.models import (
     Module,
     QuizAttempt,
 )
-from distributors.models import MembershipRole
+from distributors.choices import MembershipRole
 
 # ------------------------------------------------------------------ catalogue and courses
 

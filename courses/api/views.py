@@ -20,7 +20,6 @@ from courses.api import serializers as s
 from courses.models import Course, Enrollment, LearningPath, Lesson, QuizAttempt
 from courses.rules import lessons_open
 from courses.services.certificates import courses_held
-from distributors.models import Distributor
 
 
 def _visible_course(request: Request, slug: str) -> Course:
@@ -316,9 +315,9 @@ class AssignmentListView(generics.ListCreateAPIView):
         data = s.AssignmentInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        distributor = Distributor.objects.filter(
-            pk__in=selectors.assignable_distributors(user=request.user), pk=values["distributor"]
-        ).first()
+        distributor = (
+            selectors.assignable_distributors(user=request.user).filter(pk=values["distributor"]).first()
+        )
         if distributor is None:
             raise ApplicationError(
                 _("Choose one of your distributors."),

@@ -32,7 +32,7 @@ from courses.models import (
     Lesson,
     LessonKind,
 )
-from distributors.models import Distributor
+from distributors.selectors import distributor_choices
 
 CATEGORIES = [
     ("kits", "Kits de diagnostic", "Diagnostic kits"),
@@ -306,7 +306,7 @@ def _assign(
     path: LearningPath | None = None,
     **options: Unpack[_AssignOptions],
 ) -> None:
-    distributor = Distributor.objects.get(name=distributor_name)
+    distributor = distributor_choices().get(name=distributor_name)
     if Assignment.objects.filter(distributor=distributor, course=course, path=path).exists():
         return
     services.assignment_create(

@@ -8,7 +8,7 @@ from courses.models.certificates import Certificate
 from courses.models.content import Course
 from courses.models.learning import Enrollment
 from courses.models.paths import LearningPath, PathEnrollment
-from distributors.models import Distributor, MembershipRole
+from distributors.choices import MembershipRole
 
 
 class AssignmentTarget(models.TextChoices):
@@ -27,7 +27,7 @@ class Assignment(BaseModel):
     """
 
     distributor = models.ForeignKey(
-        Distributor,
+        "distributors.Distributor",
         on_delete=models.PROTECT,
         related_name="course_assignments",
         verbose_name=_("distributor"),

@@ -5,7 +5,6 @@ from django.utils.translation import gettext_lazy as _
 
 from academy.models import BaseModel
 from courses.models.content import Course, Lesson
-from distributors.models import Distributor
 
 
 class EnrollmentSource(models.TextChoices):
@@ -40,7 +39,7 @@ class Enrollment(BaseModel):
         Course, on_delete=models.PROTECT, related_name="enrollments", verbose_name=_("course")
     )
     distributor = models.ForeignKey(
-        Distributor,
+        "distributors.Distributor",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,

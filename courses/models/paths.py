@@ -10,7 +10,6 @@ from academy.models import BaseModel
 from courses.models.content import Course, Language, PublicationStatus, validate_course_slug
 from courses.models.learning import EnrollmentSource, EnrollmentStatus
 from distributors.audience import Audience
-from distributors.models import Distributor
 
 
 class LearningPath(BaseModel, Audience):
@@ -97,7 +96,7 @@ class PathEnrollment(BaseModel):
         LearningPath, on_delete=models.PROTECT, related_name="enrollments", verbose_name=_("learning path")
     )
     distributor = models.ForeignKey(
-        Distributor,
+        "distributors.Distributor",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,

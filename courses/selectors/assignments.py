@@ -9,6 +9,7 @@ their own distributor, anyone else nothing.
 
 import datetime
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -25,17 +26,20 @@ from courses.models import (
 )
 from courses.selectors.learning import assignee_status_annotation
 from distributors import scoping
-from distributors.models import Distributor, Membership
+from distributors.selectors import team_current
+
+if TYPE_CHECKING:  # annotations only: the network is read through its selectors
+    from distributors.models import Distributor, Membership
 
 
-def assignable_distributors(*, user: User) -> QuerySet[Distributor]:
+def assignable_distributors(*, user: User) -> "QuerySet[Distributor]":
     """Distributors ``user`` may assign to and follow: admins all, managers
     their territories' distributors, a lead their own; nobody else."""
     return scoping.visible_distributors(user, staff=scoping.Staff.LEADS)
 
 
 def assignment_list(
-    *, user: User, distributor: Distributor | None = None, include_cancelled: bool = False
+    *, user: User, distributor: "Distributor | None" = None, include_cancelled: bool = False
 ) -> QuerySet[Assignment]:
     """Assignments of the distributors ``user`` follows, newest first, each
     with ``n_people`` (concerned, not released), ``n_done`` and ``n_overdue``."""
@@ -63,7 +67,7 @@ def assignment_list(
 def assignee_status_list(
     *,
     user: User,
-    distributor: Distributor | None = None,
+    distributor: "Distributor | None" = None,
     assignment: Assignment | None = None,
     include_released: bool = False,
 ) -> QuerySet[Assignee]:
@@ -105,7 +109,7 @@ class HeadcountRow:
 
 
 def certified_headcount(
-    *, user: User, distributor: Distributor, today: datetime.date | None = None
+    *, user: User, distributor: "Distributor", today: datetime.date | None = None
 ) -> list[HeadcountRow]:
     """For each course assigned to ``distributor`` (directly or through an
     assigned learning path, assignments not cancelled): the number of its
@@ -123,7 +127,7 @@ def certified_headcount(
     )
     if not courses:
         return []
-    current = Membership.objects.filter(distributor=distributor, left_on__isnull=True)
+    current = team_current(distributor=distributor)
     staff = current.count()
     certified = dict(
         Certificate.objects.valid_on(today)
@@ -138,7 +142,7 @@ def certified_headcount(
 
 
 def completion_list(
-    *, user: User, distributor: Distributor | None = None, since: datetime.datetime | None = None
+    *, user: User, distributor: "Distributor | None" = None, since: datetime.datetime | None = None
 ) -> QuerySet[Enrollment]:
     """Course completions of the people of the distributors ``user``
     follows (by their distributor at enrolment), newest first, with person,
@@ -153,10 +157,7 @@ def completion_list(
     return queryset.select_related("user", "course", "distributor").order_by("-completed_at", "-id")
 
 
-def team_members(*, distributor: Distributor) -> QuerySet[Membership]:
-    """Current members of a distributor (for choosing named people)."""
-    return (
-        Membership.objects.filter(distributor=distributor, left_on__isnull=True)
-        .select_related("user")
-        .order_by("user__last_name", "user__first_name")
-    )
+def team_members(*, distributor: "Distributor") -> "QuerySet[Membership]":
+    """Current members of a distributor, with their people, by name (for
+    choosing named people)."""
+    return team_current(distributor=distributor).order_by("user__last_name", "user__first_name")

@@ -2,6 +2,10 @@
 returns only what that user may see; everything is importable from
 ``distributors.selectors``."""
 
+from distributors.selectors.choices import (
+    distributor_choices,
+    territory_choices,
+)
 from distributors.selectors.engagement import (
     engagement_event_visible_queryset,
     engagement_recent,
@@ -44,6 +48,7 @@ __all__ = [
     "DISTRIBUTOR_ORDERINGS",
     "QuarterTurnover",
     "ScorecardStep",
+    "distributor_choices",
     "distributor_list",
     "distributor_memberships",
     "distributor_status_history",
@@ -65,6 +70,7 @@ __all__ = [
     "membership_visible_queryset",
     "scorecard_trend",
     "team_current",
+    "territory_choices",
     "territory_list",
     "territory_overview",
     "turnover_by_quarter",

@@ -158,3 +158,13 @@ def test_scorecard_trend_shows_the_change_since_the_previous_review(network):
         "commitment": -1,
     }
     assert (first.average, latest.average, latest.change) == (3.0, 3.25, 0.25)
+
+
+def test_audience_choices_are_every_territory_and_distributor_by_name(network, django_assert_num_queries):
+    DistributorFactory(name="Casamance Labo", territory=network.territory_a, country="SN")
+    with django_assert_num_queries(0):  # lazy: a form or serializer field may hold them
+        territories = selectors.territory_choices()
+        distributors = selectors.distributor_choices()
+    with django_assert_num_queries(2):
+        assert [territory.name for territory in territories] == ["Central", "West"]
+        assert [distributor.name for distributor in distributors] == ["Casamance Labo", "Dist A", "Dist B"]

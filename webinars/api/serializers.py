@@ -1,10 +1,11 @@
 """Input and output serializers of the webinars API (kept apart)."""
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from academy.models import Role, User, time_zone_choices
-from distributors.models import Distributor, Territory
+from distributors.selectors import distributor_choices, territory_choices
 from webinars.channels import channel_choices
 from webinars.models import Feedback, Material, Registration, Series, Session, VideoProvider
 from webinars.rules import recording_link
@@ -128,10 +129,11 @@ class MyAttendanceOutputSerializer(serializers.ModelSerializer):
         return attendance.minutes_attended if attendance else 0
 
 
-class DistributorBriefOutputSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Distributor
-        fields = ["id", "name"]
+class DistributorBriefOutputSerializer(serializers.Serializer):
+    # Declared field by field (the distributor's id and name, as its model has
+    # them): the distributors app's models stay its own.
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(label=_("Name"), max_length=200)
 
 
 class RegistrantOutputSerializer(serializers.ModelSerializer):
@@ -168,10 +170,10 @@ class _AudienceInputSerializer(serializers.Serializer):
     audience_staff = serializers.BooleanField(required=False)
     audience_customers = serializers.BooleanField(required=False)
     audience_territories = serializers.PrimaryKeyRelatedField(
-        queryset=Territory.objects.all(), many=True, required=False
+        queryset=territory_choices(), many=True, required=False
     )
     audience_distributors = serializers.PrimaryKeyRelatedField(
-        queryset=Distributor.objects.all(), many=True, required=False
+        queryset=distributor_choices(), many=True, required=False
     )
     trainers = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(role=Role.TRAINER, is_active=True), many=True, required=False

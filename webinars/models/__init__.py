@@ -15,7 +15,6 @@ from django.utils.translation import gettext_lazy as _
 
 from academy.models import BaseModel, validate_time_zone
 from distributors.audience import Audience
-from distributors.models import Distributor
 
 
 class VideoProvider(models.TextChoices):
@@ -219,7 +218,7 @@ class Registration(BaseModel):
         verbose_name=_("person"),
     )
     distributor = models.ForeignKey(
-        Distributor,
+        "distributors.Distributor",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -351,7 +350,7 @@ class Attendance(BaseModel):
         verbose_name=_("registration"),
     )
     distributor = models.ForeignKey(
-        Distributor,
+        "distributors.Distributor",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
