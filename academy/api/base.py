@@ -8,16 +8,17 @@ Lists subclass :class:`PaginatedListView`, the one list base.
 
 from typing import cast
 
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.generics import GenericAPIView
 from rest_framework.mixins import ListModelMixin
 from rest_framework.request import Request
-from rest_framework.settings import api_settings
 
 from academy.models import User
 
-# The project's filter backends (settings): django-filter (``filterset_class``),
+# For a list that declares them: django-filter (``filterset_class``),
 # ``?search=`` (``search_fields``) and ``?ordering=`` (``ordering_fields``).
-FILTER_BACKENDS = list(api_settings.DEFAULT_FILTER_BACKENDS)
+FILTER_BACKENDS = [DjangoFilterBackend, SearchFilter, OrderingFilter]
 
 
 def request_user(request: Request) -> User:
