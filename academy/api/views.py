@@ -4,6 +4,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from academy import services
+from academy.api.base import request_user
 from academy.api.serializers import MeInputSerializer, MeOutputSerializer
 
 
@@ -18,5 +19,5 @@ class MeView(APIView):
     def patch(self, request: Request) -> Response:
         serializer = MeInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        user = services.user_profile_update(user=request.user, **serializer.validated_data)
+        user = services.user_profile_update(user=request_user(request), **serializer.validated_data)
         return Response(MeOutputSerializer(user).data)

@@ -261,6 +261,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # ``<id:pk>`` (academy.api.converters) carries the objects' integer ids.
+    "PATH_CONVERTER_OVERRIDES": {"id": int},
     "ENUM_NAME_OVERRIDES": {
         "DistributorStatusEnum": "distributors.choices.DistributorStatus",
         "InvitationStatusEnum": "distributors.choices.InvitationStatus",

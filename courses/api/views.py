@@ -2,52 +2,61 @@
 certificates (own, and public verification), learning paths, assignments and
 course results. Views stay thin: selectors scope, services decide."""
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, status
+from rest_framework import status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from academy.api.base import PaginatedListView, request_user
 from academy.errors import ApplicationError
 from academy.models import User
 from academy.permissions import can, require
 from courses import selectors, services
 from courses.api import serializers as s
-from courses.models import Course, Enrollment, LearningPath, Lesson, QuizAttempt
+from courses.models import Assignment, Certificate, Course, Enrollment, LearningPath, Lesson, QuizAttempt
 from courses.rules import lessons_open
 from courses.services.certificates import courses_held
 
 
 def _visible_course(request: Request, slug: str) -> Course:
     return get_object_or_404(
-        selectors.course_visible(user=request.user).select_related("category"), slug=slug
+        selectors.course_visible(user=request_user(request)).select_related("category"), slug=slug
     )
 
 
 def _lesson(request: Request, pk: int) -> tuple[Lesson, bool]:
     """A lesson of a course the person may see (404 otherwise) that they may
     open: enrolled (now or before) or an author of the course (403 otherwise)."""
+    user = request_user(request)
     lesson = get_object_or_404(
         Lesson.objects.select_related("module__course", "quiz").filter(
-            module__course__in=selectors.course_visible(user=request.user)
+            module__course__in=selectors.course_visible(user=user)
         ),
         pk=pk,
     )
-    enrolled = Enrollment.objects.filter(user=request.user, course_id=lesson.module.course_id).exists()
-    if not lessons_open(request.user, lesson.module.course, enrolled=enrolled):
+    enrolled = Enrollment.objects.filter(user=user, course_id=lesson.module.course_id).exists()
+    if not lessons_open(user, lesson.module.course, enrolled=enrolled):
         raise ApplicationError(_("Enrol in the course first."), code="not_enrolled", status=403)
     return lesson, enrolled
 
 
-class CatalogueView(generics.ListAPIView):
+class CatalogueView(PaginatedListView):
     """Published courses whose audience includes you, in your language first."""
 
     serializer_class = s.CourseListOutputSerializer
-    filter_backends: list = []
+
+    def get_queryset(self) -> QuerySet[Course]:
+        query = s.CatalogueQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return selectors.course_catalogue(user=request_user(self.request), **query.validated_data)
 
     @extend_schema(
         parameters=[
@@ -57,13 +66,8 @@ class CatalogueView(generics.ListAPIView):
             OpenApiParameter("search", str, description="Words of the title, summary or category"),
         ]
     )
-    def get(self, request: Request, *args, **kwargs) -> Response:
-        return super().get(request, *args, **kwargs)
-
-    def get_queryset(self):
-        query = s.CatalogueQuerySerializer(data=self.request.query_params)
-        query.is_valid(raise_exception=True)
-        return selectors.course_catalogue(user=self.request.user, **query.validated_data)
+    def get(self, request: Request) -> Response:
+        return self.list(request)
 
 
 class CourseDetailView(APIView):
@@ -71,9 +75,10 @@ class CourseDetailView(APIView):
 
     @extend_schema(responses=s.CourseDetailOutputSerializer)
     def get(self, request: Request, slug: str) -> Response:
+        user = request_user(request)
         course = _visible_course(request, slug)
-        page = selectors.course_page(user=request.user, course=course)
-        has_access = lessons_open(request.user, course, enrolled=page.has_access)
+        page = selectors.course_page(user=user, course=course)
+        has_access = lessons_open(user, course, enrolled=page.has_access)
         return Response(s.CourseDetailOutputSerializer(page, context={"has_access": has_access}).data)
 
 
@@ -83,7 +88,7 @@ class CourseEnrolView(APIView):
     @extend_schema(request=None, responses={201: s.EnrollmentOutputSerializer})
     def post(self, request: Request, slug: str) -> Response:
         course = _visible_course(request, slug)
-        enrollment = services.enrollment_create(user=request.user, course=course)
+        enrollment = services.enrollment_create(user=request_user(request), course=course)
         return Response(s.EnrollmentOutputSerializer(enrollment).data, status=status.HTTP_201_CREATED)
 
 
@@ -92,9 +97,9 @@ class CourseResultsView(APIView):
 
     @extend_schema(responses=s.CourseResultsOutputSerializer)
     def get(self, request: Request, slug: str) -> Response:
-        require(request.user, "courses.author")
+        require(request_user(request), "courses.author")
         course = get_object_or_404(Course, slug=slug)
-        require(request.user, "courses.view_results", course)
+        require(request_user(request), "courses.view_results", course)
         return Response(s.CourseResultsOutputSerializer(selectors.course_results(course=course)).data)
 
 
@@ -105,7 +110,7 @@ class LessonDetailView(APIView):
     @extend_schema(responses=s.LessonOutputSerializer)
     def get(self, request: Request, pk: int) -> Response:
         lesson, enrolled = _lesson(request, pk)
-        progress = services.lesson_open(user=request.user, lesson=lesson) if enrolled else None
+        progress = services.lesson_open(user=request_user(request), lesson=lesson) if enrolled else None
         completed = progress is not None and progress.completed_at is not None
         return Response(s.LessonOutputSerializer(lesson, context={"completed": completed}).data)
 
@@ -116,30 +121,34 @@ class LessonCompleteView(APIView):
     @extend_schema(request=None, responses=s.EnrollmentOutputSerializer)
     def post(self, request: Request, pk: int) -> Response:
         lesson, _enrolled = _lesson(request, pk)
-        progress = services.lesson_complete(user=request.user, lesson=lesson)
+        progress = services.lesson_complete(user=request_user(request), lesson=lesson)
         enrollment = Enrollment.objects.select_related("course").get(pk=progress.enrollment_id)
         return Response(s.EnrollmentOutputSerializer(enrollment).data)
 
 
-class LessonAttemptsView(generics.ListAPIView):
+class LessonAttemptsView(PaginatedListView):
     """Your attempts at the quiz of a lesson; POST starts one (or returns
     the one in progress) with its questions — never the correct answers."""
 
     serializer_class = s.AttemptOutputSerializer
-    filter_backends: list = []
+    lesson: Lesson
 
-    def get_queryset(self):
-        lesson, _enrolled = _lesson(self.request, self.kwargs["pk"])
-        if not hasattr(lesson, "quiz"):
+    def get_queryset(self) -> QuerySet[QuizAttempt]:
+        if not hasattr(self.lesson, "quiz"):
             return QuizAttempt.objects.none()
-        return selectors.attempt_list(user=self.request.user).filter(quiz=lesson.quiz).select_related("quiz")
+        attempts = selectors.attempt_list(user=request_user(self.request))
+        return attempts.filter(quiz=self.lesson.quiz).select_related("quiz")
+
+    def get(self, request: Request, pk: int) -> Response:
+        self.lesson, _enrolled = _lesson(request, pk)
+        return self.list(request)
 
     @extend_schema(request=None, responses={201: s.AttemptOutputSerializer})
     def post(self, request: Request, pk: int) -> Response:
         lesson, _enrolled = _lesson(request, pk)
         if not hasattr(lesson, "quiz"):
             raise ApplicationError(_("This lesson has no quiz."), code="not_a_quiz")
-        attempt = services.quiz_attempt_start(user=request.user, quiz=lesson.quiz)
+        attempt = services.quiz_attempt_start(user=request_user(request), quiz=lesson.quiz)
         context = {"questions": {attempt.pk: selectors.attempt_questions(attempt=attempt)}}
         return Response(
             s.AttemptOutputSerializer(attempt, context=context).data, status=status.HTTP_201_CREATED
@@ -147,10 +156,11 @@ class LessonAttemptsView(generics.ListAPIView):
 
 
 def _own_attempt(request: Request, pk: int) -> QuizAttempt:
-    return get_object_or_404(selectors.attempt_list(user=request.user).select_related("quiz"), pk=pk)
+    return get_object_or_404(selectors.attempt_list(user=request_user(request)).select_related("quiz"), pk=pk)
 
 
 def _attempt_response(attempt: QuizAttempt) -> Response:
+    context: dict[str, Any]
     if attempt.submitted_at is None:
         context = {"questions": {attempt.pk: selectors.attempt_questions(attempt=attempt)}}
     else:
@@ -175,55 +185,55 @@ class AttemptSubmitView(APIView):
         data = s.AttemptSubmitInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         attempt = services.quiz_attempt_submit(
-            user=request.user, attempt=attempt, answers=data.validated_data["answers"]
+            user=request_user(request), attempt=attempt, answers=data.validated_data["answers"]
         )
         return _attempt_response(attempt)
 
 
-class EnrollmentListView(generics.ListAPIView):
+class EnrollmentListView(PaginatedListView):
     """Your enrolments, in progress first."""
 
     serializer_class = s.EnrollmentOutputSerializer
-    filter_backends: list = []
 
-    @extend_schema(parameters=[OpenApiParameter("status", str, enum=["active", "completed"])])
-    def get(self, request: Request, *args, **kwargs) -> Response:
-        return super().get(request, *args, **kwargs)
-
-    def get_queryset(self):
-        queryset = selectors.my_enrollments(user=self.request.user)
+    def get_queryset(self) -> QuerySet[Enrollment]:
+        queryset = selectors.my_enrollments(user=request_user(self.request))
         if self.request.query_params.get("status") in {"active", "completed"}:
             queryset = queryset.filter(status=self.request.query_params["status"])
         return queryset
 
+    @extend_schema(parameters=[OpenApiParameter("status", str, enum=["active", "completed"])])
+    def get(self, request: Request) -> Response:
+        return self.list(request)
 
-class EnrollmentDetailView(generics.RetrieveAPIView):
+
+class EnrollmentDetailView(APIView):
     """One of your enrolments with the progress of each lesson opened."""
 
-    serializer_class = s.EnrollmentDetailOutputSerializer
+    @extend_schema(responses=s.EnrollmentDetailOutputSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        enrollments = selectors.my_enrollments(user=request_user(request)).prefetch_related("lesson_progress")
+        return Response(s.EnrollmentDetailOutputSerializer(get_object_or_404(enrollments, pk=pk)).data)
 
-    def get_queryset(self):
-        return selectors.my_enrollments(user=self.request.user).prefetch_related("lesson_progress")
 
-
-class CertificateListView(generics.ListAPIView):
+class CertificateListView(PaginatedListView):
     """Your certificates."""
 
     serializer_class = s.CertificateOutputSerializer
-    filter_backends: list = []
 
-    def get_queryset(self):
-        return selectors.my_certificates(user=self.request.user)
+    def get_queryset(self) -> QuerySet[Certificate]:
+        return selectors.my_certificates(user=request_user(self.request))
+
+    def get(self, request: Request) -> Response:
+        return self.list(request)
 
 
-class CertificateDetailView(generics.RetrieveAPIView):
+class CertificateDetailView(APIView):
     """One of your certificates."""
 
-    serializer_class = s.CertificateOutputSerializer
-    lookup_field = "code"
-
-    def get_queryset(self):
-        return selectors.certificate_of(user=self.request.user)
+    @extend_schema(responses=s.CertificateOutputSerializer)
+    def get(self, request: Request, code: str) -> Response:
+        certificate = get_object_or_404(selectors.certificate_of(user=request_user(request)), code=code)
+        return Response(s.CertificateOutputSerializer(certificate).data)
 
 
 class CertificateVerifyView(APIView):
@@ -248,14 +258,16 @@ class CertificateVerifyView(APIView):
         return Response(s.VerificationOutputSerializer(data).data)
 
 
-class PathListView(generics.ListAPIView):
+class PathListView(PaginatedListView):
     """Published learning paths whose audience includes you."""
 
     serializer_class = s.PathListOutputSerializer
-    filter_backends: list = []
 
-    def get_queryset(self):
-        return selectors.path_catalogue(user=self.request.user)
+    def get_queryset(self) -> QuerySet[LearningPath]:
+        return selectors.path_catalogue(user=request_user(self.request))
+
+    def get(self, request: Request) -> Response:
+        return self.list(request)
 
 
 class PathDetailView(APIView):
@@ -263,12 +275,13 @@ class PathDetailView(APIView):
 
     @extend_schema(responses=s.PathDetailOutputSerializer)
     def get(self, request: Request, slug: str) -> Response:
-        path = get_object_or_404(selectors.path_visible(user=request.user), slug=slug)
+        user = request_user(request)
+        path = get_object_or_404(selectors.path_visible(user=user), slug=slug)
         courses = list(Course.objects.filter(path_links__path=path).order_by("path_links__position"))
         context = {
             "courses": courses,
-            "held": courses_held(user=request.user, courses=courses),
-            "enrollment": selectors.my_path_enrollments(user=request.user).filter(path=path).first(),
+            "held": courses_held(user=user, courses=courses),
+            "enrollment": selectors.my_path_enrollments(user=user).filter(path=path).first(),
         }
         return Response(s.PathDetailOutputSerializer(path, context=context).data)
 
@@ -278,8 +291,9 @@ class PathEnrolView(APIView):
 
     @extend_schema(request=None, responses={201: s.PathEnrollmentOutputSerializer})
     def post(self, request: Request, slug: str) -> Response:
-        path: LearningPath = get_object_or_404(selectors.path_visible(user=request.user), slug=slug)
-        enrollment = services.path_enroll(user=request.user, path=path)
+        user = request_user(request)
+        path: LearningPath = get_object_or_404(selectors.path_visible(user=user), slug=slug)
+        enrollment = services.path_enroll(user=user, path=path)
         return Response(s.PathEnrollmentOutputSerializer(enrollment).data, status=status.HTTP_201_CREATED)
 
 
@@ -288,36 +302,35 @@ def _require_follower(request: Request) -> None:
         raise PermissionDenied(_("You are not allowed to do this."))
 
 
-class AssignmentListView(generics.ListCreateAPIView):
+class AssignmentListView(PaginatedListView):
     """Assignments of the distributors you follow (managers: your
     territories; team leads: your distributor). POST assigns a course or path."""
 
     serializer_class = s.AssignmentOutputSerializer
-    filter_backends: list = []
 
-    @extend_schema(parameters=[OpenApiParameter("distributor", int)])
-    def get(self, request: Request, *args, **kwargs) -> Response:
-        return super().get(request, *args, **kwargs)
-
-    def get_queryset(self):
-        _require_follower(self.request)
+    def get_queryset(self) -> QuerySet[Assignment]:
+        user = request_user(self.request)
         distributor = None
         if str(self.request.query_params.get("distributor", "")).isdigit():
             distributor = get_object_or_404(
-                selectors.assignable_distributors(user=self.request.user),
+                selectors.assignable_distributors(user=user),
                 pk=self.request.query_params["distributor"],
             )
-        return selectors.assignment_list(user=self.request.user, distributor=distributor)
+        return selectors.assignment_list(user=user, distributor=distributor)
+
+    @extend_schema(parameters=[OpenApiParameter("distributor", int)])
+    def get(self, request: Request) -> Response:
+        _require_follower(request)
+        return self.list(request)
 
     @extend_schema(request=s.AssignmentInputSerializer, responses={201: s.AssignmentOutputSerializer})
-    def post(self, request: Request, *args, **kwargs) -> Response:
+    def post(self, request: Request) -> Response:
         _require_follower(request)
+        user = request_user(request)
         data = s.AssignmentInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        distributor = (
-            selectors.assignable_distributors(user=request.user).filter(pk=values["distributor"]).first()
-        )
+        distributor = selectors.assignable_distributors(user=user).filter(pk=values["distributor"]).first()
         if distributor is None:
             raise ApplicationError(
                 _("Choose one of your distributors."),
@@ -347,7 +360,7 @@ class AssignmentListView(generics.ListCreateAPIView):
             }
             raise ApplicationError(message, fields={"people": [message]})
         assignment = services.assignment_create(
-            actor=request.user,
+            actor=user,
             distributor=distributor,
             course=course,
             path=path,
@@ -357,7 +370,7 @@ class AssignmentListView(generics.ListCreateAPIView):
             due_on=values.get("due_on"),
             due_days=values.get("due_days"),
         )
-        assignment = selectors.assignment_list(user=request.user).get(pk=assignment.pk)
+        assignment = selectors.assignment_list(user=user).get(pk=assignment.pk)
         return Response(s.AssignmentOutputSerializer(assignment).data, status=status.HTTP_201_CREATED)
 
 
@@ -367,12 +380,9 @@ class AssignmentDetailView(APIView):
     @extend_schema(responses=s.AssignmentDetailOutputSerializer)
     def get(self, request: Request, pk: int) -> Response:
         _require_follower(request)
-        assignment = get_object_or_404(
-            selectors.assignment_list(user=request.user, include_cancelled=True), pk=pk
-        )
-        assignees = selectors.assignee_status_list(
-            user=request.user, assignment=assignment, include_released=True
-        )
+        user = request_user(request)
+        assignment = get_object_or_404(selectors.assignment_list(user=user, include_cancelled=True), pk=pk)
+        assignees = selectors.assignee_status_list(user=user, assignment=assignment, include_released=True)
         return Response(s.AssignmentDetailOutputSerializer(assignment, context={"assignees": assignees}).data)
 
 
@@ -382,11 +392,10 @@ class AssignmentCancelView(APIView):
     @extend_schema(request=None, responses=s.AssignmentOutputSerializer)
     def post(self, request: Request, pk: int) -> Response:
         _require_follower(request)
-        assignment = get_object_or_404(
-            selectors.assignment_list(user=request.user, include_cancelled=True), pk=pk
-        )
-        services.assignment_cancel(actor=request.user, assignment=assignment)
-        assignment = selectors.assignment_list(user=request.user, include_cancelled=True).get(pk=pk)
+        user = request_user(request)
+        assignment = get_object_or_404(selectors.assignment_list(user=user, include_cancelled=True), pk=pk)
+        services.assignment_cancel(actor=user, assignment=assignment)
+        assignment = selectors.assignment_list(user=user, include_cancelled=True).get(pk=pk)
         return Response(s.AssignmentOutputSerializer(assignment).data)
 
 
@@ -404,6 +413,7 @@ class HeadcountView(APIView):
         if not raw.isdigit():
             message = _("Choose one of your distributors.")
             raise ApplicationError(message, fields={"distributor": [message]})
-        distributor = get_object_or_404(selectors.assignable_distributors(user=request.user), pk=raw)
-        rows = selectors.certified_headcount(user=request.user, distributor=distributor)
+        user = request_user(request)
+        distributor = get_object_or_404(selectors.assignable_distributors(user=user), pk=raw)
+        rows = selectors.certified_headcount(user=user, distributor=distributor)
         return Response(s.HeadcountOutputSerializer(rows, many=True).data)

@@ -1,16 +1,21 @@
-"""API views: thin. Querysets come from the selectors (scoped to the person,
-so others' objects are 404), writes go through the services (which check
-permissions: 403)."""
+"""API views: thin, one per use case. Querysets come from the selectors
+(scoped to the person, so others' objects are 404), writes go through the
+services (which check permissions: 403). ``_lookup`` is the one place these
+views fetch an object and check the reads no service guards."""
 
-from django.db.models import QuerySet
+from typing import Any, TypeVar
+
+from django.db.models import Model, QuerySet
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
-from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.decorators import action
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from academy.api.base import FILTER_BACKENDS, PaginatedListView, request_user
 from academy.permissions import require
 from distributors import selectors, services
 from distributors.api import serializers as s
@@ -23,59 +28,85 @@ from distributors.filters import (
     MembershipFilter,
     TerritoryFilter,
 )
-from distributors.models import FieldReport, Invitation, Membership
+from distributors.models import Distributor, FieldReport, Invitation, Membership, Territory
+
+_M = TypeVar("_M", bound=Model)
 
 
-def _page_of(serializer_class, name: str):
-    """The schema of a paginated list returned by a detail action."""
-    return inline_serializer(
-        name=name,
-        fields={
-            "count": serializers.IntegerField(),
-            "next": serializers.URLField(allow_null=True),
-            "previous": serializers.URLField(allow_null=True),
-            "results": serializer_class(many=True),
-        },
-    )
+def _lookup(request: Request, queryset: QuerySet[_M], pk: str, *, permission: str = "") -> _M:
+    """Object ``pk`` of ``queryset``, a selector's scope for the person: 404
+    when it is not there (or ``pk`` is no id); with ``permission``, 403
+    unless the person has it on the object."""
+    obj = get_object_or_404(queryset, pk=pk)
+    if permission:
+        require(request_user(request), permission, obj)
+    return obj
 
 
-@extend_schema_view(
-    list=extend_schema(summary="Territories the person may see", tags=["distributors"]),
-    retrieve=extend_schema(summary="A territory", tags=["distributors"]),
-)
-class TerritoryViewSet(viewsets.ReadOnlyModelViewSet):
+def _valid(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    serializer = serializer_class(data=request.data, context={"request": request})
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+# ------------------------------------------------------------------ territories
+def _territories(request: Request) -> QuerySet[Territory]:
+    return selectors.territory_list(user=request_user(request)).prefetch_related("managers").order_by("name")
+
+
+class TerritoryListView(PaginatedListView):
     """Territories: all for administrators, their own for managers, none for others."""
 
     serializer_class = s.TerritoryOutputSerializer
+    filter_backends = FILTER_BACKENDS
     filterset_class = TerritoryFilter
     search_fields = ["name"]
     ordering_fields = ["name", "id"]
 
-    def get_queryset(self) -> QuerySet:
-        return selectors.territory_list(user=self.request.user).prefetch_related("managers").order_by("name")
+    def get_queryset(self) -> QuerySet[Territory]:
+        return _territories(self.request)
+
+    @extend_schema(summary="Territories the person may see", tags=["distributors"])
+    def get(self, request: Request) -> Response:
+        return self.list(request)
 
 
-@extend_schema_view(
-    list=extend_schema(summary="Distributors the person may see", tags=["distributors"]),
-    retrieve=extend_schema(summary="A distributor", tags=["distributors"]),
-)
-class DistributorViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
+class TerritoryDetailView(APIView):
+    """A territory the person may see, with its managers."""
+
+    @extend_schema(summary="A territory", responses=s.TerritoryOutputSerializer, tags=["distributors"])
+    def get(self, request: Request, pk: str) -> Response:
+        return Response(s.TerritoryOutputSerializer(_lookup(request, _territories(request), pk)).data)
+
+
+# ------------------------------------------------------------------ distributors
+def _distributors(request: Request) -> QuerySet[Distributor]:
+    return selectors.distributor_list(user=request_user(request))
+
+
+def _distributor_output(request: Request, pk: int) -> dict[str, Any]:
+    distributor = _distributors(request).get(pk=pk)
+    return s.DistributorOutputSerializer(distributor, context={"request": request}).data
+
+
+class DistributorListView(PaginatedListView):
     """Distributors: all for administrators, their territories' for managers,
     their own for distributor staff. ``search`` looks in name, city and
     contact; ``ordering`` by name, country, status, headcount, partnership
     start or creation."""
 
     serializer_class = s.DistributorOutputSerializer
+    filter_backends = FILTER_BACKENDS
     filterset_class = DistributorFilter
     search_fields = ["name", "city", "contact_name"]
     ordering_fields = ["name", "country", "status", "headcount", "partnership_started_on", "created_at"]
 
-    def get_queryset(self) -> QuerySet:
-        return selectors.distributor_list(user=self.request.user)
+    def get_queryset(self) -> QuerySet[Distributor]:
+        return _distributors(self.request)
+
+    @extend_schema(summary="Distributors the person may see", tags=["distributors"])
+    def get(self, request: Request) -> Response:
+        return self.list(request)
 
     @extend_schema(
         summary="Create a distributor (managers of the territory, administrators)",
@@ -83,11 +114,21 @@ class DistributorViewSet(
         responses={201: s.DistributorOutputSerializer},
         tags=["distributors"],
     )
-    def create(self, request: Request) -> Response:
-        data = self._valid(s.DistributorCreateInputSerializer, request.data)
-        require(request.user, "distributors.add_distributor", data["territory"])
-        distributor = services.distributor_create(created_by=request.user, **data)
-        return Response(self._output(distributor.pk), status=status.HTTP_201_CREATED)
+    def post(self, request: Request) -> Response:
+        data = _valid(s.DistributorCreateInputSerializer, request)
+        require(request_user(request), "distributors.add_distributor", data["territory"])
+        distributor = services.distributor_create(created_by=request_user(request), **data)
+        return Response(_distributor_output(request, distributor.pk), status=status.HTTP_201_CREATED)
+
+
+class DistributorDetailView(APIView):
+    """A distributor the person may see; its details are changed by its
+    territory's managers and administrators."""
+
+    @extend_schema(summary="A distributor", responses=s.DistributorOutputSerializer, tags=["distributors"])
+    def get(self, request: Request, pk: str) -> Response:
+        distributor = _lookup(request, _distributors(request), pk)
+        return Response(s.DistributorOutputSerializer(distributor, context={"request": request}).data)
 
     @extend_schema(
         summary="Change a distributor's details",
@@ -95,11 +136,16 @@ class DistributorViewSet(
         responses=s.DistributorOutputSerializer,
         tags=["distributors"],
     )
-    def partial_update(self, request: Request, pk: str) -> Response:
-        distributor = self.get_object()
-        data = self._valid(s.DistributorUpdateInputSerializer, request.data)
-        services.distributor_update(actor=request.user, distributor=distributor, **data)
-        return Response(self._output(distributor.pk))
+    def patch(self, request: Request, pk: str) -> Response:
+        distributor = _lookup(request, _distributors(request), pk)
+        data = _valid(s.DistributorUpdateInputSerializer, request)
+        services.distributor_update(actor=request_user(request), distributor=distributor, **data)
+        return Response(_distributor_output(request, distributor.pk))
+
+
+class DistributorStatusChangeView(APIView):
+    """Move a distributor along its lifecycle (prospect, onboarding, active,
+    suspended, ended); the history keeps who, when and why."""
 
     @extend_schema(
         summary="Change the status (allowed transitions only, with a reason)",
@@ -107,90 +153,123 @@ class DistributorViewSet(
         responses={201: s.StatusChangeOutputSerializer},
         tags=["distributors"],
     )
-    @action(detail=True, methods=["post"], url_path="status")
-    def change_status(self, request: Request, pk: str) -> Response:
-        distributor = self.get_object()
-        data = self._valid(s.StatusChangeInputSerializer, request.data)
-        change = services.distributor_status_change(actor=request.user, distributor=distributor, **data)
+    def post(self, request: Request, pk: str) -> Response:
+        distributor = _lookup(request, _distributors(request), pk)
+        data = _valid(s.StatusChangeInputSerializer, request)
+        change = services.distributor_status_change(
+            actor=request_user(request), distributor=distributor, **data
+        )
         return Response(s.StatusChangeOutputSerializer(change).data, status=status.HTTP_201_CREATED)
 
+
+class DistributorStatusHistoryView(PaginatedListView):
+    """A distributor's status changes, for those who manage it."""
+
+    serializer_class = s.StatusChangeOutputSerializer
+    distributor: Distributor
+
+    def get_queryset(self) -> QuerySet:
+        return selectors.distributor_status_history(distributor=self.distributor)
+
     @extend_schema(
+        operation_id="distributors_status_changes_retrieve",
         summary="Status history, newest first",
-        responses=_page_of(s.StatusChangeOutputSerializer, "PaginatedStatusChangeList"),
         tags=["distributors"],
     )
-    @action(detail=True, methods=["get"], url_path="status-changes", filterset_class=None)
-    def status_changes(self, request: Request, pk: str) -> Response:
-        distributor = self.get_object()
-        require(request.user, "distributors.manage_distributor", distributor)
-        return self._paginated(
-            selectors.distributor_status_history(distributor=distributor), s.StatusChangeOutputSerializer
+    def get(self, request: Request, pk: str) -> Response:
+        self.distributor = _lookup(
+            request, _distributors(request), pk, permission="distributors.manage_distributor"
         )
+        return self.list(request)
+
+
+class DistributorScorecardsView(PaginatedListView):
+    """A distributor's scorecard reviews, for those who manage it; its
+    territory's managers record them."""
+
+    serializer_class = s.ScorecardReviewOutputSerializer
+    distributor: Distributor
+
+    def get_queryset(self) -> QuerySet:
+        return self.distributor.scorecard_reviews.select_related("reviewed_by").order_by(
+            "-reviewed_on", "-id"
+        )
+
+    @extend_schema(
+        operation_id="distributors_scorecards_retrieve",
+        summary="Scorecard reviews (GET, newest first) or record one (POST)",
+        tags=["distributors"],
+    )
+    def get(self, request: Request, pk: str) -> Response:
+        self.distributor = _lookup(
+            request, _distributors(request), pk, permission="distributors.manage_distributor"
+        )
+        return self.list(request)
 
     @extend_schema(
         summary="Scorecard reviews (GET, newest first) or record one (POST)",
         request=s.ScorecardReviewInputSerializer,
-        responses={
-            200: _page_of(s.ScorecardReviewOutputSerializer, "PaginatedScorecardReviewList"),
-            201: s.ScorecardReviewOutputSerializer,
-        },
+        responses={201: s.ScorecardReviewOutputSerializer},
         tags=["distributors"],
     )
-    @action(detail=True, methods=["get", "post"], url_path="scorecards", filterset_class=None)
-    def scorecards(self, request: Request, pk: str) -> Response:
-        distributor = self.get_object()
-        if request.method == "POST":
-            data = self._valid(s.ScorecardReviewInputSerializer, request.data)
-            review = services.scorecard_review_create(actor=request.user, distributor=distributor, **data)
-            return Response(s.ScorecardReviewOutputSerializer(review).data, status=status.HTTP_201_CREATED)
-        require(request.user, "distributors.manage_distributor", distributor)
-        reviews = distributor.scorecard_reviews.select_related("reviewed_by").order_by("-reviewed_on", "-id")
-        return self._paginated(reviews, s.ScorecardReviewOutputSerializer)
+    def post(self, request: Request, pk: str) -> Response:
+        distributor = _lookup(request, _distributors(request), pk)
+        data = _valid(s.ScorecardReviewInputSerializer, request)
+        review = services.scorecard_review_create(
+            actor=request_user(request), distributor=distributor, **data
+        )
+        return Response(s.ScorecardReviewOutputSerializer(review).data, status=status.HTTP_201_CREATED)
+
+
+class DistributorTurnoverView(APIView):
+    """A distributor's staff turnover, for those who may see its team."""
 
     @extend_schema(
         summary="Staff turnover per quarter (last 8 quarters, oldest first)",
         responses=s.TurnoverOutputSerializer(many=True),
         tags=["distributors"],
     )
-    @action(detail=True, methods=["get"], url_path="turnover", filterset_class=None, pagination_class=None)
-    def turnover(self, request: Request, pk: str) -> Response:
-        distributor = self.get_object()
-        require(request.user, "distributors.view_team", distributor)
+    def get(self, request: Request, pk: str) -> Response:
+        distributor = _lookup(request, _distributors(request), pk, permission="distributors.view_team")
         quarters = selectors.distributor_turnover(distributor=distributor)
         return Response(s.TurnoverOutputSerializer(quarters, many=True).data)
 
-    # -- helpers
-    def _valid(self, serializer_class, data) -> dict:
-        serializer = serializer_class(data=data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
 
-    def _output(self, pk: int) -> dict:
-        return s.DistributorOutputSerializer(
-            self.get_queryset().get(pk=pk), context=self.get_serializer_context()
-        ).data
-
-    def _paginated(self, queryset: QuerySet, serializer_class) -> Response:
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(serializer_class(page, many=True).data)
+# ------------------------------------------------------------------ memberships
+def _memberships(request: Request) -> QuerySet[Membership]:
+    return selectors.membership_visible_queryset(user=request_user(request)).order_by("-joined_on", "-id")
 
 
-@extend_schema_view(
-    list=extend_schema(summary="Memberships the person may see", tags=["distributors"]),
-    retrieve=extend_schema(summary="A membership", tags=["distributors"]),
-)
-class MembershipViewSet(viewsets.ReadOnlyModelViewSet):
+class MembershipListView(PaginatedListView):
     """Memberships (current and past): all for administrators, their
     territories' for managers, their distributor's for a lead, one's own
     otherwise. Memberships are created by accepting an invitation."""
 
     serializer_class = s.MembershipOutputSerializer
+    filter_backends = FILTER_BACKENDS
     filterset_class = MembershipFilter
     search_fields = ["user__first_name", "user__last_name", "user__email"]
     ordering_fields = ["joined_on", "left_on", "id"]
 
-    def get_queryset(self) -> QuerySet:
-        return selectors.membership_visible_queryset(user=self.request.user).order_by("-joined_on", "-id")
+    def get_queryset(self) -> QuerySet[Membership]:
+        return _memberships(self.request)
+
+    @extend_schema(summary="Memberships the person may see", tags=["distributors"])
+    def get(self, request: Request) -> Response:
+        return self.list(request)
+
+
+class MembershipDetailView(APIView):
+    """A membership the person may see."""
+
+    @extend_schema(summary="A membership", responses=s.MembershipOutputSerializer, tags=["distributors"])
+    def get(self, request: Request, pk: str) -> Response:
+        return Response(s.MembershipOutputSerializer(_lookup(request, _memberships(request), pk)).data)
+
+
+class MembershipEndView(APIView):
+    """End a membership: the person leaves the distributor's team (the
+    membership stays in the history)."""
 
     @extend_schema(
         summary="Remove the member from the team (lead of the distributor, its managers)",
@@ -198,37 +277,37 @@ class MembershipViewSet(viewsets.ReadOnlyModelViewSet):
         responses=s.MembershipOutputSerializer,
         tags=["distributors"],
     )
-    @action(detail=True, methods=["post"], url_path="end", filterset_class=None)
-    def end(self, request: Request, pk: str) -> Response:
-        membership: Membership = self.get_object()
-        serializer = s.MembershipEndInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+    def post(self, request: Request, pk: str) -> Response:
+        membership = _lookup(request, _memberships(request), pk)
+        data = _valid(s.MembershipEndInputSerializer, request)
         services.membership_remove(
-            actor=request.user, membership=membership, reason=serializer.validated_data.get("reason", "")
+            actor=request_user(request), membership=membership, reason=data.get("reason", "")
         )
-        return Response(s.MembershipOutputSerializer(self.get_queryset().get(pk=membership.pk)).data)
+        return Response(s.MembershipOutputSerializer(_memberships(request).get(pk=membership.pk)).data)
 
 
-@extend_schema_view(
-    list=extend_schema(summary="Invitations the person may see", tags=["distributors"]),
-    retrieve=extend_schema(summary="An invitation", tags=["distributors"]),
-)
-class InvitationViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
+# ------------------------------------------------------------------ invitations
+def _invitations(request: Request) -> QuerySet[Invitation]:
+    return selectors.invitation_visible_queryset(user=request_user(request)).order_by("-created_at", "-id")
+
+
+class InvitationListView(PaginatedListView):
     """Invitations: leads see and send those of their distributor, managers
     those of their territories. ``status`` is pending, accepted, revoked or
     expired. The link is only ever sent by e-mail."""
 
     serializer_class = s.InvitationOutputSerializer
+    filter_backends = FILTER_BACKENDS
     filterset_class = InvitationFilter
     search_fields = ["email", "first_name", "last_name"]
     ordering_fields = ["created_at", "expires_at", "email"]
 
-    def get_queryset(self) -> QuerySet:
-        return selectors.invitation_visible_queryset(user=self.request.user).order_by("-created_at", "-id")
+    def get_queryset(self) -> QuerySet[Invitation]:
+        return _invitations(self.request)
+
+    @extend_schema(summary="Invitations the person may see", tags=["distributors"])
+    def get(self, request: Request) -> Response:
+        return self.list(request)
 
     @extend_schema(
         summary="Invite someone by e-mail",
@@ -236,57 +315,63 @@ class InvitationViewSet(
         responses={201: s.InvitationOutputSerializer},
         tags=["distributors"],
     )
-    def create(self, request: Request) -> Response:
-        serializer = s.InvitationInputSerializer(data=request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        invitation = services.invitation_create(actor=request.user, **serializer.validated_data)
+    def post(self, request: Request) -> Response:
+        data = _valid(s.InvitationInputSerializer, request)
+        invitation = services.invitation_create(actor=request_user(request), **data)
         return Response(s.InvitationOutputSerializer(invitation).data, status=status.HTTP_201_CREATED)
 
+
+class InvitationDetailView(APIView):
+    """An invitation the person may see."""
+
+    @extend_schema(summary="An invitation", responses=s.InvitationOutputSerializer, tags=["distributors"])
+    def get(self, request: Request, pk: str) -> Response:
+        return Response(s.InvitationOutputSerializer(_lookup(request, _invitations(request), pk)).data)
+
+
+class InvitationResendView(APIView):
+    """Send a pending invitation again; the previous link stops working."""
+
     @extend_schema(summary="Send again with a new link", request=None, responses=s.InvitationOutputSerializer)
-    @action(detail=True, methods=["post"], filterset_class=None)
-    def resend(self, request: Request, pk: str) -> Response:
-        invitation: Invitation = self.get_object()
-        invitation = services.invitation_resend(actor=request.user, invitation=invitation)
-        return Response(s.InvitationOutputSerializer(self.get_queryset().get(pk=invitation.pk)).data)
+    def post(self, request: Request, pk: str) -> Response:
+        invitation = _lookup(request, _invitations(request), pk)
+        invitation = services.invitation_resend(actor=request_user(request), invitation=invitation)
+        return Response(s.InvitationOutputSerializer(_invitations(request).get(pk=invitation.pk)).data)
+
+
+class InvitationRevokeView(APIView):
+    """Withdraw a pending invitation; its link stops working."""
 
     @extend_schema(summary="Withdraw", request=None, responses=s.InvitationOutputSerializer)
-    @action(detail=True, methods=["post"], filterset_class=None)
-    def revoke(self, request: Request, pk: str) -> Response:
-        invitation: Invitation = self.get_object()
-        invitation = services.invitation_revoke(actor=request.user, invitation=invitation)
-        return Response(s.InvitationOutputSerializer(self.get_queryset().get(pk=invitation.pk)).data)
+    def post(self, request: Request, pk: str) -> Response:
+        invitation = _lookup(request, _invitations(request), pk)
+        invitation = services.invitation_revoke(actor=request_user(request), invitation=invitation)
+        return Response(s.InvitationOutputSerializer(_invitations(request).get(pk=invitation.pk)).data)
 
 
-@extend_schema_view(
-    list=extend_schema(summary="Field reports the person may read", tags=["distributors"]),
-    retrieve=extend_schema(
-        summary="A field report with its replies",
-        responses=s.FieldReportDetailOutputSerializer,
-        tags=["distributors"],
-    ),
-)
-class FieldReportViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
+# ------------------------------------------------------------------ field reports
+def _field_reports(request: Request) -> QuerySet[FieldReport]:
+    """Field reports the person may read, with their replies."""
+    return selectors.field_report_detail_queryset(user=request_user(request))
+
+
+class FieldReportListView(PaginatedListView):
     """Field reports: their territories' for managers, their distributor's for
     a lead, one's own for other staff. Distributor staff send them (JSON or
     multipart with an ``attachment``); managers triage and reply."""
 
+    serializer_class = s.FieldReportOutputSerializer
+    filter_backends = FILTER_BACKENDS
     filterset_class = FieldReportFilter
     search_fields = ["title", "description", "product"]
     ordering_fields = ["created_at", "status_changed_at"]
 
-    def get_queryset(self) -> QuerySet:
-        if self.action == "list":
-            return selectors.field_report_list(user=self.request.user)
-        return selectors.field_report_detail_queryset(user=self.request.user)
+    def get_queryset(self) -> QuerySet[FieldReport]:
+        return selectors.field_report_list(user=request_user(self.request))
 
-    def get_serializer_class(self):
-        if self.action == "list":
-            return s.FieldReportOutputSerializer
-        return s.FieldReportDetailOutputSerializer
+    @extend_schema(summary="Field reports the person may read", tags=["distributors"])
+    def get(self, request: Request) -> Response:
+        return self.list(request)
 
     @extend_schema(
         summary="Send a field report (distributor staff)",
@@ -297,15 +382,30 @@ class FieldReportViewSet(
         responses={201: s.FieldReportDetailOutputSerializer},
         tags=["distributors"],
     )
-    def create(self, request: Request) -> Response:
-        serializer = s.FieldReportInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
+    def post(self, request: Request) -> Response:
+        data = _valid(s.FieldReportInputSerializer, request)
         if not data.get("attachment"):
             data.pop("attachment", None)
-        report = services.field_report_create(sender=request.user, **data)
-        output = s.FieldReportDetailOutputSerializer(self.get_queryset().get(pk=report.pk))
+        report = services.field_report_create(sender=request_user(request), **data)
+        output = s.FieldReportDetailOutputSerializer(_field_reports(request).get(pk=report.pk))
         return Response(output.data, status=status.HTTP_201_CREATED)
+
+
+class FieldReportDetailView(APIView):
+    """A field report the person may read, with its replies."""
+
+    @extend_schema(
+        summary="A field report with its replies",
+        responses=s.FieldReportDetailOutputSerializer,
+        tags=["distributors"],
+    )
+    def get(self, request: Request, pk: str) -> Response:
+        report = _lookup(request, _field_reports(request), pk)
+        return Response(s.FieldReportDetailOutputSerializer(report).data)
+
+
+class FieldReportTriageView(APIView):
+    """Triage a field report: a new status, a written reply, or both."""
 
     @extend_schema(
         summary="Triage: change the status and/or reply (managers of the territory)",
@@ -313,36 +413,54 @@ class FieldReportViewSet(
         responses=s.FieldReportDetailOutputSerializer,
         tags=["distributors"],
     )
-    @action(detail=True, methods=["post"], filterset_class=None)
-    def triage(self, request: Request, pk: str) -> Response:
-        report: FieldReport = self.get_object()
-        serializer = s.FieldReportTriageInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.field_report_triage(actor=request.user, report=report, **serializer.validated_data)
-        return Response(s.FieldReportDetailOutputSerializer(self.get_queryset().get(pk=report.pk)).data)
+    def post(self, request: Request, pk: str) -> Response:
+        report = _lookup(request, _field_reports(request), pk)
+        data = _valid(s.FieldReportTriageInputSerializer, request)
+        services.field_report_triage(actor=request_user(request), report=report, **data)
+        return Response(s.FieldReportDetailOutputSerializer(_field_reports(request).get(pk=report.pk)).data)
+
+
+class FieldReportAttachmentView(APIView):
+    """The file attached to a field report the person may read."""
 
     @extend_schema(
         summary="Download the attachment",
         responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)},
         tags=["distributors"],
     )
-    @action(detail=True, methods=["get"], filterset_class=None)
-    def attachment(self, request: Request, pk: str) -> FileResponse:
-        return attachment_response(self.get_object())
+    def get(self, request: Request, pk: str) -> FileResponse:
+        return attachment_response(_lookup(request, _field_reports(request), pk))
 
 
-@extend_schema_view(
-    list=extend_schema(summary="Engagement events the person may read", tags=["distributors"]),
-    retrieve=extend_schema(summary="An engagement event", tags=["distributors"]),
-)
-class EngagementEventViewSet(viewsets.ReadOnlyModelViewSet):
+# ------------------------------------------------------------------ engagement events
+def _engagement_events(request: Request) -> QuerySet:
+    return selectors.engagement_event_visible_queryset(user=request_user(request))
+
+
+class EngagementEventListView(PaginatedListView):
     """The engagement log, read-only, newest first: their territories'
     distributors for managers, their distributor for a lead, one's own events
     otherwise. Each event carries its xAPI verb IRI."""
 
     serializer_class = s.EngagementEventOutputSerializer
+    filter_backends = FILTER_BACKENDS
     filterset_class = EngagementEventFilter
     ordering_fields = ["occurred_at", "id"]
 
     def get_queryset(self) -> QuerySet:
-        return selectors.engagement_event_visible_queryset(user=self.request.user)
+        return _engagement_events(self.request)
+
+    @extend_schema(summary="Engagement events the person may read", tags=["distributors"])
+    def get(self, request: Request) -> Response:
+        return self.list(request)
+
+
+class EngagementEventDetailView(APIView):
+    """An engagement event the person may read, with its xAPI verb IRI."""
+
+    @extend_schema(
+        summary="An engagement event", responses=s.EngagementEventOutputSerializer, tags=["distributors"]
+    )
+    def get(self, request: Request, pk: str) -> Response:
+        event = _lookup(request, _engagement_events(request), pk)
+        return Response(s.EngagementEventOutputSerializer(event).data)

@@ -1,14 +1,18 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
 
+from academy.api import converters  # noqa: F401  (registers <id:...>)
 from distributors.engagement.api import views
-
-router = SimpleRouter()
-router.register(
-    "engagement/distributors", views.DistributorEngagementViewSet, basename="distributors-engagement"
-)
 
 urlpatterns = [
     path("xapi/statements", views.XAPIStatementsView.as_view(), name="distributors-xapi-statements"),
-    *router.urls,
+    path(
+        "engagement/distributors/",
+        views.DistributorEngagementListView.as_view(),
+        name="distributors-engagement-list",
+    ),
+    path(
+        "engagement/distributors/<id:pk>/",
+        views.DistributorEngagementDetailView.as_view(),
+        name="distributors-engagement-detail",
+    ),
 ]

@@ -6,13 +6,15 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, viewsets
+from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from academy import roles
+from academy.api.base import PaginatedListView, request_user
 from academy.models import XAPI_VERBS, Verb
 from distributors.engagement import selectors
 from distributors.engagement.api.xapi import XAPI_VERSION, statement, verb_displays
@@ -49,8 +51,7 @@ class EngagementFilterSerializer(serializers.Serializer):
     ordering = serializers.ChoiceField(required=False, choices=["score", "-score", "name", "activity"])
 
 
-@extend_schema(tags=["engagement"], parameters=[EngagementFilterSerializer])
-class DistributorEngagementViewSet(viewsets.ReadOnlyModelViewSet):
+class DistributorEngagementListView(PaginatedListView):
     """Distributors the person follows with their current engagement score,
     components and at-risk reasons (managers: their territories, admins:
     all, a lead: their own distributor)."""
@@ -58,11 +59,25 @@ class DistributorEngagementViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = DistributorEngagementOutputSerializer
 
     def get_queryset(self) -> QuerySet:
-        if self.action == "retrieve":
-            return selectors.engagement_distributors(user=self.request.user).select_related("territory")
         params = EngagementFilterSerializer(data=self.request.query_params)
         params.is_valid(raise_exception=True)
-        return selectors.engagement_table(user=self.request.user, **params.validated_data)
+        return selectors.engagement_table(user=request_user(self.request), **params.validated_data)
+
+    @extend_schema(tags=["engagement"], parameters=[EngagementFilterSerializer])
+    def get(self, request: Request) -> Response:
+        return self.list(request)
+
+
+class DistributorEngagementDetailView(APIView):
+    """One distributor the person follows, with its current engagement
+    score, components and at-risk reasons."""
+
+    @extend_schema(tags=["engagement"], responses=DistributorEngagementOutputSerializer)
+    def get(self, request: Request, pk: str) -> Response:
+        distributors = selectors.engagement_distributors(user=request_user(request)).select_related(
+            "territory"
+        )
+        return Response(DistributorEngagementOutputSerializer(get_object_or_404(distributors, pk=pk)).data)
 
 
 class StatementsQuerySerializer(serializers.Serializer):
@@ -98,12 +113,13 @@ class XAPIStatementsView(APIView):
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request: Request) -> Response:
-        if not roles.user_roles(request.user) & {roles.MANAGER, roles.ADMIN}:
+        user = request_user(request)
+        if not roles.user_roles(user) & {roles.MANAGER, roles.ADMIN}:
             raise PermissionDenied(_("The statements are for managers and administrators."))
         query = StatementsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
-        events = selectors.statement_events(user=request.user)
+        events = selectors.statement_events(user=user)
         if "since" in params:
             events = events.filter(occurred_at__gt=params["since"])
         if "until" in params:
