@@ -79,7 +79,7 @@ class ModuleOutlineSerializer(serializers.Serializer):
 
 
 class EnrollmentOutputSerializer(serializers.ModelSerializer):
-    course = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    course = serializers.SlugRelatedField[Course](slug_field="slug", read_only=True)
     resume_lesson = serializers.IntegerField(source="last_lesson_id", allow_null=True)
 
     class Meta:
@@ -148,7 +148,9 @@ class CourseDetailOutputSerializer(serializers.Serializer):
     def get_modules(self, page) -> list[dict] | None:
         if not self.context.get("has_access"):
             return None
-        return ModuleOutlineSerializer(self.outline(page.modules, page.completed_lesson_ids), many=True).data
+        return list(
+            ModuleOutlineSerializer(self.outline(page.modules, page.completed_lesson_ids), many=True).data
+        )
 
 
 class QuizSettingsOutputSerializer(serializers.Serializer):
@@ -264,11 +266,11 @@ class AttemptOutputSerializer(serializers.ModelSerializer):
 
     def get_questions(self, attempt: QuizAttempt) -> list[dict] | None:
         questions = self.context.get("questions", {}).get(attempt.pk)
-        return None if questions is None else QuestionOutputSerializer(questions, many=True).data
+        return None if questions is None else list(QuestionOutputSerializer(questions, many=True).data)
 
     def get_results(self, attempt: QuizAttempt) -> list[dict] | None:
         results = self.context.get("results", {}).get(attempt.pk)
-        return None if results is None else QuestionResultOutputSerializer(results, many=True).data
+        return None if results is None else list(QuestionResultOutputSerializer(results, many=True).data)
 
 
 class AttemptSubmitInputSerializer(serializers.Serializer):
@@ -295,8 +297,8 @@ class EnrollmentDetailOutputSerializer(EnrollmentOutputSerializer):
 
 
 class CertificateOutputSerializer(serializers.ModelSerializer):
-    course = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    path = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    course = serializers.SlugRelatedField[Course](slug_field="slug", read_only=True)
+    path = serializers.SlugRelatedField[LearningPath](slug_field="slug", read_only=True)
     state = serializers.SerializerMethodField()
     pdf_url = serializers.SerializerMethodField()
     verification_url = serializers.SerializerMethodField()
@@ -365,13 +367,15 @@ class PathDetailOutputSerializer(serializers.ModelSerializer):
 
     def get_courses(self, path: LearningPath) -> list[dict]:
         held = self.context["held"]
-        return PathCourseOutputSerializer(
-            [
-                {"slug": c.slug, "title": c.title, "language": c.language, "held": c.pk in held}
-                for c in self.context["courses"]
-            ],
-            many=True,
-        ).data
+        return list(
+            PathCourseOutputSerializer(
+                [
+                    {"slug": c.slug, "title": c.title, "language": c.language, "held": c.pk in held}
+                    for c in self.context["courses"]
+                ],
+                many=True,
+            ).data
+        )
 
     def get_enrollment(self, path: LearningPath) -> dict | None:
         enrollment = self.context.get("enrollment")
@@ -397,8 +401,8 @@ class PathEnrollmentOutputSerializer(serializers.Serializer):
 
 class AssignmentOutputSerializer(serializers.ModelSerializer):
     distributor = serializers.SerializerMethodField()
-    course = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    path = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    course = serializers.SlugRelatedField[Course](slug_field="slug", read_only=True)
+    path = serializers.SlugRelatedField[LearningPath](slug_field="slug", read_only=True)
     created_by = serializers.CharField(source="created_by.__str__")
     n_people = serializers.IntegerField()
     n_done = serializers.IntegerField()
@@ -440,7 +444,7 @@ class AssigneeOutputSerializer(serializers.ModelSerializer):
         return {"id": assignee.user_id, "name": str(assignee.user), "email": assignee.user.email}
 
     def get_progress_percent(self, assignee: Assignee) -> int | None:
-        return assignee.enrollment.progress_percent if assignee.enrollment_id else None
+        return assignee.enrollment.progress_percent if assignee.enrollment is not None else None
 
 
 class AssignmentDetailOutputSerializer(AssignmentOutputSerializer):
@@ -450,7 +454,7 @@ class AssignmentDetailOutputSerializer(AssignmentOutputSerializer):
         fields = [*AssignmentOutputSerializer.Meta.fields, "assignees"]
 
     def get_assignees(self, assignment: Assignment) -> list[dict]:
-        return AssigneeOutputSerializer(self.context["assignees"], many=True).data
+        return list(AssigneeOutputSerializer(self.context["assignees"], many=True).data)
 
 
 class AssignmentInputSerializer(serializers.Serializer):
