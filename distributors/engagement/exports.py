@@ -21,7 +21,7 @@ from courses.selectors import completion_list
 from distributors.engagement import selectors
 from distributors.engagement.risks import risk_message
 from distributors.engagement.scores import COMPONENTS, component_labels
-from webinars.models import Attendance, SessionStatus
+from webinars.selectors.measures import attendance_list
 
 DATASETS = ("distributors", "completions", "attendance")
 
@@ -98,14 +98,9 @@ def _attendance_rows(user: User, params: QueryDict) -> tuple[list[str], Iterable
         _("Minutes attended"),
         _("Attended"),
     ]
-    queryset = (
-        Attendance.objects.filter(
-            distributor__in=selectors.engagement_distributors(user=user).order_by().values("pk"),
-            session__status=SessionStatus.ENDED,
-            session__starts_at__gte=timezone.now() - datetime.timedelta(days=365),
-        )
-        .select_related("session", "user", "distributor")
-        .order_by("-session__starts_at", "distributor__name", "user__last_name", "id")
+    queryset = attendance_list(
+        distributor_ids=selectors.engagement_distributors(user=user).order_by().values("pk"),
+        since=timezone.now() - datetime.timedelta(days=365),
     )
 
     def rows() -> Iterator[list[Any]]:

@@ -2,31 +2,37 @@
 distributor at once and as of any day, in a fixed number of queries.
 
 Sources: the daily rollups (activity, quizzes, last activity), memberships
-(staff on the day), course assignments and certificates (courses models),
-web-conference sessions of the monthly series and attendances (webinars
-models). The queries are written here against the public models of those
-apps, because their selectors answer for one distributor and one acting
-user, and the score needs every distributor in one pass.
+(staff on the day), course assignments and certificates, web-conference
+sessions of the monthly series and attendances. The other apps answer
+through the selectors they keep for measuring (``measures`` in each of
+courses, webinars and distributors), which read the whole network at once
+as of any day; engagement days are UTC days.
 """
 
 import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncWeek
 
-from courses.models import (
-    Assignee,
-    Assignment,
-    Certificate,
-    LessonProgress,
-    PathCourse,
+from courses.selectors import (
+    assignment_completion_by_distributor,
+    assignment_completion_by_person,
+    certificate_holders,
+    courses_assigned_on,
+    path_course_ids,
+    people_started,
 )
 from distributors.engagement.models import DistributorDay, PersonDay
-from distributors.models import Distributor, Membership
-from webinars.models import Attendance, Session, SessionStatus
+from distributors.selectors import distributor_ids, membership_open_on
+from webinars.selectors.measures import (
+    sessions_attended_by_distributor,
+    sessions_attended_by_person,
+    sessions_held,
+)
 
 
 def _midnight(day: datetime.date) -> datetime.datetime:
@@ -76,72 +82,30 @@ class DistributorFacts:
     onboarding_late: list[tuple[str, datetime.date]] = field(default_factory=list)
 
 
-def monthly_series_q(prefix: str = "series__") -> Q:
-    """Sessions (or series, with ``prefix=""``) of the monthly web-conference:
-    a series whose rule repeats every month (not every 2, 3… months)."""
-    return Q(**{f"{prefix}rrule__icontains": settings.ENGAGEMENT_MONTHLY_SERIES_RRULE}) & ~Q(
-        **{f"{prefix}rrule__iregex": r"INTERVAL=0*([2-9]|[1-9][0-9]+)"}
+def monthly_sessions(*, until: datetime.date, since: datetime.date | None = None) -> list[Any]:
+    """Ended sessions of the monthly series (``ENGAGEMENT_MONTHLY_SERIES_RRULE``,
+    repeating every month) up to ``until`` (and from ``since``), newest first."""
+    sessions = sessions_held(
+        end=_midnight(until + datetime.timedelta(days=1)),
+        start=_midnight(since) if since is not None else None,
+        series_rule=settings.ENGAGEMENT_MONTHLY_SERIES_RRULE,
     )
-
-
-def monthly_sessions(*, until: datetime.date, since: datetime.date | None = None) -> list[Session]:
-    """Ended sessions of the monthly series up to ``until`` (and from ``since``), newest first."""
-    qs = Session.objects.filter(
-        monthly_series_q(),
-        status=SessionStatus.ENDED,
-        starts_at__lt=_midnight(until + datetime.timedelta(days=1)),
-    )
-    if since is not None:
-        qs = qs.filter(starts_at__gte=_midnight(since))
-    return list(qs.order_by("-starts_at", "-id").only("id", "starts_at"))
-
-
-def staff_on(day: datetime.date) -> Q:
-    """Memberships open on ``day``."""
-    return Q(joined_on__lte=day) & (Q(left_on__isnull=True) | Q(left_on__gt=day))
+    return list(sessions.only("id", "starts_at"))
 
 
 def certified_pairs(*, day: datetime.date, course_ids: set[int], user_ids: QuerySet) -> set[tuple[int, int]]:
     """(person, course) pairs where the person held a valid certificate on
-    ``day``, among the people of ``user_ids`` (a query of user ids)."""
-    if not course_ids:
-        return set()
-    return set(
-        # Engagement days are UTC days.
-        Certificate.objects.valid_on(day, tz=datetime.UTC)
-        .filter(course_id__in=course_ids, user_id__in=user_ids)
-        .values_list("user_id", "course_id")
-        .distinct()
-    )
+    ``day`` (a UTC day), among the people of ``user_ids`` (a query of user ids)."""
+    return certificate_holders(day=day, course_ids=course_ids, user_ids=user_ids, tz=datetime.UTC)
 
 
 def assigned_courses(*, day: datetime.date) -> dict[int, set[int]]:
     """Courses assigned to each distributor on ``day`` (directly or through a path)."""
-    active = Q(cancelled_at__isnull=True) | Q(cancelled_at__gte=_midnight(day + datetime.timedelta(1)))
-    made = Q(created_at__lt=_midnight(day + datetime.timedelta(1)))
-    result: dict[int, set[int]] = defaultdict(set)
-    rows = list(Assignment.objects.filter(active, made).values_list("distributor_id", "course_id", "path_id"))
-    path_courses: dict[int, list[int]] = defaultdict(list)
-    paths = {path_id for _d, _c, path_id in rows if path_id}
-    if paths:
-        for path_id, course_id in PathCourse.objects.filter(path_id__in=paths).values_list(
-            "path_id", "course_id"
-        ):
-            path_courses[path_id].append(course_id)
-    for distributor_id, course_id, path_id in rows:
-        if course_id:
-            result[distributor_id].add(course_id)
-        else:
-            result[distributor_id].update(path_courses.get(path_id, ()))
-    return result
+    return courses_assigned_on(day=day, tz=datetime.UTC)
 
 
 def onboarding_course_ids() -> set[int]:
-    return set(
-        PathCourse.objects.filter(path__slug__in=settings.ENGAGEMENT_ONBOARDING_PATH_SLUGS).values_list(
-            "course_id", flat=True
-        )
-    )
+    return path_course_ids(path_slugs=settings.ENGAGEMENT_ONBOARDING_PATH_SLUGS)
 
 
 def distributor_facts(
@@ -153,17 +117,17 @@ def distributor_facts(
     last monthly sessions, late onboarding, certificates before the window).
     About ten queries whatever the number of distributors and events."""
     window = Window(as_of, window_days or settings.ENGAGEMENT_SCORE_WINDOW_DAYS)
-    facts = {pk: DistributorFacts(pk) for pk in Distributor.objects.values_list("pk", flat=True)}
+    facts = {pk: DistributorFacts(pk) for pk in distributor_ids()}
 
     memberships = list(
-        Membership.objects.filter(staff_on(as_of)).values_list(
+        membership_open_on(day=as_of).values_list(
             "distributor_id", "user_id", "joined_on", "user__first_name", "user__last_name"
         )
     )
     staff_by_distributor: dict[int, set[int]] = defaultdict(set)
     for distributor_id, user_id, *_rest in memberships:
         staff_by_distributor[distributor_id].add(user_id)
-    staff_ids = Membership.objects.filter(staff_on(as_of)).values("user_id")
+    staff_ids = membership_open_on(day=as_of).values("user_id")
     _staff_facts(facts, staff_by_distributor, staff_ids=staff_ids, window=window)
     _rollup_facts(facts, window)
     _assignment_facts(facts, as_of)
@@ -230,33 +194,10 @@ def _assignment_facts(facts: dict[int, DistributorFacts], as_of: datetime.date) 
     done, how many overdue. An assignment cancelled or a person released
     after that day still counts, and so does a released person who had
     completed it by then."""
-    day_after = _midnight(as_of + datetime.timedelta(days=1))
-    for counts in (
-        Assignee.objects.filter(
-            Q(assignment__cancelled_at__isnull=True) | Q(assignment__cancelled_at__gte=day_after),
-            Q(released_at__isnull=True) | Q(released_at__gte=day_after) | Q(completed_at__lt=day_after),
-            created_at__lt=day_after,
-        )
-        .values("assignment__distributor_id")
-        .annotate(
-            total=Count("id"),
-            done=Count("id", filter=Q(completed_at__lt=day_after)),
-            overdue=Count(
-                "id",
-                filter=(Q(completed_at__isnull=True) | Q(completed_at__gte=day_after))
-                & Q(due_on__lt=as_of)
-                & (Q(released_at__isnull=True) | Q(released_at__gte=day_after)),
-            ),
-        )
-        .order_by()
-    ):
-        item = facts.get(counts["assignment__distributor_id"])
+    for distributor_id, counts in assignment_completion_by_distributor(day=as_of, tz=datetime.UTC).items():
+        item = facts.get(distributor_id)
         if item is not None:
-            item.assigned, item.assigned_done, item.overdue = (
-                counts["total"],
-                counts["done"],
-                counts["overdue"],
-            )
+            item.assigned, item.assigned_done, item.overdue = counts.assigned, counts.done, counts.overdue
 
 
 def _monthly_session_facts(
@@ -269,13 +210,7 @@ def _monthly_session_facts(
     lookback = max(window.days, 400) if with_risk_facts else window.days
     sessions = monthly_sessions(until=window.as_of, since=window.as_of - datetime.timedelta(days=lookback))
     in_window_ids = {s.pk for s in sessions if s.starts_at.date() >= window.start}
-    attended_pairs = set(
-        Attendance.objects.filter(
-            session_id__in=[s.pk for s in sessions], attended=True, distributor__isnull=False
-        )
-        .values_list("distributor_id", "session_id")
-        .distinct()
-    )
+    attended_pairs = sessions_attended_by_distributor(session_ids=[s.pk for s in sessions])
     last = sessions[: settings.ENGAGEMENT_RISK_MISSED_WEBINARS]
     for item in facts.values():
         item.monthly_sessions = len(in_window_ids)
@@ -291,14 +226,12 @@ def _certified_before(
     certified headcount with its earlier level."""
     before = as_of - datetime.timedelta(days=settings.ENGAGEMENT_RISK_CERTIFIED_LOOKBACK_DAYS)
     before_staff: dict[int, set[int]] = defaultdict(set)
-    for distributor_id, user_id in Membership.objects.filter(staff_on(before)).values_list(
-        "distributor_id", "user_id"
-    ):
+    for distributor_id, user_id in membership_open_on(day=before).values_list("distributor_id", "user_id"):
         before_staff[distributor_id].add(user_id)
     before_pairs = certified_pairs(
         day=before,
         course_ids=course_ids,
-        user_ids=Membership.objects.filter(staff_on(before)).values("user_id"),
+        user_ids=membership_open_on(day=before).values("user_id"),
     )
     return before_staff, before_pairs
 
@@ -348,15 +281,7 @@ def _onboarding_facts(
     if not newcomers or not course_ids:
         return
     user_ids = {row[1] for row in newcomers}
-    started = set(
-        LessonProgress.objects.filter(enrollment__course_id__in=course_ids, enrollment__user_id__in=user_ids)
-        .values_list("enrollment__user_id", flat=True)
-        .distinct()
-    ) | set(
-        Certificate.objects.filter(course_id__in=course_ids, user_id__in=user_ids).values_list(
-            "user_id", flat=True
-        )
-    )
+    started = people_started(course_ids=course_ids, user_ids=user_ids)
     for distributor_id, user_id, joined_on, first_name, last_name in newcomers:
         if user_id not in started and distributor_id in facts:
             facts[distributor_id].onboarding_late.append((f"{first_name} {last_name}".strip(), joined_on))
@@ -388,13 +313,13 @@ def person_facts(*, as_of: datetime.date, window_days: int | None = None) -> dic
     window = Window(as_of, window_days or settings.ENGAGEMENT_SCORE_WINDOW_DAYS)
     people = {
         user_id: PersonFacts(user_id, distributor_id, joined_on)
-        for user_id, distributor_id, joined_on in Membership.objects.filter(staff_on(as_of)).values_list(
+        for user_id, distributor_id, joined_on in membership_open_on(day=as_of).values_list(
             "user_id", "distributor_id", "joined_on"
         )
     }
     if not people:
         return people
-    staff_ids = Membership.objects.filter(staff_on(as_of)).values("user_id")
+    staff_ids = membership_open_on(day=as_of).values("user_id")
     since = as_of - datetime.timedelta(days=max(window.days, settings.ENGAGEMENT_RECENCY_ZERO_DAYS))
     in_window = Q(day__gte=window.start)
     for row in (
@@ -424,26 +349,13 @@ def person_facts(*, as_of: datetime.date, window_days: int | None = None) -> dic
         item.quizzes_passed, item.quizzes_failed = row["passed"], row["failed"]
         item.minutes_learned, item.webinars_attended = row["minutes"], row["attended"]
 
-    day_after = _midnight(as_of + datetime.timedelta(days=1))
-    for counts in (
-        Assignee.objects.filter(
-            assignment__cancelled_at__isnull=True,
-            released_at__isnull=True,
-            user_id__in=staff_ids,
-        )
-        .values("user_id")
-        .annotate(total=Count("id"), done=Count("id", filter=Q(completed_at__lt=day_after)))
-        .order_by()
-    ):
-        people[counts["user_id"]].assigned = counts["total"]
-        people[counts["user_id"]].assigned_done = counts["done"]
+    for user_id, completion in assignment_completion_by_person(
+        user_ids=staff_ids, day=as_of, tz=datetime.UTC
+    ).items():
+        people[user_id].assigned, people[user_id].assigned_done = completion.assigned, completion.done
 
     sessions = monthly_sessions(until=as_of, since=window.start)
-    attended = set(
-        Attendance.objects.filter(session_id__in=[s.pk for s in sessions], attended=True).values_list(
-            "user_id", "session_id"
-        )
-    )
+    attended = sessions_attended_by_person(session_ids=[s.pk for s in sessions])
     for item in people.values():
         held = [s for s in sessions if s.starts_at.date() >= item.joined_on]
         item.monthly_sessions = len(held)

@@ -7,13 +7,13 @@ from django.utils.translation import gettext_lazy as _
 from distributors.engagement.models import NudgeAudience
 from distributors.engagement.risks import RISK_CHOICES
 from distributors.engagement.services import NUDGE_TEMPLATES
-from distributors.models import DistributorStatus
+from distributors.selectors import distributor_status_choices
 
 
 class DashboardFilterForm(forms.Form):
     country = forms.ChoiceField(label=_("Country"), required=False)
     status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", _("All statuses")), *DistributorStatus.choices]
+        label=_("Status"), required=False, choices=[("", _("All statuses")), *distributor_status_choices()]
     )
     risk = forms.ChoiceField(
         label=_("At risk"),

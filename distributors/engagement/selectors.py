@@ -4,7 +4,11 @@ Dashboards read precomputed rows (score snapshots, rollups, certified
 headcounts): each selector runs a fixed number of queries whatever the
 number of distributors, people and events. Scoping: managers see their
 territories' distributors, admins all, a lead their own distributor, a
-learner themselves."""
+learner themselves.
+
+The other apps' rows (distributors, memberships, certificates, assignments,
+sessions, registrations) come from their selectors and are typed ``Any``
+here: naming their classes would mean importing their models."""
 
 import datetime
 from collections import defaultdict
@@ -28,10 +32,14 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from academy.models import EngagementEvent, User, Verb
-from courses.models import Assignee, Certificate
-from courses.selectors import my_assignments, my_certificates
+from courses.selectors import (
+    assignment_status_by_person,
+    certificates_expiring_among,
+    my_assignments,
+    my_certificates,
+)
 from distributors import scoping
-from distributors.engagement.facts import monthly_series_q, monthly_sessions
+from distributors.engagement.facts import monthly_sessions
 from distributors.engagement.models import (
     CertifiedHeadcount,
     DistributorDay,
@@ -43,8 +51,12 @@ from distributors.engagement.models import (
     SnapshotKind,
 )
 from distributors.engagement.scores import COMPONENTS
-from distributors.models import Distributor, Membership
-from webinars.models import Attendance, Registration, RegistrationStatus, Session, SessionStatus
+from distributors.selectors import distributor_followed_queryset, team_current
+from webinars.selectors.measures import (
+    attendance_count_by_person,
+    registration_list_confirmed,
+    sessions_scheduled,
+)
 
 CURRENT_FIELDS = (
     "score",
@@ -68,12 +80,12 @@ def months_back(today: datetime.date, count: int = 12) -> list[datetime.date]:
     return [first - relativedelta(months=back) for back in range(count - 1, -1, -1)]
 
 
-def engagement_distributors(*, user: User) -> QuerySet[Distributor]:
+def engagement_distributors(*, user: User) -> QuerySet[Any]:
     """Distributors whose engagement the user follows (managers: territory,
     admins: all, a lead: their own), each annotated with its current
     snapshot (``score``, the components, ``risks``, ``last_activity_on`` …;
     None before the first refresh)."""
-    qs = scoping.visible_distributors(user, staff=scoping.Staff.LEADS)
+    qs = distributor_followed_queryset(user=user)
     return qs.annotate(
         current=FilteredRelation(
             "engagement_scores", condition=Q(engagement_scores__kind=SnapshotKind.CURRENT)
@@ -83,7 +95,7 @@ def engagement_distributors(*, user: User) -> QuerySet[Distributor]:
 
 def engagement_table(
     *, user: User, country: str = "", status: str = "", risk: str = "", ordering: str = "score"
-) -> QuerySet[Distributor]:
+) -> QuerySet[Any]:
     """The territory table: visible distributors, filtered, with their
     current snapshot and territory; weakest score first by default."""
     qs = engagement_distributors(user=user).select_related("territory")
@@ -157,7 +169,7 @@ class TerritoryOverview:
 
 
 def territory_overview(
-    *, distributors: QuerySet[Distributor], today: datetime.date | None = None
+    *, distributors: QuerySet[Any], today: datetime.date | None = None
 ) -> TerritoryOverview:
     """Figures over a (filtered) set of distributors: per month the average
     score, events, active people and web-conference attendances; certified
@@ -232,7 +244,7 @@ def territory_overview(
 
 @dataclass
 class DistributorEngagement:
-    distributor: Distributor
+    distributor: Any
     current: DistributorScore | None
     months: list[datetime.date]
     monthly: list[DistributorScore | None]
@@ -296,9 +308,7 @@ def nudge_effects(nudges: list[Nudge], *, today: datetime.date | None = None) ->
     return result
 
 
-def distributor_engagement(
-    *, distributor: Distributor, today: datetime.date | None = None
-) -> DistributorEngagement:
+def distributor_engagement(*, distributor: Any, today: datetime.date | None = None) -> DistributorEngagement:
     """Everything the distributor's engagement page shows: current snapshot,
     12 monthly ones, certified headcount per course, events by verb over the
     window, activity per week (12 weeks), recent events and nudges with
@@ -363,74 +373,49 @@ def distributor_engagement(
 
 @dataclass
 class TeamMember:
-    membership: Membership
+    membership: Any
     score: PersonScore | None
     due: int = 0
     overdue: int = 0
     done: int = 0
-    expiring: list[Certificate] = field(default_factory=list)
+    expiring: list[Any] = field(default_factory=list)
     sessions_attended: int = 0
 
 
 @dataclass
 class TeamEngagement:
-    distributor: Distributor
+    distributor: Any
     current: DistributorScore | None
     members: list[TeamMember]
     monthly_sessions: int
 
 
-def team_engagement(*, distributor: Distributor, today: datetime.date | None = None) -> TeamEngagement:
+def team_engagement(*, distributor: Any, today: datetime.date | None = None) -> TeamEngagement:
     """A team's progress for its lead (or a manager): per current member the
     person score and its components, assignments due / overdue / done,
     certificates expiring within 60 days and monthly web-conferences
     attended in the window; the distributor's score. Six queries. The
     caller checks ``distributors.view_engagement``."""
     today = today or timezone.localdate()
-    memberships = list(
-        Membership.objects.filter(distributor=distributor, left_on__isnull=True)
-        .select_related("user", "user__engagement_score")
-        .order_by("role", "user__last_name", "user__first_name")
-    )
+    memberships = list(team_current(distributor=distributor).select_related("user__engagement_score"))
     members = {
         m.user_id: TeamMember(membership=m, score=getattr(m.user, "engagement_score", None))
         for m in memberships
     }
     user_ids = list(members)
-    for row in (
-        Assignee.objects.filter(
-            user_id__in=user_ids,
-            assignment__distributor=distributor,
-            assignment__cancelled_at__isnull=True,
-            released_at__isnull=True,
-        )
-        .values("user_id")
-        .annotate(
-            done=Count("id", filter=Q(completed_at__isnull=False)),
-            overdue=Count("id", filter=Q(completed_at__isnull=True, due_on__lt=today)),
-            due=Count(
-                "id", filter=Q(completed_at__isnull=True) & (Q(due_on__gte=today) | Q(due_on__isnull=True))
-            ),
-        )
-        .order_by()
-    ):
-        member = members[row["user_id"]]
-        member.done, member.overdue, member.due = row["done"], row["overdue"], row["due"]
-    for certificate in (
-        Certificate.objects.valid_on(today)
-        .filter(user_id__in=user_ids, expires_on__lte=today + datetime.timedelta(days=60))
-        .order_by("expires_on")
-    ):
+    for user_id, status in assignment_status_by_person(
+        distributor_id=distributor.pk, user_ids=user_ids, today=today
+    ).items():
+        member = members[user_id]
+        member.done, member.overdue, member.due = status.done, status.overdue, status.due
+    for certificate in certificates_expiring_among(user_ids=user_ids, today=today, days=60):
         members[certificate.user_id].expiring.append(certificate)
     window_start = today - datetime.timedelta(days=settings.ENGAGEMENT_SCORE_WINDOW_DAYS - 1)
     sessions = monthly_sessions(until=today, since=window_start)
-    for attended in (
-        Attendance.objects.filter(session__in=[s.pk for s in sessions], attended=True, user_id__in=user_ids)
-        .values("user_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        members[attended["user_id"]].sessions_attended = attended["n"]
+    for user_id, attended in attendance_count_by_person(
+        session_ids=[s.pk for s in sessions], user_ids=user_ids
+    ).items():
+        members[user_id].sessions_attended = attended
     current = DistributorScore.objects.filter(distributor=distributor, kind=SnapshotKind.CURRENT).first()
     return TeamEngagement(distributor, current, list(members.values()), len(sessions))
 
@@ -438,9 +423,9 @@ def team_engagement(*, distributor: Distributor, today: datetime.date | None = N
 @dataclass
 class MyProgress:
     score: PersonScore | None
-    assignments: list[Assignee]
-    certificates: list[Certificate]
-    upcoming: list[Registration]
+    assignments: list[Any]
+    certificates: list[Any]
+    upcoming: list[Any]
     streak: int
     active_this_week: bool
     weeks: list[dict[str, Any]]
@@ -497,14 +482,7 @@ def my_progress(*, user: User, today: datetime.date | None = None) -> MyProgress
     monday = today - datetime.timedelta(days=today.weekday())
     last12 = [monday - datetime.timedelta(weeks=n) for n in range(11, -1, -1)]
     upcoming = list(
-        Registration.objects.filter(
-            user=user,
-            status=RegistrationStatus.CONFIRMED,
-            session__status__in=[SessionStatus.SCHEDULED, SessionStatus.LIVE],
-            session__starts_at__gte=timezone.now() - datetime.timedelta(hours=2),
-        )
-        .select_related("session")
-        .order_by("session__starts_at")[:5]
+        registration_list_confirmed(user=user, since=timezone.now() - datetime.timedelta(hours=2))[:5]
     )
     return MyProgress(
         score=PersonScore.objects.filter(user=user).first(),
@@ -517,14 +495,10 @@ def my_progress(*, user: User, today: datetime.date | None = None) -> MyProgress
     )
 
 
-def upcoming_monthly_sessions(*, limit: int = 3) -> list[Session]:
+def upcoming_monthly_sessions(*, limit: int = 3) -> list[Any]:
     """The next sessions of the monthly series (one query)."""
     return list(
-        Session.objects.filter(
-            monthly_series_q(),
-            status=SessionStatus.SCHEDULED,
-            starts_at__gte=timezone.now(),
-        ).order_by("starts_at")[:limit]
+        sessions_scheduled(since=timezone.now(), series_rule=settings.ENGAGEMENT_MONTHLY_SERIES_RRULE)[:limit]
     )
 
 

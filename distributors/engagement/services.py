@@ -1,5 +1,8 @@
 """Writes of engagement measurement: refreshing the derived tables, nudges
-and weekly digests."""
+and weekly digests.
+
+A distributor is typed ``Any`` here: it comes from the distributors app's
+selectors, and naming its class would mean importing that app's models."""
 
 import datetime
 from dataclasses import dataclass
@@ -30,7 +33,7 @@ from distributors.engagement.models import (
 from distributors.engagement.risks import risk_message
 from distributors.engagement.rollups import RollupResult, rollups_update
 from distributors.engagement.scores import current_snapshots_refresh, missing_months, snapshots_refresh
-from distributors.models import Distributor, Membership, MembershipRole
+from distributors.selectors import team_current_users
 
 
 @dataclass
@@ -109,7 +112,7 @@ SUBJECT_MAX = 200
 BODY_MAX = 5000
 
 
-def nudge_template_text(*, key: str, language: str, distributor: Distributor, sender: User) -> dict[str, str]:
+def nudge_template_text(*, key: str, language: str, distributor: Any, sender: User) -> dict[str, str]:
     """The subject and body of a template in ``language``, filled in."""
     template = next((t for t in NUDGE_TEMPLATES if t.key == key), NUDGE_TEMPLATES[0])
     values = {"distributor": distributor.name, "manager": sender.get_full_name() or sender.email}
@@ -117,21 +120,16 @@ def nudge_template_text(*, key: str, language: str, distributor: Distributor, se
         return {"subject": str(template.subject) % values, "body": str(template.body) % values}
 
 
-def nudge_recipients(*, distributor: Distributor, audience: str) -> list[User]:
+def nudge_recipients(*, distributor: Any, audience: str) -> list[User]:
     """The current lead(s) or the whole current team of the distributor (active accounts)."""
-    memberships = Membership.objects.filter(
-        distributor=distributor, left_on__isnull=True, user__is_active=True
-    ).select_related("user")
-    if audience == NudgeAudience.LEAD:
-        memberships = memberships.filter(role=MembershipRole.LEAD)
-    return [membership.user for membership in memberships.order_by("user__last_name", "user__first_name")]
+    return team_current_users(distributor=distributor, leads_only=audience == NudgeAudience.LEAD)
 
 
 @transaction.atomic
 def nudge_send(
     *,
     actor: User,
-    distributor: Distributor,
+    distributor: Any,
     audience: str,
     template: str,
     messages: dict[str, dict[str, str]],

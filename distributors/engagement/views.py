@@ -2,6 +2,7 @@
 engagement, a lead's team, a learner's progress, nudges and exports."""
 
 import datetime
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -25,7 +26,6 @@ from distributors.engagement.forms import DashboardFilterForm, NudgeForm
 from distributors.engagement.models import NudgeAudience
 from distributors.engagement.risks import risk_message
 from distributors.engagement.scores import COMPONENTS, component_labels
-from distributors.models import Distributor
 from distributors.selectors import distributor_visible_queryset, membership_current
 
 PAGE_SIZE = 25
@@ -65,7 +65,7 @@ def _country_choices(request: HttpRequest) -> list[tuple[str, str]]:
     return sorted(((code, countries.name(code) or code) for code in codes), key=lambda item: item[1])
 
 
-def _dashboard_row(distributor: Distributor, history: selectors.MonthlyHistory) -> dict:
+def _dashboard_row(distributor: Any, history: selectors.MonthlyHistory) -> dict:
     """One line of the territory table, its cells rendered here: 25 rows × 6
     components are the bulk of the page."""
     components = _components(distributor, prefix="e_")
@@ -139,7 +139,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "engagement/dashboard.html", context, status=400 if form.errors else 200)
 
 
-def _followed_distributor(request: HttpRequest, pk: int) -> Distributor:
+def _followed_distributor(request: HttpRequest, pk: int) -> Any:
     """The distributor ``pk`` if the person may know it (404) and follow its engagement (403)."""
     distributor = get_object_or_404(distributor_visible_queryset(user=request.user), pk=pk)
     require(request.user, "distributors.view_engagement", distributor)

@@ -22,6 +22,13 @@ from distributors.selectors.invitations import (
     invitation_status_q,
     invitation_visible_queryset,
 )
+from distributors.selectors.measures import (
+    distributor_followed_queryset,
+    distributor_ids,
+    distributor_status_choices,
+    membership_open_on,
+    team_current_users,
+)
 from distributors.selectors.memberships import (
     distributor_memberships,
     membership_cache_clear,
@@ -49,8 +56,11 @@ __all__ = [
     "QuarterTurnover",
     "ScorecardStep",
     "distributor_choices",
+    "distributor_followed_queryset",
+    "distributor_ids",
     "distributor_list",
     "distributor_memberships",
+    "distributor_status_choices",
     "distributor_status_history",
     "distributor_turnover",
     "distributor_visible_queryset",
@@ -67,9 +77,11 @@ __all__ = [
     "membership_cache_clear",
     "membership_current",
     "membership_history",
+    "membership_open_on",
     "membership_visible_queryset",
     "scorecard_trend",
     "team_current",
+    "team_current_users",
     "territory_choices",
     "territory_list",
     "territory_overview",
