@@ -147,7 +147,9 @@ def export_response(
             for row in bounded:
                 yield writer.writerow(row)
 
-        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+        response: HttpResponse | StreamingHttpResponse = StreamingHttpResponse(
+            lines(), content_type="text/csv; charset=utf-8"
+        )
     else:
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet(title=dataset[:31])

@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from academy.forms import choice_field
 from distributors.engagement.models import NudgeAudience
 from distributors.engagement.risks import RISK_CHOICES
 from distributors.engagement.services import NUDGE_TEMPLATES
@@ -33,7 +34,7 @@ class DashboardFilterForm(forms.Form):
 
     def __init__(self, *args, countries: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = [("", _("All countries")), *countries]
+        choice_field(self, "country").choices = [("", _("All countries")), *countries]
 
 
 class NudgeForm(forms.Form):

@@ -1,17 +1,17 @@
 """Home page panels of engagement measurement (called by distributors.home)."""
 
-from django.http import HttpRequest
 from django.utils import timezone
 
 from academy import roles
 from academy.home import Panel
+from academy.http import AuthenticatedHttpRequest
 from distributors.engagement.models import DistributorScore, SnapshotKind
 from distributors.engagement.risks import risk_message
 from distributors.engagement.selectors import engagement_distributors, learning_weeks, streak_weeks
 from distributors.selectors import membership_current
 
 
-def panels(request: HttpRequest, granted: frozenset[str]) -> list[Panel]:
+def panels(request: AuthenticatedHttpRequest, granted: frozenset[str]) -> list[Panel]:
     user = request.user
     result: list[Panel] = []
     if roles.MANAGER in granted or roles.ADMIN in granted:
@@ -24,7 +24,8 @@ def panels(request: HttpRequest, granted: frozenset[str]) -> list[Panel]:
             .order_by("score", "distributor__name")[:6]
         )
         for row in at_risk:
-            row.first_reason = risk_message(row.risks[0]) if row.risks else ""
+            # Shown by the panel beside the score (one reason, the first).
+            row.first_reason = risk_message(row.risks[0]) if row.risks else ""  # type: ignore[attr-defined]
         count = (
             len(at_risk)
             if len(at_risk) < 6

@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.formats import date_format
 from django.utils.html import format_html_join
@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from academy import roles
 from academy.errors import ApplicationError
 from academy.forms import apply_error
+from academy.http import AuthenticatedHttpRequest
 from academy.permissions import can, require
 from distributors.engagement import exports, selectors, services
 from distributors.engagement.charts import bar_chart, line_chart, sparkline
@@ -54,11 +55,11 @@ def _month_label(month: datetime.date) -> str:
     return date_format(month, "M y")
 
 
-def _is_company(request: HttpRequest) -> bool:
+def _is_company(request: AuthenticatedHttpRequest) -> bool:
     return bool(roles.user_roles(request.user) & {roles.MANAGER, roles.ADMIN})
 
 
-def _country_choices(request: HttpRequest) -> list[tuple[str, str]]:
+def _country_choices(request: AuthenticatedHttpRequest) -> list[tuple[str, str]]:
     from django_countries import countries
 
     codes = selectors.engagement_countries(user=request.user)
@@ -105,7 +106,7 @@ def _trend_charts(labels: list[str], trend: list[dict]) -> dict:
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The territory overview (managers and admins); a lead goes to their
     team, a learner to their progress."""
     if not _is_company(request):
@@ -139,7 +140,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "engagement/dashboard.html", context, status=400 if form.errors else 200)
 
 
-def _followed_distributor(request: HttpRequest, pk: int) -> Any:
+def _followed_distributor(request: AuthenticatedHttpRequest, pk: int) -> Any:
     """The distributor ``pk`` if the person may know it (404) and follow its engagement (403)."""
     distributor = get_object_or_404(distributor_visible_queryset(user=request.user), pk=pk)
     require(request.user, "distributors.view_engagement", distributor)
@@ -147,7 +148,7 @@ def _followed_distributor(request: HttpRequest, pk: int) -> Any:
 
 
 @login_required
-def distributor_engagement(request: HttpRequest, pk: int) -> HttpResponse:
+def distributor_engagement(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if not _is_company(request):
         distributor = _followed_distributor(request, pk)
         return redirect("engagement:team")
@@ -182,7 +183,7 @@ def distributor_engagement(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def nudge(request: HttpRequest, pk: int) -> HttpResponse:
+def nudge(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     distributor = get_object_or_404(selectors.engagement_distributors(user=request.user), pk=pk)
     require(request.user, "distributors.nudge", distributor)
     current = distributor
@@ -252,7 +253,7 @@ def nudge(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def team(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def team(request: AuthenticatedHttpRequest, pk: int | None = None) -> HttpResponse:
     """A team's progress: the lead's own team, or (``pk``) any team the
     person follows (managers: their territory)."""
     if pk is None:
@@ -279,7 +280,7 @@ def team(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 
 @login_required
-def me(request: HttpRequest) -> HttpResponse:
+def me(request: AuthenticatedHttpRequest) -> HttpResponse:
     data = selectors.my_progress(user=request.user)
     labels = [date_format(w["week"], "d/m") for w in data.weeks]
     return render(
@@ -304,7 +305,7 @@ def me(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def export(request: HttpRequest, dataset: str, fmt: str) -> HttpResponse:
+def export(request: AuthenticatedHttpRequest, dataset: str, fmt: str) -> HttpResponse | StreamingHttpResponse:
     """CSV or XLSX of the engagement table, course completions or
     web-conference attendance, with the pages' scope (403 for learners)."""
     if dataset not in exports.DATASETS or fmt not in ("csv", "xlsx"):

@@ -159,7 +159,9 @@ class Command(BaseCommand):
         territories = []
         for index, manager in enumerate(managers):
             territory = Territory.objects.create(
-                name=f"Territory {index} {self.tag}", countries=COUNTRIES[index * 4 : index * 4 + 5]
+                name=f"Territory {index} {self.tag}",
+                # A multiple CountryField takes a list of codes; its stub types it as one string.
+                countries=COUNTRIES[index * 4 : index * 4 + 5],  # type: ignore[misc]
             )
             territory.managers.add(manager)
             territories.append(territory)
@@ -251,6 +253,9 @@ class Command(BaseCommand):
         for user_id, distributor_id in people:
             level = self.level[distributor_id]
             for assignment in by_distributor.get(distributor_id, []):
+                course_id = assignment.course_id
+                if course_id is None:  # every assignment here is of a course, not a path
+                    continue
                 done = self.rng.random() < level
                 completed = self.now - datetime.timedelta(days=self.rng.randint(1, 190)) if done else None
                 assignees.append(
@@ -261,11 +266,11 @@ class Command(BaseCommand):
                         completed_at=completed,
                     )
                 )
-                if done:
+                if completed is not None:
                     enrollments.append(
                         Enrollment(
                             user_id=user_id,
-                            course_id=assignment.course_id,
+                            course_id=course_id,
                             distributor_id=distributor_id,
                             status=EnrollmentStatus.COMPLETED,
                             enrolled_at=completed - datetime.timedelta(days=10),
