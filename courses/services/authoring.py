@@ -682,35 +682,3 @@ def path_archive(*, actor: User, path: LearningPath) -> LearningPath:
     path.status = PublicationStatus.ARCHIVED
     path.save(update_fields=["status", "updated_at"])
     return path
-
-
-__all__ = [
-    "course_archive",
-    "course_create",
-    "course_link_translation",
-    "course_problems",
-    "course_publish",
-    "course_update",
-    "lesson_create",
-    "lesson_delete",
-    "lesson_move",
-    "lesson_update",
-    "module_create",
-    "module_delete",
-    "module_move",
-    "module_update",
-    "path_archive",
-    "path_course_add",
-    "path_course_move",
-    "path_course_remove",
-    "path_create",
-    "path_publish",
-    "path_update",
-    "question_create",
-    "question_delete",
-    "question_move",
-    "question_update",
-    "quiz_update",
-    "true_false_labels",
-    "unique_slug",
-]

@@ -265,14 +265,3 @@ def reminder_requeue(*, reminder: Reminder, now: datetime.datetime | None = None
     )
     reminder.refresh_from_db()
     return reminder
-
-
-__all__ = [
-    "DispatchResult",
-    "reminder_requeue",
-    "reminders_cancel",
-    "reminders_claim",
-    "reminders_dispatch",
-    "reminders_schedule_assignee",
-    "reminders_schedule_certificate",
-]
