@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from academy import roles
 from academy.home import Panel
 from webinars import selectors
-from webinars.selectors.room import join_is_open
+from webinars.selectors import join_is_open
 
 
 def panels(request: HttpRequest, granted: frozenset[str]) -> list[Panel]:

@@ -8,7 +8,7 @@ from distributors.models import Distributor, Territory
 from webinars.channels import channel_choices
 from webinars.models import Feedback, Material, Registration, Series, Session, VideoProvider
 from webinars.rules import recording_link
-from webinars.selectors.room import join_is_open
+from webinars.selectors import join_is_open
 
 
 class PersonOutputSerializer(serializers.ModelSerializer):

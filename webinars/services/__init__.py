@@ -28,6 +28,8 @@ from webinars.services.registrations import (
 )
 from webinars.services.reminders import DispatchReport, reminders_claim, reminders_dispatch, reminders_retry
 from webinars.services.room import (
+    ANNOUNCEMENT_MAX_LENGTH,
+    CHAT_MAX_LENGTH,
     RoomError,
     announcement_create,
     chat_delete,
@@ -40,8 +42,21 @@ from webinars.services.room import (
     room_mute,
     room_presence_sweep,
 )
-from webinars.services.room_polls import poll_close, poll_create, poll_delete, poll_open, poll_vote
-from webinars.services.room_questions import question_ask, question_moderate, question_upvote
+from webinars.services.room_polls import (
+    MAX_OPTIONS,
+    poll_close,
+    poll_create,
+    poll_delete,
+    poll_open,
+    poll_vote,
+)
+from webinars.services.room_questions import (
+    MODERATION_ACTIONS,
+    QUESTION_MAX_LENGTH,
+    question_ask,
+    question_moderate,
+    question_upvote,
+)
 from webinars.services.series import (
     series_create,
     series_generate_all,
