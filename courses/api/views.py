@@ -19,7 +19,7 @@ from courses import selectors, services
 from courses.api import serializers as s
 from courses.models import Course, Enrollment, LearningPath, Lesson, QuizAttempt
 from courses.rules import lessons_open
-from courses.services.certificates import courses_held
+from courses.services import courses_held
 from distributors.models import Distributor
 
 

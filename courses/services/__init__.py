@@ -51,6 +51,7 @@ from courses.services.certificates import (
     certificate_recertify,
     certificate_revoke,
     certificate_valid,
+    courses_held,
     recertification_open,
 )
 from courses.services.learning import enrollment_create, lesson_complete, lesson_open

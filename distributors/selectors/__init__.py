@@ -22,7 +22,9 @@ from distributors.selectors.memberships import (
     distributor_memberships,
     membership_cache_clear,
     membership_current,
+    membership_distributor,
     membership_history,
+    membership_roles,
     membership_visible_queryset,
     team_current,
 )
