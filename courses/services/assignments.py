@@ -23,6 +23,7 @@ from courses.models import (
 )
 from courses.services._common import field_error, full_clean, moment
 from distributors.models import Distributor, Membership, MembershipRole
+from distributors.selectors import team_current_by_user
 
 
 def _matches(assignment: Assignment, membership: Membership) -> bool:
@@ -98,16 +99,6 @@ def _assigned_role(*, target: str, role: str) -> str:
     return role
 
 
-def _current_team(distributor: Distributor) -> dict[int, Membership]:
-    """The distributor's current memberships, by person."""
-    return {
-        membership.user_id: membership
-        for membership in Membership.objects.filter(
-            distributor=distributor, left_on__isnull=True
-        ).select_related("user")
-    }
-
-
 def _named_people_check(
     *, people: Sequence[User], team: dict[int, Membership], distributor: Distributor
 ) -> None:
@@ -160,7 +151,7 @@ def assignment_create(
     _assigned_item_check(course=course, path=path)
     _due_check(due_on=due_on, due_days=due_days, today=today)
     role = _assigned_role(target=target, role=role)
-    team = _current_team(distributor)
+    team = team_current_by_user(distributor=distributor)
     if target == AssignmentTarget.PEOPLE:
         _named_people_check(people=people, team=team, distributor=distributor)
     assignment = Assignment(

@@ -1,6 +1,7 @@
 """Reads of the distributors app. Every selector that takes the acting user
 returns only what that user may see; everything is importable from
-``distributors.selectors``."""
+``distributors.selectors`` (``staff``: who worked where on a day, for other
+apps' services)."""
 
 from distributors.selectors.engagement import (
     engagement_event_visible_queryset,
@@ -41,3 +42,4 @@ from distributors.selectors.network import (
     territory_overview,
     turnover_by_quarter,
 )
+from distributors.selectors.staff import distributor_on, team_current_by_user
