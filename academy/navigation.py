@@ -12,6 +12,9 @@ from importlib import import_module
 
 from django.apps import apps
 from django.utils.module_loading import module_has_submodule
+from django.utils.translation import gettext_lazy as _
+
+from academy import roles
 
 
 @dataclass(frozen=True)
@@ -39,15 +42,7 @@ def items_for(granted: frozenset[str]) -> list[NavItem]:
     return [item for item in all_items() if item.visible_to(granted)]
 
 
-def _items() -> list[NavItem]:
-    from django.utils.translation import gettext_lazy as _
-
-    from academy import roles
-
-    return [
-        NavItem(_("Home"), "academy:home", order=0),
-        NavItem(_("Administration"), "admin:index", (roles.ADMIN,), order=900),
-    ]
-
-
-ITEMS = _items()
+ITEMS = [
+    NavItem(_("Home"), "academy:home", order=0),
+    NavItem(_("Administration"), "admin:index", (roles.ADMIN,), order=900),
+]
