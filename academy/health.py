@@ -6,6 +6,8 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db import connection
 
+from config.celery_app import app as celery_app
+
 
 def check_database() -> None:
     with connection.cursor() as cursor:
@@ -25,9 +27,7 @@ def check_redis() -> None:
 
 
 def check_broker() -> None:
-    from config.celery_app import app
-
-    with app.connection_for_write() as conn:
+    with celery_app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=settings.ACADEMY_HEALTH_TIMEOUT_SECONDS)
 
 

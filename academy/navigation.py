@@ -13,6 +13,9 @@ from typing import TYPE_CHECKING
 
 from django.apps import apps
 from django.utils.module_loading import module_has_submodule
+from django.utils.translation import gettext_lazy as _
+
+from academy import roles
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrOrPromise  # the stubs' name for "a str or a lazy one"
@@ -43,15 +46,7 @@ def items_for(granted: frozenset[str]) -> list[NavItem]:
     return [item for item in all_items() if item.visible_to(granted)]
 
 
-def _items() -> list[NavItem]:
-    from django.utils.translation import gettext_lazy as _
-
-    from academy import roles
-
-    return [
-        NavItem(_("Home"), "academy:home", order=0),
-        NavItem(_("Administration"), "admin:index", (roles.ADMIN,), order=900),
-    ]
-
-
-ITEMS = _items()
+ITEMS = [
+    NavItem(_("Home"), "academy:home", order=0),
+    NavItem(_("Administration"), "admin:index", (roles.ADMIN,), order=900),
+]

@@ -11,7 +11,7 @@ class DistributorsConfig(AppConfig):
         # Imported once the models are loaded, as Django requires of ready().
         from academy import activity, roles
         from distributors import receivers  # noqa: F401  (connects the receivers)
-        from distributors.selectors.memberships import membership_distributor, membership_roles
+        from distributors.selectors import membership_distributor, membership_roles
 
         roles.role_source_register(membership_roles)
         activity.distributor_source_register(membership_distributor)

@@ -26,8 +26,8 @@ from django.db.models import Model, Q, QuerySet
 
 from academy import roles
 from academy.models import User
+from distributors import selectors
 from distributors.models import Distributor, Territory
-from distributors.selectors.memberships import membership_current
 
 _M = TypeVar("_M", bound=Model)
 
@@ -74,7 +74,7 @@ def scope_of(user: User, *, staff: Staff = Staff.LEADS) -> Scope:
     if not granted:  # anonymous or inactive
         return Scope(Reach.NOTHING)
     if staff is not Staff.NOBODY:
-        membership = membership_current(user=user)
+        membership = selectors.membership_current(user=user)
         if membership is not None and (staff is Staff.EVERYONE or membership.is_lead):
             return Scope(Reach.DISTRIBUTOR, distributor_id=membership.distributor_id)
     return Scope(Reach.OWN)

@@ -41,10 +41,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from academy.errors import ApplicationError
-from webinars import realtime, room_messages, services
+from webinars import realtime, room_messages, selectors, services
 from webinars.models import Session
-from webinars.selectors import room as room_selectors
-from webinars.services import room as room_services
 
 logger = logging.getLogger(__name__)
 
@@ -111,14 +109,14 @@ def _schedule_state(key: tuple[str, int, int], send: Callable[[], Any]) -> None:
 
 
 async def broadcast_presence(session_id: int) -> None:
-    count = await database_sync_to_async(room_selectors.present_count)(session_id=session_id)
-    people = await database_sync_to_async(room_selectors.present_list)(session_id=session_id)
+    count = await database_sync_to_async(selectors.present_count)(session_id=session_id)
+    people = await database_sync_to_async(selectors.present_list)(session_id=session_id)
     await realtime.publish_state(session_id=session_id, kind="presence", data={"count": count})
     await realtime.publish_state(session_id=session_id, kind="presence.list", data={"people": people})
 
 
 async def broadcast_poll_results(session_id: int, poll_id: int) -> None:
-    data = await database_sync_to_async(room_selectors.open_poll_results)(poll_id=poll_id)
+    data = await database_sync_to_async(selectors.open_poll_results)(poll_id=poll_id)
     if data is None:
         return  # closed meanwhile: the final results went out with poll.closed
     await realtime.publish_state(
@@ -131,24 +129,24 @@ async def broadcast_poll_results(session_id: int, poll_id: int) -> None:
 
 def room_enter(
     *, user: Any, session_id: int, channel_name: str, resume_from: int | None
-) -> room_selectors.RoomRefusal | dict[str, Any]:
+) -> selectors.RoomRefusal | dict[str, Any]:
     """Everything a new connection needs from the database, in one trip: who
     the person is in the room (or why not), their connection registered (and
     presence interval opened), and the snapshot — plus, when resuming, the
     missed events (None when too many: the snapshot is sent instead)."""
-    entry = room_selectors.room_entry(user=user, session_id=session_id)
-    if isinstance(entry, room_selectors.RoomRefusal):
+    entry = selectors.room_entry(user=user, session_id=session_id)
+    if isinstance(entry, selectors.RoomRefusal):
         return entry
-    room_services.room_connect(session=entry.session, user=user, channel_name=channel_name, role=entry.role)
+    services.room_connect(session=entry.session, user=user, channel_name=channel_name, role=entry.role)
     frames = None
     if resume_from is not None:
-        frames = room_selectors.room_events_after(
+        frames = selectors.room_events_after(
             session_id=session_id,
             user=user,
-            is_trainer=entry.role == room_selectors.TRAINER,
+            is_trainer=entry.role == selectors.TRAINER,
             after=resume_from,
         )
-    snapshot = room_selectors.room_snapshot(user=user, session=entry.session, role=entry.role)
+    snapshot = selectors.room_snapshot(user=user, session=entry.session, role=entry.role)
     return {"session": entry.session, "role": entry.role, "snapshot": snapshot, "frames": frames}
 
 
@@ -166,7 +164,7 @@ def _schedule_heartbeat_flush() -> None:
         names = set(_pending_heartbeats)
         _pending_heartbeats.difference_update(names)
         try:
-            unknown = await database_sync_to_async(room_services.room_heartbeat)(channel_names=names)
+            unknown = await database_sync_to_async(services.room_heartbeat)(channel_names=names)
             layer = get_channel_layer()
             for name in unknown:
                 await layer.send(name, {"type": "room.present_again"})
@@ -271,7 +269,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         if self.user is None or not self.user.is_authenticated:
             await self._refuse(
-                room_selectors.UNAUTHENTICATED, "unauthenticated", self._tr(_, "Sign in to enter the room.")
+                selectors.UNAUTHENTICATED, "unauthenticated", self._tr(_, "Sign in to enter the room.")
             )
             return
         # Join before reading the log, so nothing falls in between. These two
@@ -293,11 +291,11 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             # 1011: the server failed; the client retries with backoff.
             await self._refuse(1011, "server_error", self._tr(_, "Something went wrong; try again."))
             return
-        if isinstance(entry, room_selectors.RoomRefusal):
+        if isinstance(entry, selectors.RoomRefusal):
             await self._refuse(entry.close_code, entry.code, entry.message)
             return
         self.session, self.role = entry["session"], entry["role"]
-        self.is_trainer = self.role == room_selectors.TRAINER
+        self.is_trainer = self.role == selectors.TRAINER
         self.registered = True
         key = (self.session_id, self.user.pk)
         _person_connections[key] = _person_connections.get(key, 0) + 1
@@ -310,7 +308,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             # Trainers' copies of what was logged since the snapshot was read.
             await self._join(realtime.group_trainers(self.session_id))
             frames = await self._db(
-                room_selectors.room_events_after,
+                selectors.room_events_after,
                 session_id=self.session_id,
                 user=self.user,
                 is_trainer=True,
@@ -337,7 +335,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         else:
             _person_connections[key] = remaining
         try:
-            await self._db(room_services.room_disconnect, channel_name=self.channel_name)
+            await self._db(services.room_disconnect, channel_name=self.channel_name)
         except Exception:  # the sweep closes the interval later
             logger.exception("Room disconnect of %s not recorded", self.channel_name)
         self._presence_changed()
@@ -367,7 +365,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
     async def _handle(self, kind: str, fields: dict[str, Any]) -> None:
         if kind in room_messages.MODERATOR_ONLY and not self.is_trainer:
             raise room_messages.InvalidMessage("forbidden", self._tr(_, "Only the trainers can do this."))
-        if kind not in room_messages.READ_ONLY and self.role == room_selectors.OBSERVER:
+        if kind not in room_messages.READ_ONLY and self.role == selectors.OBSERVER:
             raise room_messages.InvalidMessage(
                 "forbidden", self._tr(_, "Observers can follow the room but not take part.")
             )
@@ -512,7 +510,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         if not self.registered:
             return
         await self._db(
-            room_services.room_connect,
+            services.room_connect,
             session=self.session,
             user=self.user,
             channel_name=self.channel_name,
@@ -547,14 +545,14 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         self.held = []
         try:
             frames = await self._db(
-                room_selectors.room_events_after,
+                selectors.room_events_after,
                 session_id=self.session_id,
                 user=self.user,
                 is_trainer=self.is_trainer,
                 after=after,
             )
             snapshot = await self._db(
-                room_selectors.room_snapshot, user=self.user, session=self.session, role=self.role
+                selectors.room_snapshot, user=self.user, session=self.session, role=self.role
             )
             if frames is None:
                 await self._send_snapshot(snapshot)

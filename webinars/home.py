@@ -5,7 +5,7 @@ from academy import roles
 from academy.home import Panel
 from academy.http import AuthenticatedHttpRequest
 from webinars import selectors
-from webinars.selectors.room import join_is_open
+from webinars.selectors import join_is_open
 
 
 def panels(request: AuthenticatedHttpRequest, granted: frozenset[str]) -> list[Panel]:

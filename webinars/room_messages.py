@@ -14,9 +14,13 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from webinars.services.room import ANNOUNCEMENT_MAX_LENGTH, CHAT_MAX_LENGTH
-from webinars.services.room_polls import MAX_OPTIONS
-from webinars.services.room_questions import MODERATION_ACTIONS, QUESTION_MAX_LENGTH
+from webinars.services import (
+    ANNOUNCEMENT_MAX_LENGTH,
+    CHAT_MAX_LENGTH,
+    MAX_OPTIONS,
+    MODERATION_ACTIONS,
+    QUESTION_MAX_LENGTH,
+)
 
 MAX_FRAME_BYTES = 4096
 MAX_ID = 2**62

@@ -22,6 +22,7 @@ from academy.http import AuthenticatedHttpRequest
 from academy.permissions import can, require
 from webinars import ics, selectors, services
 from webinars import rules as webinar_rules
+from webinars import selectors as room_selectors
 from webinars.forms import (
     AttendanceImportForm,
     AttendanceMarkForm,
@@ -35,7 +36,6 @@ from webinars.forms import (
     SessionForm,
 )
 from webinars.models import Material, Poll, Registration, RegistrationStatus, Session
-from webinars.selectors import room as room_selectors
 
 PAGE_SIZE = 20
 

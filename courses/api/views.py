@@ -23,7 +23,7 @@ from courses import selectors, services
 from courses.api import serializers as s
 from courses.models import Assignment, Certificate, Course, Enrollment, LearningPath, Lesson, QuizAttempt
 from courses.rules import lessons_open
-from courses.services.certificates import courses_held
+from courses.services import courses_held
 
 
 def _visible_course(request: Request, slug: str) -> Course:

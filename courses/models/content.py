@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from academy.models import BaseModel
 from courses.storage import cover_upload_to, lesson_file_upload_to, private_storage
+from courses.video import embed_url
 from distributors.audience import Audience
 
 # Course pages live at /courses/<slug>/ next to these fixed pages.
@@ -258,6 +259,4 @@ class Lesson(BaseModel):
 
     @property
     def video_embed_url(self) -> str:
-        from courses.video import embed_url
-
         return embed_url(self.video_url) or "" if self.video_url else ""

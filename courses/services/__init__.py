@@ -1,17 +1,23 @@
 """Writes of the courses app, one function per use case (see each module).
 
-authoring: courses, modules, lessons, quizzes, learning paths, publication
-learning: enrolment, lessons opened and completed, course completion
+The modules in their order: each imports only modules listed above it.
+
+_common: shared helpers (application errors, time, engagement events)
+files: lesson files checked on content
+reminder_schedule: reminder rows scheduled and cancelled
+certificates: issue, revoke; certificates held, and when they may be renewed
+completion: progress, and what completing a lesson, course or path sets off
+learning: enrolment, lessons opened and completed
 quizzes: attempts started and submitted
-paths: learning path enrolment and completion
-certificates: issue, revoke, recertification
+paths: learning path enrolment
 assignments: assignments and staff turnover
-reminders: scheduled reminder e-mails and their dispatcher
+recertification: renewing a certificate (enrolling again)
+reminders: the dispatcher that sends due reminders once
+authoring: courses, modules, lessons, quizzes, learning paths, publication
 """
 
 from courses.services.assignments import (
     assignee_add,
-    assignees_complete,
     assignment_cancel,
     assignment_create,
     assignments_apply_to_member,
@@ -48,66 +54,18 @@ from courses.services.authoring import (
 )
 from courses.services.certificates import (
     certificate_issue,
-    certificate_recertify,
     certificate_revoke,
     certificate_valid,
+    courses_held,
     recertification_open,
 )
+from courses.services.completion import assignees_complete
 from courses.services.learning import enrollment_create, lesson_complete, lesson_open
 from courses.services.paths import path_enroll
 from courses.services.quizzes import quiz_attempt_start, quiz_attempt_submit
+from courses.services.recertification import certificate_recertify
 from courses.services.reminders import (
     DispatchResult,
     reminder_requeue,
     reminders_dispatch,
 )
-
-__all__ = [
-    "DispatchResult",
-    "assignee_add",
-    "assignees_complete",
-    "assignment_cancel",
-    "assignment_create",
-    "assignments_apply_to_member",
-    "assignments_release_member",
-    "certificate_issue",
-    "certificate_recertify",
-    "certificate_revoke",
-    "certificate_valid",
-    "course_archive",
-    "course_create",
-    "course_link_translation",
-    "course_problems",
-    "course_publish",
-    "course_update",
-    "enrollment_create",
-    "lesson_complete",
-    "lesson_create",
-    "lesson_delete",
-    "lesson_move",
-    "lesson_open",
-    "lesson_update",
-    "module_create",
-    "module_delete",
-    "module_move",
-    "module_update",
-    "path_archive",
-    "path_course_add",
-    "path_course_move",
-    "path_course_remove",
-    "path_create",
-    "path_enroll",
-    "path_publish",
-    "path_update",
-    "question_create",
-    "question_delete",
-    "question_move",
-    "question_update",
-    "quiz_attempt_start",
-    "quiz_attempt_submit",
-    "quiz_update",
-    "recertification_open",
-    "reminder_requeue",
-    "reminders_dispatch",
-    "true_false_labels",
-]

@@ -10,6 +10,7 @@ from django.utils import timezone
 from academy.errors import ApplicationError
 from academy.models import User
 from academy.services import activity_record
+from distributors.selectors import distributor_on
 
 if TYPE_CHECKING:
     from distributors.models import Distributor
@@ -42,23 +43,7 @@ def distributor_at(user: User, when: datetime.datetime) -> "Distributor | None":
     """The distributor ``user`` belonged to on the day of ``when`` (their
     current one for today), so history recorded with past dates is
     attributed to the right team after staff turnover."""
-    from django.db.models import Q
-
-    from distributors.models import Membership
-    from distributors.selectors import membership_current
-
-    day = timezone.localdate(when)
-    if day >= timezone.localdate():
-        membership = membership_current(user=user)
-        return membership.distributor if membership else None
-    membership = (
-        Membership.objects.filter(user=user, joined_on__lte=day)
-        .filter(Q(left_on__isnull=True) | Q(left_on__gte=day))
-        .select_related("distributor")
-        .order_by("-joined_on")
-        .first()
-    )
-    return membership.distributor if membership else None
+    return distributor_on(user=user, day=timezone.localdate(when))
 
 
 def event(

@@ -1,8 +1,11 @@
 """Assignments: what a distributor's people must follow, and how it follows
 staff turnover (newcomers enrolled, leavers released)."""
 
+from __future__ import annotations
+
 import datetime
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,7 +25,15 @@ from courses.models import (
     ReminderStatus,
 )
 from courses.services._common import field_error, full_clean, moment
-from distributors.models import Distributor, Membership, MembershipRole
+from courses.services.certificates import certificate_valid
+from courses.services.learning import enrollment_create
+from courses.services.paths import path_enroll
+from courses.services.reminder_schedule import reminders_schedule_assignee
+from distributors.choices import MembershipRole
+from distributors.selectors import team_current_by_user
+
+if TYPE_CHECKING:  # annotations only: rows come from distributors' selectors and signals
+    from distributors.models import Distributor, Membership
 
 
 def _matches(assignment: Assignment, membership: Membership) -> bool:
@@ -38,8 +49,6 @@ def assignee_add(
     enrol them. Someone who already holds a valid certificate for the course
     or path is done at once. Re-adding a released person (who came back)
     makes them concerned again."""
-    from courses.services import certificates, learning, paths, reminders
-
     now = moment(at)
     assignee, created = Assignee.objects.get_or_create(
         assignment=assignment, user=user, defaults={"due_on": due_on}
@@ -48,22 +57,22 @@ def assignee_add(
         if assignee.completed_at is not None:
             return assignee
         assignee.due_on, assignee.released_at = due_on, None
-    holding = certificates.certificate_valid(user=user, course=assignment.course, path=assignment.path)
+    holding = certificate_valid(user=user, course=assignment.course, path=assignment.path)
     if holding is not None:
         assignee.completed_at = now
     elif assignment.course is not None:
-        assignee.enrollment = learning.enrollment_create(
+        assignee.enrollment = enrollment_create(
             user=user, course=assignment.course, source=EnrollmentSource.ASSIGNMENT, at=now
         )
     else:
         assert assignment.path is not None
-        assignee.path_enrollment = paths.path_enroll(
+        assignee.path_enrollment = path_enroll(
             user=user, path=assignment.path, source=EnrollmentSource.ASSIGNMENT, at=now
         )
         if assignee.path_enrollment.completed_at is not None:
             assignee.completed_at = assignee.path_enrollment.completed_at
     assignee.save()
-    reminders.reminders_schedule_assignee(assignee=assignee, now=max(now, timezone.now()))
+    reminders_schedule_assignee(assignee=assignee, now=max(now, timezone.now()))
     return assignee
 
 
@@ -96,16 +105,6 @@ def _assigned_role(*, target: str, role: str) -> str:
     if role not in MembershipRole.values:
         raise field_error("role", _("Choose a role."))
     return role
-
-
-def _current_team(distributor: Distributor) -> dict[int, Membership]:
-    """The distributor's current memberships, by person."""
-    return {
-        membership.user_id: membership
-        for membership in Membership.objects.filter(
-            distributor=distributor, left_on__isnull=True
-        ).select_related("user")
-    }
 
 
 def _named_people_check(
@@ -160,7 +159,7 @@ def assignment_create(
     _assigned_item_check(course=course, path=path)
     _due_check(due_on=due_on, due_days=due_days, today=today)
     role = _assigned_role(target=target, role=role)
-    team = _current_team(distributor)
+    team = team_current_by_user(distributor=distributor)
     if target == AssignmentTarget.PEOPLE:
         _named_people_check(people=people, team=team, distributor=distributor)
     assignment = Assignment(
@@ -238,26 +237,3 @@ def assignments_release_member(*, membership: Membership) -> int:
         status=ReminderStatus.CANCELLED, updated_at=now
     )
     return pending.update(released_at=now, updated_at=now)
-
-
-def assignees_complete(
-    *,
-    user: User,
-    course: Course | None = None,
-    path: LearningPath | None = None,
-    at: datetime.datetime | None = None,
-) -> int:
-    """Mark done what was assigned to ``user`` for this course or path, and
-    cancel the reminders not sent yet."""
-    now = moment(at)
-    open_rows = Assignee.objects.filter(user=user, completed_at__isnull=True, released_at__isnull=True)
-    open_rows = (
-        open_rows.filter(assignment__course=course) if course else open_rows.filter(assignment__path=path)
-    )
-    ids = list(open_rows.values_list("pk", flat=True))
-    if not ids:
-        return 0
-    Reminder.objects.filter(assignee_id__in=ids, status=ReminderStatus.PENDING).update(
-        status=ReminderStatus.CANCELLED, updated_at=timezone.now()
-    )
-    return Assignee.objects.filter(pk__in=ids).update(completed_at=now, updated_at=timezone.now())

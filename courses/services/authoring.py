@@ -26,13 +26,18 @@ from courses.models import (
     Lesson,
     LessonKind,
     Module,
+    PathCourse,
     PublicationStatus,
     Question,
     QuestionKind,
     Quiz,
 )
+from courses.models.content import RESERVED_SLUGS
 from courses.services import files
 from courses.services._common import field_error, full_clean, moment
+from courses.services.completion import progress_percent_map
+from courses.services.learning import enrollment_create
+from courses.services.reminder_schedule import reminders_cancel
 from courses.video import PROVIDERS, embed_url
 
 COURSE_FIELDS = frozenset(
@@ -61,8 +66,6 @@ LESSON_FIELDS = frozenset(
 
 def unique_slug(model: type[Model], text: str, *, exclude_pk: int | None = None) -> str:
     """A slug from ``text`` not yet used by ``model`` (``-2``, ``-3``... when taken)."""
-    from courses.models.content import RESERVED_SLUGS
-
     base = (slugify(text)[:70] or "course").strip("-")
     if base in RESERVED_SLUGS:
         base = f"{base}-course"
@@ -240,8 +243,6 @@ def course_publish(
 
 
 def _require_recertification(*, course: Course, at: Any) -> int:
-    from courses.services import learning, reminders
-
     stale = list(
         Certificate.objects.select_for_update()
         .filter(course=course, status=CertificateStatus.VALID, course_version__lt=course.version)
@@ -254,8 +255,8 @@ def _require_recertification(*, course: Course, at: Any) -> int:
             "version": course.version
         }
         certificate.save(update_fields=["status", "status_changed_at", "status_reason", "updated_at"])
-        reminders.reminders_cancel(certificate=certificate)
-        learning.enrollment_create(
+        reminders_cancel(certificate=certificate)
+        enrollment_create(
             user=certificate.user, course=course, source=EnrollmentSource.RECERTIFICATION, at=at
         )
     return len(stale)
@@ -440,8 +441,6 @@ def lesson_move(*, actor: User, lesson: Lesson, direction: str) -> None:
 
 def _progress_refresh(course: Course) -> None:
     """Recompute the progress of active enrolments after the set of required lessons changed."""
-    from courses.services.learning import progress_percent_map
-
     enrollments = list(Enrollment.objects.filter(course=course, status=EnrollmentStatus.ACTIVE))
     if not enrollments:
         return
@@ -634,8 +633,6 @@ def path_update(*, actor: User, path: LearningPath, **fields: Any) -> LearningPa
 @transaction.atomic
 def path_course_add(*, actor: User, path: LearningPath, course: Course) -> None:
     """Append a course to the path."""
-    from courses.models import PathCourse
-
     require(actor, "courses.edit_path", path)
     if path.path_courses.filter(course=course).exists():
         raise field_error("course", _("This course is already in the path."))
@@ -651,8 +648,6 @@ def path_course_remove(*, actor: User, path: LearningPath, course: Course) -> No
 
 @transaction.atomic
 def path_course_move(*, actor: User, path: LearningPath, course: Course, direction: str) -> None:
-    from courses.models import PathCourse
-
     require(actor, "courses.edit_path", path)
     link = path.path_courses.get(course=course)
     _move(link, PathCourse.objects.filter(path=path), direction)
@@ -682,35 +677,3 @@ def path_archive(*, actor: User, path: LearningPath) -> LearningPath:
     path.status = PublicationStatus.ARCHIVED
     path.save(update_fields=["status", "updated_at"])
     return path
-
-
-__all__ = [
-    "course_archive",
-    "course_create",
-    "course_link_translation",
-    "course_problems",
-    "course_publish",
-    "course_update",
-    "lesson_create",
-    "lesson_delete",
-    "lesson_move",
-    "lesson_update",
-    "module_create",
-    "module_delete",
-    "module_move",
-    "module_update",
-    "path_archive",
-    "path_course_add",
-    "path_course_move",
-    "path_course_remove",
-    "path_create",
-    "path_publish",
-    "path_update",
-    "question_create",
-    "question_delete",
-    "question_move",
-    "question_update",
-    "quiz_update",
-    "true_false_labels",
-    "unique_slug",
-]

@@ -1,4 +1,4 @@
-"""Certificates: issue, revoke, recertification."""
+"""Certificates: issue and revoke; which ones a person holds, and when they may renew them."""
 
 import datetime
 import secrets
@@ -21,12 +21,11 @@ from courses.models import (
     CertificateStatus,
     Course,
     Enrollment,
-    EnrollmentSource,
     LearningPath,
     PathEnrollment,
-    PublicationStatus,
 )
 from courses.services._common import event, moment
+from courses.services.reminder_schedule import reminders_cancel, reminders_schedule_certificate
 
 # Unambiguous letters and digits (no 0/O, 1/I/L): codes are read aloud and typed.
 _ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -82,8 +81,6 @@ def certificate_issue(
     are marked replaced. Expiry reminders are scheduled and the holder is
     notified in their language.
     """
-    from courses.services import reminders
-
     now = moment(at)
     issued_on = timezone.localdate(now)
     if enrollment is not None:
@@ -102,7 +99,7 @@ def certificate_issue(
         previous.status = CertificateStatus.REPLACED
         previous.status_changed_at = now
         previous.save(update_fields=["status", "status_changed_at", "updated_at"])
-        reminders.reminders_cancel(certificate=previous)
+        reminders_cancel(certificate=previous)
     validity = item.validity_months
     code = certificate_code()
     while Certificate.objects.filter(code=code).exists():  # pragma: no cover - 79 random bits
@@ -121,7 +118,7 @@ def certificate_issue(
         expires_on=issued_on + relativedelta(months=validity) if validity else None,
     )
     event(actor=user, verb=Verb.CERTIFICATE_ISSUED, obj=item, at=now, context={"certificate": code})
-    reminders.reminders_schedule_certificate(certificate=certificate, now=timezone.now())
+    reminders_schedule_certificate(certificate=certificate, now=timezone.now())
     with in_language_of(user):
         notification_create(
             user=user,
@@ -137,8 +134,6 @@ def certificate_issue(
 def certificate_revoke(*, actor: User, certificate: Certificate, reason: str) -> Certificate:
     """Revoke a certificate (an admin, or a trainer of its course). The
     public verification page then shows it as revoked."""
-    from courses.services import reminders
-
     require(actor, "courses.revoke_certificate", certificate)
     if not reason.strip():
         message = _("Give the reason for revoking the certificate.")
@@ -149,28 +144,5 @@ def certificate_revoke(*, actor: User, certificate: Certificate, reason: str) ->
     certificate.status_changed_at = timezone.now()
     certificate.status_reason = reason.strip()
     certificate.save(update_fields=["status", "status_changed_at", "status_reason", "updated_at"])
-    reminders.reminders_cancel(certificate=certificate)
+    reminders_cancel(certificate=certificate)
     return certificate
-
-
-@transaction.atomic
-def certificate_recertify(
-    *, user: User, certificate: Certificate, at: datetime.datetime | None = None
-) -> Enrollment | PathEnrollment:
-    """Enrol the holder again to renew ``certificate`` (theirs): allowed once
-    it is expired, needs recertification, or expires within 60 days."""
-    from courses.services import learning, paths
-
-    if certificate.user_id != user.pk:
-        raise ApplicationError(_("This certificate is not yours."), code="not_yours", status=403)
-    if certificate.status == CertificateStatus.REVOKED or not recertification_open(certificate):
-        raise ApplicationError(_("This certificate cannot be renewed yet."), code="not_renewable")
-    item = certificate.course or certificate.path
-    if item is None or item.status != PublicationStatus.PUBLISHED:
-        raise ApplicationError(_("This course is no longer offered."), code="not_offered")
-    if certificate.course is not None:
-        return learning.enrollment_create(
-            user=user, course=certificate.course, source=EnrollmentSource.RECERTIFICATION, at=at
-        )
-    assert certificate.path is not None
-    return paths.path_enroll(user=user, path=certificate.path, source=EnrollmentSource.RECERTIFICATION, at=at)

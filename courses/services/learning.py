@@ -1,9 +1,8 @@
-"""Writes of learners: enrolment, lessons opened and completed, course completion."""
+"""Writes of learners: enrolment, lessons opened and completed."""
 
 import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from academy.errors import ApplicationError
@@ -18,6 +17,8 @@ from courses.models import (
     LessonProgress,
 )
 from courses.services._common import distributor_at, event, moment
+from courses.services.certificates import certificate_valid, recertification_open
+from courses.services.completion import lesson_progress_complete
 from distributors.audience import audience_includes
 
 
@@ -46,8 +47,6 @@ def enrollment_create(
     Assignments, paths and recertification enrol regardless of audience:
     being assigned a course grants access to it.
     """
-    from courses.services import certificates
-
     existing = enrollment_active(user=user, course=course)
     if existing is not None:
         return existing
@@ -60,9 +59,9 @@ def enrollment_create(
                 code="assignment_only",
                 status=403,
             )
-        holding = certificates.certificate_valid(user=user, course=course)
+        holding = certificate_valid(user=user, course=course)
         if holding is not None:
-            if not certificates.recertification_open(holding):
+            if not recertification_open(holding):
                 raise ApplicationError(
                     _("You already hold a valid certificate for this course."), code="already_certified"
                 )
@@ -83,24 +82,6 @@ def enrollment_create(
         return Enrollment.objects.get(user=user, course=course, status=EnrollmentStatus.ACTIVE)
     event(actor=user, verb=Verb.ENROLLED, obj=course, at=now, context={"source": source})
     return enrollment
-
-
-def progress_percent_map(*, course: Course, enrollment_ids: list[int]) -> dict[int, int]:
-    """Progress (whole %, rounded down) of each enrolment: completed required
-    lessons over required lessons of the course."""
-    required = Lesson.objects.filter(module__course=course, is_required=True)
-    total = required.count()
-    if not total:
-        return dict.fromkeys(enrollment_ids, 0)
-    counts = dict(
-        LessonProgress.objects.filter(
-            enrollment_id__in=enrollment_ids, lesson__in=required, completed_at__isnull=False
-        )
-        .values_list("enrollment_id")
-        .annotate(n=Count("id"))
-        .values_list("enrollment_id", "n")
-    )
-    return {pk: min(100, counts.get(pk, 0) * 100 // total) for pk in enrollment_ids}
 
 
 @transaction.atomic
@@ -146,36 +127,3 @@ def lesson_complete(*, user: User, lesson: Lesson, at: datetime.datetime | None 
     if progress.completed_at is None:
         lesson_progress_complete(enrollment=enrollment, progress=progress, at=now)
     return progress
-
-
-def lesson_progress_complete(
-    *, enrollment: Enrollment, progress: LessonProgress, at: datetime.datetime
-) -> Enrollment:
-    """Complete one lesson of an enrolment (caller holds the enrolment lock),
-    update the progress and complete the course when every required lesson is
-    done."""
-    progress.completed_at = at
-    progress.save(update_fields=["completed_at", "updated_at"])
-    lesson = progress.lesson
-    event(
-        actor=enrollment.user, verb=Verb.LESSON_COMPLETED, obj=lesson, at=at, minutes=lesson.estimated_minutes
-    )
-    percent = progress_percent_map(course=enrollment.course, enrollment_ids=[enrollment.pk])[enrollment.pk]
-    enrollment.progress_percent = percent
-    enrollment.save(update_fields=["progress_percent", "updated_at"])
-    if percent >= 100 and enrollment.status == EnrollmentStatus.ACTIVE:
-        _enrollment_complete(enrollment=enrollment, at=at)
-    return enrollment
-
-
-def _enrollment_complete(*, enrollment: Enrollment, at: datetime.datetime) -> None:
-    from courses.services import assignments, certificates, paths
-
-    enrollment.status = EnrollmentStatus.COMPLETED
-    enrollment.completed_at = at
-    enrollment.progress_percent = 100
-    enrollment.save(update_fields=["status", "completed_at", "progress_percent", "updated_at"])
-    event(actor=enrollment.user, verb=Verb.COURSE_COMPLETED, obj=enrollment.course, at=at)
-    certificates.certificate_issue(enrollment=enrollment, at=at)
-    assignments.assignees_complete(user=enrollment.user, course=enrollment.course, at=at)
-    paths.paths_check_completion(user=enrollment.user, course=enrollment.course, at=at)

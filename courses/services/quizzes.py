@@ -20,7 +20,8 @@ from courses.models import (
     QuizAttempt,
 )
 from courses.services._common import event, moment
-from courses.services.learning import enrollment_active, lesson_progress_complete
+from courses.services.completion import lesson_progress_complete
+from courses.services.learning import enrollment_active
 
 
 def _no_attempts_left() -> ApplicationError:

@@ -1,7 +1,6 @@
-"""Reminder e-mails: rows scheduled when something becomes due, sent once
-by a periodic dispatcher.
+"""Reminder e-mails: the rows scheduled by ``reminder_schedule`` when
+something becomes due are sent once by a periodic dispatcher.
 
-Each reminder is a row before it is an e-mail, unique per target and kind.
 ``reminders_dispatch`` claims due rows (``pending`` → ``sending``) in one
 short transaction — ``SELECT ... FOR UPDATE SKIP LOCKED`` where the database
 supports it, so concurrent dispatchers never claim the same row — then
@@ -26,90 +25,20 @@ from academy.i18n import in_language_of
 from academy.outbox import outbox_claim
 from academy.services import email_send, notification_create
 from courses.models import (
-    Assignee,
     Certificate,
     PublicationStatus,
     Reminder,
     ReminderKind,
     ReminderStatus,
 )
-from courses.services._common import local_morning
+from courses.services.recertification import certificate_recertify
+from courses.services.reminder_schedule import EXPIRY_KINDS
 
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 BACKOFF_BASE = datetime.timedelta(minutes=5)
 BATCH_SIZE = 200
-EXPIRY_KINDS = {ReminderKind.EXPIRY_60: 60, ReminderKind.EXPIRY_30: 30, ReminderKind.EXPIRY_7: 7}
-DUE_SOON_DAYS = 7
-
-
-def _schedule(
-    *,
-    kind: str,
-    send_at: datetime.datetime,
-    certificate: Certificate | None = None,
-    assignee: Assignee | None = None,
-) -> Reminder:
-    target = {"certificate": certificate} if certificate is not None else {"assignee": assignee}
-    owner = certificate.user if certificate is not None else assignee.user  # type: ignore[union-attr]
-    reminder, created = Reminder.objects.get_or_create(
-        kind=kind,
-        **target,
-        defaults={"user": owner, "send_at": send_at, "next_attempt_at": send_at},
-    )
-    if not created and reminder.status in (ReminderStatus.PENDING, ReminderStatus.CANCELLED):
-        reminder.send_at = reminder.next_attempt_at = send_at
-        reminder.status = ReminderStatus.PENDING
-        reminder.attempts = 0
-        reminder.save(update_fields=["send_at", "next_attempt_at", "status", "attempts", "updated_at"])
-    return reminder
-
-
-def reminders_schedule_certificate(*, certificate: Certificate, now: datetime.datetime) -> list[Reminder]:
-    """Schedule the reminders 60, 30 and 7 days before the certificate
-    expires, in the holder's morning; those whose day has already passed
-    are skipped."""
-    if certificate.expires_on is None:
-        return []
-    today = timezone.localdate(now, certificate.user.tzinfo)
-    scheduled = []
-    for kind, days in EXPIRY_KINDS.items():
-        day = certificate.expires_on - datetime.timedelta(days=days)
-        if day < today:
-            continue
-        send_at = (
-            max(local_morning(day, certificate.user), now)
-            if day == today
-            else local_morning(day, certificate.user)
-        )
-        scheduled.append(_schedule(kind=kind, send_at=send_at, certificate=certificate))
-    return scheduled
-
-
-def reminders_schedule_assignee(*, assignee: Assignee, now: datetime.datetime) -> list[Reminder]:
-    """Schedule the “due soon” reminder (7 days before the due date, or now
-    when less is left) and the “overdue” one (the morning after it)."""
-    if assignee.due_on is None or assignee.completed_at is not None or assignee.released_at is not None:
-        return []
-    user = assignee.user
-    today = timezone.localdate(now, user.tzinfo)
-    scheduled = []
-    if assignee.due_on >= today:
-        soon = assignee.due_on - datetime.timedelta(days=DUE_SOON_DAYS)
-        send_at = local_morning(soon, user) if soon > today else now
-        scheduled.append(_schedule(kind=ReminderKind.DUE_SOON, send_at=send_at, assignee=assignee))
-    overdue = local_morning(assignee.due_on + datetime.timedelta(days=1), user)
-    scheduled.append(_schedule(kind=ReminderKind.OVERDUE, send_at=max(overdue, now), assignee=assignee))
-    return scheduled
-
-
-def reminders_cancel(*, certificate: Certificate | None = None, assignee: Assignee | None = None) -> int:
-    """Cancel the reminders of a certificate or an assigned person not sent yet."""
-    target = {"certificate": certificate} if certificate is not None else {"assignee": assignee}
-    return Reminder.objects.filter(status=ReminderStatus.PENDING, **target).update(
-        status=ReminderStatus.CANCELLED, updated_at=timezone.now()
-    )
 
 
 @dataclass
@@ -147,8 +76,6 @@ def _still_relevant(reminder: Reminder, today: datetime.date) -> bool:
 
 def _recertification_enrol(certificate: Certificate) -> None:
     """Enrol the holder again so the course waits for them in “My learning”."""
-    from courses.services.certificates import certificate_recertify
-
     item = certificate.course or certificate.path
     if item is None or item.status != PublicationStatus.PUBLISHED:
         return
@@ -265,14 +192,3 @@ def reminder_requeue(*, reminder: Reminder, now: datetime.datetime | None = None
     )
     reminder.refresh_from_db()
     return reminder
-
-
-__all__ = [
-    "DispatchResult",
-    "reminder_requeue",
-    "reminders_cancel",
-    "reminders_claim",
-    "reminders_dispatch",
-    "reminders_schedule_assignee",
-    "reminders_schedule_certificate",
-]

@@ -23,7 +23,7 @@ from courses.markdown import render_markdown
 from courses.models import Category, Course, Lesson, LessonKind
 from courses.pdf import certificate_pdf
 from courses.rules import lessons_open
-from courses.services.certificates import courses_held
+from courses.services import courses_held
 from courses.views._common import PAGE_SIZE
 from distributors.audience import audience_includes
 

@@ -21,7 +21,7 @@ from courses.selectors import completion_list
 from distributors.engagement import selectors
 from distributors.engagement.risks import risk_message
 from distributors.engagement.scores import COMPONENTS, component_labels
-from webinars.selectors.measures import attendance_list
+from webinars.selectors import attendance_list
 
 DATASETS = ("distributors", "completions", "attendance")
 

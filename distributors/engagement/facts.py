@@ -28,7 +28,7 @@ from courses.selectors import (
 )
 from distributors.engagement.models import DistributorDay, PersonDay
 from distributors.selectors import distributor_ids, membership_open_on
-from webinars.selectors.measures import (
+from webinars.selectors import (
     sessions_attended_by_distributor,
     sessions_attended_by_person,
     sessions_held,

@@ -52,7 +52,7 @@ from distributors.engagement.models import (
 )
 from distributors.engagement.scores import COMPONENTS
 from distributors.selectors import distributor_followed_queryset, team_current
-from webinars.selectors.measures import (
+from webinars.selectors import (
     attendance_count_by_person,
     registration_list_confirmed,
     sessions_scheduled,

@@ -1,6 +1,7 @@
 """Reads of the distributors app. Every selector that takes the acting user
 returns only what that user may see; everything is importable from
-``distributors.selectors``."""
+``distributors.selectors`` (``staff``: who worked where on a day, for other
+apps' services)."""
 
 from distributors.selectors.choices import (
     distributor_choices,
@@ -33,7 +34,9 @@ from distributors.selectors.memberships import (
     distributor_memberships,
     membership_cache_clear,
     membership_current,
+    membership_distributor,
     membership_history,
+    membership_roles,
     membership_visible_queryset,
     team_current,
 )
@@ -50,40 +53,4 @@ from distributors.selectors.network import (
     territory_overview,
     turnover_by_quarter,
 )
-
-__all__ = [
-    "DISTRIBUTOR_ORDERINGS",
-    "QuarterTurnover",
-    "ScorecardStep",
-    "distributor_choices",
-    "distributor_followed_queryset",
-    "distributor_ids",
-    "distributor_list",
-    "distributor_memberships",
-    "distributor_status_choices",
-    "distributor_status_history",
-    "distributor_turnover",
-    "distributor_visible_queryset",
-    "engagement_event_visible_queryset",
-    "engagement_recent",
-    "engagement_summary",
-    "field_report_detail_queryset",
-    "field_report_list",
-    "field_report_visible_queryset",
-    "invitation_for_token",
-    "invitation_open_list",
-    "invitation_status_q",
-    "invitation_visible_queryset",
-    "membership_cache_clear",
-    "membership_current",
-    "membership_history",
-    "membership_open_on",
-    "membership_visible_queryset",
-    "scorecard_trend",
-    "team_current",
-    "team_current_users",
-    "territory_choices",
-    "territory_list",
-    "territory_overview",
-    "turnover_by_quarter",
-]
+from distributors.selectors.staff import distributor_on, team_current_by_user

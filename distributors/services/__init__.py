@@ -31,28 +31,3 @@ from distributors.services.network import (
     territory_country_codes,
     territory_create,
 )
-
-__all__ = [
-    "distributor_create",
-    "distributor_status_change",
-    "distributor_update",
-    "field_report_create",
-    "field_report_reply_email_send",
-    "field_report_triage",
-    "invitation_accept_existing_account",
-    "invitation_accept_new_account",
-    "invitation_accept_on_login",
-    "invitation_accept_url",
-    "invitation_create",
-    "invitation_email_send",
-    "invitation_problem",
-    "invitation_resend",
-    "invitation_revoke",
-    "invitation_token_digest",
-    "membership_end",
-    "membership_remove",
-    "membership_start",
-    "scorecard_review_create",
-    "territory_country_codes",
-    "territory_create",
-]

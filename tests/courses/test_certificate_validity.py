@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from courses import selectors, services
 from courses.models import Certificate
-from courses.services.certificates import courses_held
+from courses.services import courses_held
 from tests.courses.factories import build_course, complete_course, lessons_of
 
 pytestmark = pytest.mark.django_db

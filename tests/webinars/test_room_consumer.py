@@ -411,7 +411,7 @@ def test_poll_open_vote_change_results_and_close(live_room, network):
         assert (await bob.expect("error"))["code"] == "poll_closed"
 
     run(scenario)
-    from webinars.selectors.room import closed_poll_results
+    from webinars.selectors import closed_poll_results
 
     assert closed_poll_results(session=live_room)[0]["options"][2] == {
         "id": c,

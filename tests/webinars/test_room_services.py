@@ -11,8 +11,8 @@ from academy.errors import ApplicationError
 from academy.models import EngagementEvent, Verb
 from tests.webinars.factories import RegistrationFactory, SessionFactory
 from webinars import realtime, services
+from webinars import selectors as room_selectors
 from webinars.models import Attendance, RoomConnection, RoomEvent
-from webinars.selectors import room as room_selectors
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from distributors.selectors import distributor_choices, territory_choices
 from webinars.channels import channel_choices
 from webinars.models import Feedback, Material, Registration, Series, Session, VideoProvider
 from webinars.rules import recording_link
-from webinars.selectors.room import join_is_open
+from webinars.selectors import join_is_open
 
 
 class PersonOutputSerializer(serializers.ModelSerializer):

@@ -20,10 +20,10 @@ from rest_framework.views import APIView
 from academy.api.base import PaginatedListView, request_user
 from academy.permissions import require
 from webinars import selectors, services
+from webinars import selectors as room_selectors
 from webinars.api import serializers as s
 from webinars.channels import channel_registry
 from webinars.models import Registration, Series, Session, WebinarPreference
-from webinars.selectors import room as room_selectors
 
 WHEN = OpenApiParameter(
     "when", str, enum=["upcoming", "past", "all"], description="Which sessions (default upcoming)."

@@ -34,7 +34,7 @@ from webinars.models import (
     SessionStatus,
 )
 from webinars.realtime import announcement_data, chat_message_data, person, status_payload
-from webinars.selectors.room import ATTENDEE, is_moderator
+from webinars.selectors import ATTENDEE, is_moderator
 from webinars.services.attendance import attendance_interval_close, attendance_interval_open
 
 CHAT_MAX_LENGTH = 1000

@@ -14,7 +14,7 @@ from academy.permissions import require
 from academy.services import activity_record
 from webinars.models import Poll, PollKind, PollOption, PollStatus, PollVote, Session, SessionStatus
 from webinars.realtime import poll_data
-from webinars.selectors.room import poll_results
+from webinars.selectors import poll_results
 from webinars.services.room import (
     RoomError,
     require_moderator,

@@ -27,7 +27,7 @@ from webinars.models import (
     SessionStatus,
     VideoProvider,
 )
-from webinars.selectors.room import TRAINER_EARLY, join_is_open
+from webinars.selectors import TRAINER_EARLY, join_is_open
 from webinars.services import attendance as attendance_services
 from webinars.services import reminders, room, room_polls
 from webinars.services._common import full_clean

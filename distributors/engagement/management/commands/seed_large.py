@@ -23,6 +23,8 @@ from django.utils import timezone
 from academy.demo import demo_data_guard, demo_password
 from academy.models import EngagementEvent, Role, User, Verb
 from courses.models import Assignee, Assignment, Category, Certificate, Course, Enrollment, EnrollmentStatus
+from distributors.engagement.rollups import rollups_rebuild
+from distributors.engagement.scores import snapshots_refresh
 from distributors.models import Distributor, Membership, Territory
 from webinars.models import Attendance, Registration, Series, Session
 
@@ -119,9 +121,6 @@ class Command(BaseCommand):
         self._events(people, n_events)
         self.stdout.write(f"{n_events} events: {time.perf_counter() - started:.1f} s")
         if not no_refresh:
-            from distributors.engagement.rollups import rollups_rebuild
-            from distributors.engagement.scores import snapshots_refresh
-
             started = time.perf_counter()
             rollups_rebuild()
             snapshots_refresh(months=12)
