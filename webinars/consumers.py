@@ -722,13 +722,18 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         await asyncio.sleep(delay)
         self.fill_task = None
         if self.next_seq is not None and self.seen_seq >= self.next_seq:
-            await self._catch_up(upto=self.seen_seq)
+            with contextlib.suppress(OSError):  # the client has gone
+                await self._catch_up(upto=self.seen_seq)
 
     def catch_up_soon(self) -> None:
         """Called by a relay that joined its group again: read what was
         logged while the channel layer was away."""
         if self.registered:
-            asyncio.get_running_loop().create_task(self._catch_up())
+            asyncio.get_running_loop().create_task(self._catch_up_quietly())
+
+    async def _catch_up_quietly(self) -> None:
+        with contextlib.suppress(OSError):  # the client has gone
+            await self._catch_up()
 
     async def _catch_up(self, upto: int | None = None) -> None:
         """Read the events after the last one delivered (up to ``upto``, or
