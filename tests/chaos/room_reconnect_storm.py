@@ -229,13 +229,17 @@ async def storm(
     await asyncio.gather(*(chat(c) for c in clients), *(move(c) for c in movers))
     posted = time.monotonic()
     expected: list[tuple[int, str]] = []
+    previous = -1
     deadline = time.monotonic() + settle_seconds
     while time.monotonic() < deadline:
         await asyncio.sleep(0.5)
         expected = logged()
-        # Every message sent is stored or refused (rate limit: an error frame).
+        # Every message sent is stored or refused (rate limit: an error frame);
+        # one sent as its connection closed may be neither: then wait for a still log.
         refused = sum(c.errors.count("rate_limited") for c in clients)
-        if len(expected) < sum(c.sent for c in clients) - refused:
+        still = len(expected) == previous
+        previous = len(expected)
+        if len(expected) < sum(c.sent for c in clients) - refused and not still:
             continue
         if all({s for s, _t in expected if s > c.start_seq} <= {s for s, _t in c.chats} for c in clients):
             break
