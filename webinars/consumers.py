@@ -17,25 +17,37 @@ Rate limits: every connection may send ``CONNECTION_LIMIT`` frames per
 server process) chat is limited to 5 messages per 10 seconds, questions to
 3 per 30 seconds, announcements to 5 per 10 seconds (token buckets).
 
-Resume: a client that saw event N connects with ``?last_event_id=N`` (or
-sends ``{"type": "resume", "last_event_id": N}``) and receives the logged
-events after N it may see, then a ``resumed`` frame with the current
-presence and poll; more than 500 missed events get a fresh snapshot instead.
+Order: logged events reach each connection in sequence (``RoomEvent.seq``),
+once, whichever server's broadcast arrives first: an event ahead of the next
+one waits while the missing ones are read from the database (after
+``GAP_WAIT_SECONDS``), see ``webinars.realtime``.
+
+Resume: a client that saw sequence number S connects with ``?last_seq=S``
+(or ``?last_event_id=N``, or sends ``{"type": "resume", "last_seq": S}``)
+and receives the logged events after it that it may see, then a ``resumed``
+frame with the current presence and poll; more than 500 missed events get a
+fresh snapshot instead.
+
+Channel layer outages (Redis restarted): relays and connections keep
+reading with backoff; once Redis is back each relay joins its group again
+and its connections catch up from the database (``GroupRelay``).
 """
 
 import asyncio
+import contextlib
 import logging
 import time
 import weakref
-from collections import deque
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
+from channels.utils import await_many_dispatch
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -57,7 +69,17 @@ ACTION_LIMITS: dict[str, tuple[int, float]] = {
 HEARTBEAT_FLUSH_SECONDS = 10.0
 # Presence counts and poll results are broadcast at most this often per room.
 STATE_THROTTLE_SECONDS = 1.0
-DEDUPE_WINDOW = 1000
+# A connection that heard of event N but not of an earlier one waits this
+# long for it (another server's broadcast may be a little late) before
+# reading the missing events from the database.
+GAP_WAIT_SECONDS = 0.2
+# A relay that lost the channel layer tries again after this, doubling up to the maximum.
+RELAY_RETRY_SECONDS = 0.5
+RELAY_RETRY_MAX_SECONDS = 5.0
+# State frames (presence, poll results) kept for a connection still starting.
+HELD_STATES = 50
+# Logged broadcasts kept for a connection still starting (beyond: read from the database).
+RESUME_BUFFER = 2000
 
 
 class TokenBucket:
@@ -128,26 +150,51 @@ async def broadcast_poll_results(session_id: int, poll_id: int) -> None:
 
 
 def room_enter(
-    *, user: Any, session_id: int, channel_name: str, resume_from: int | None
+    *,
+    user: Any,
+    session_id: int,
+    channel_name: str,
+    resume_seq: int | None = None,
+    resume_event_id: int | None = None,
 ) -> selectors.RoomRefusal | dict[str, Any]:
     """Everything a new connection needs from the database, in one trip: who
     the person is in the room (or why not), their connection registered (and
-    presence interval opened), and the snapshot — plus, when resuming, the
-    missed events (None when too many: the snapshot is sent instead)."""
+    presence interval opened), and the snapshot — plus, when resuming (from a
+    sequence number, or from an event id for older clients), the log after
+    that point (None when too many: the snapshot is sent instead)."""
     entry = selectors.room_entry(user=user, session_id=session_id)
     if isinstance(entry, selectors.RoomRefusal):
         return entry
     services.room_connect(session=entry.session, user=user, channel_name=channel_name, role=entry.role)
-    frames = None
-    if resume_from is not None:
-        frames = selectors.room_events_after(
-            session_id=session_id,
-            user=user,
-            is_trainer=entry.role == selectors.TRAINER,
-            after=resume_from,
+    is_trainer = entry.role == selectors.TRAINER
+    resume = _resume_point(session_id=session_id, seq=resume_seq, event_id=resume_event_id)
+    log = None
+    if resume is not None:
+        log = selectors.room_log_after(
+            session_id=session_id, user=user, is_trainer=is_trainer, after_seq=resume
         )
     snapshot = selectors.room_snapshot(user=user, session=entry.session, role=entry.role)
-    return {"session": entry.session, "role": entry.role, "snapshot": snapshot, "frames": frames}
+    return {"session": entry.session, "role": entry.role, "snapshot": snapshot, "resume": resume, "log": log}
+
+
+def _resume_point(*, session_id: int, seq: int | None, event_id: int | None) -> int | None:
+    if seq is not None:
+        return seq
+    if event_id is not None:
+        return selectors.seq_of_event_id(session_id=session_id, event_id=event_id)
+    return None
+
+
+def room_resume(
+    *, user: Any, session: Session, role: str, seq: int | None, event_id: int | None
+) -> dict[str, Any]:
+    """What a ``resume`` frame needs: the log after the client's point and the snapshot."""
+    resume = _resume_point(session_id=session.pk, seq=seq, event_id=event_id) or 0
+    log = selectors.room_log_after(
+        session_id=session.pk, user=user, is_trainer=role == selectors.TRAINER, after_seq=resume
+    )
+    snapshot = selectors.room_snapshot(user=user, session=session, role=role)
+    return {"snapshot": snapshot, "resume": resume, "log": log}
 
 
 # Heartbeats of this process, written to the database in one batch.
@@ -179,7 +226,14 @@ class GroupRelay:
     broadcast crosses the layer once per process and is handed to the
     process's connections in the group directly, instead of once per
     connection through its own channel (a queue, a task and a dispatch per
-    recipient: most of the cost of a big room)."""
+    recipient: most of the cost of a big room).
+
+    The relay outlives the layer's failures: when Redis goes away its receive
+    loop waits (``RELAY_RETRY_SECONDS``, doubling up to
+    ``RELAY_RETRY_MAX_SECONDS``), joins its group again once Redis answers
+    (a restarted Redis has forgotten every group), then asks each member
+    connection to catch up from the database from its last sequence, so
+    what was logged meanwhile is delivered, in order, once."""
 
     _relays: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, GroupRelay]]" = (
         weakref.WeakKeyDictionary()
@@ -209,8 +263,13 @@ class GroupRelay:
                 layer = get_channel_layer()
                 # The default prefix: channels_redis reads all of a process's channels in one loop.
                 self.channel = await layer.new_channel()
-                await layer.group_add(self.group, self.channel)
-                self.task = asyncio.get_running_loop().create_task(self._run(layer))
+                joined = True
+                try:
+                    await layer.group_add(self.group, self.channel)
+                except Exception:  # the layer is away: the loop joins once it is back
+                    logger.warning("Room relay %s could not join its group; retrying", self.group)
+                    joined = False
+                self.task = asyncio.get_running_loop().create_task(self._run(joined))
 
     async def remove(self, consumer: "RoomConsumer") -> None:
         async with self.lock:
@@ -222,11 +281,27 @@ class GroupRelay:
                 return
             self.task.cancel()
             self.task = None
-            await get_channel_layer().group_discard(self.group, self.channel)
+            try:
+                await get_channel_layer().group_discard(self.group, self.channel)
+            except Exception:  # the membership expires by itself
+                logger.warning("Room relay %s could not leave its group", self.group)
 
-    async def _run(self, layer: Any) -> None:
+    async def _run(self, joined: bool = True) -> None:
+        if not joined:
+            await self._rejoin()
+        layer = get_channel_layer()
         while True:
-            message = await layer.receive(self.channel)
+            try:
+                message = await layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.warning(
+                    "Room relay %s lost the channel layer; reconnecting", self.group, exc_info=True
+                )
+                await self._rejoin()
+                layer = get_channel_layer()
+                continue
             for consumer in list(self.members):
                 try:
                     await consumer.room_frame(message)
@@ -234,6 +309,24 @@ class GroupRelay:
                     pass  # the client has gone; its disconnect removes it from the group
                 except Exception:
                     logger.exception("Room frame not delivered to %s", consumer.channel_name)
+
+    async def _rejoin(self) -> None:
+        """Wait for the layer to answer, join the group again, then have the
+        members catch up with what was logged while the layer was away."""
+        delay = RELAY_RETRY_SECONDS
+        while True:
+            await asyncio.sleep(delay)
+            try:
+                await get_channel_layer().group_add(self.group, self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                delay = min(delay * 2, RELAY_RETRY_MAX_SECONDS)
+                continue
+            break
+        logger.info("Room relay %s joined its group again", self.group)
+        for consumer in list(self.members):
+            consumer.catch_up_soon()
 
 
 class RoomConsumer(AsyncJsonWebsocketConsumer):
@@ -251,6 +344,28 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
 
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """As ``AsyncConsumer.__call__``, but the connection's own channel is
+        read through ``_channel_receive``, which survives the channel layer
+        going away (Redis restarted) instead of ending the connection."""
+        self.scope = scope
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.channel_name = await self.channel_layer.new_channel()
+        self.base_send = send
+        with contextlib.suppress(StopConsumer):
+            await await_many_dispatch([receive, self._channel_receive], self.dispatch)
+
+    async def _channel_receive(self) -> dict[str, Any]:
+        delay = RELAY_RETRY_SECONDS
+        while True:
+            try:
+                return await self.channel_layer.receive(self.channel_name)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, RELAY_RETRY_MAX_SECONDS)
+
     # ------------------------------------------------------------ lifecycle
 
     async def connect(self) -> None:
@@ -260,11 +375,19 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         self.joined_groups: dict[str, GroupRelay] = {}
         self.registered = False
         self.is_trainer = False
-        self.floor = 0  # events up to this id are in what the client has
-        self.delivered: set[int] = set()
-        self.delivered_order: deque[int] = deque()
-        # Broadcasts arriving while the snapshot or a resume is being sent wait here.
-        self.held: list[dict[str, Any]] | None = []
+        # Logged events go out strictly in sequence (``RoomEvent.seq``):
+        # ``next_seq`` is the next one this connection delivers (None until
+        # its snapshot or resume is sent), ``pending`` what arrived ahead of
+        # it (seq → text, or None for an event not meant for this person),
+        # ``seen_seq`` the highest sequence heard of, ``early`` broadcasts
+        # that arrived before the person's role was known.
+        self.next_seq: int | None = None
+        self.pending: dict[int, tuple[str | None, bool]] = {}
+        self.seen_seq = 0
+        self.early: list[dict[str, Any]] | None = []
+        self.held_states: list[str] = []
+        self.output_lock = asyncio.Lock()
+        self.fill_task: asyncio.Task | None = None
         self.connection_bucket = TokenBucket(CONNECTION_LIMIT, CONNECTION_WINDOW)
         await self.accept()
         if self.user is None or not self.user.is_authenticated:
@@ -273,53 +396,54 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             )
             return
         # Join before reading the log, so nothing falls in between. These two
-        # groups carry nothing privileged, and their frames wait until this
-        # handler returns (and are dropped if the connection is refused).
+        # groups carry nothing privileged; their broadcasts wait in
+        # ``early`` until the role is known (dropped if the connection is refused).
         await self._join(realtime.group_everyone(self.session_id))
         await self._join(realtime.group_user(self.session_id, self.user.pk))
-        resume_from = self._query_last_event_id()
-        try:
-            entry = await self._db(
-                room_enter,
-                user=self.user,
-                session_id=self.session_id,
-                channel_name=self.channel_name,
-                resume_from=resume_from,
-            )
-        except Exception:
-            logger.exception("Room entry failed in session %s", self.session_id)
-            # 1011: the server failed; the client retries with backoff.
-            await self._refuse(1011, "server_error", self._tr(_, "Something went wrong; try again."))
-            return
-        if isinstance(entry, selectors.RoomRefusal):
-            await self._refuse(entry.close_code, entry.code, entry.message)
-            return
-        self.session, self.role = entry["session"], entry["role"]
-        self.is_trainer = self.role == selectors.TRAINER
-        self.registered = True
-        key = (self.session_id, self.user.pk)
-        _person_connections[key] = _person_connections.get(key, 0) + 1
-        self._presence_changed()
-        if entry["frames"] is None:
-            await self._send_snapshot(entry["snapshot"])
-        else:
-            await self._send_resumed(resume_from or 0, entry["frames"], entry["snapshot"])
+        resume_seq = self._query_int("last_seq")
+        resume_event_id = None if resume_seq is not None else self._query_int("last_event_id")
+        async with self.output_lock:
+            try:
+                entry = await self._db(
+                    room_enter,
+                    user=self.user,
+                    session_id=self.session_id,
+                    channel_name=self.channel_name,
+                    resume_seq=resume_seq,
+                    resume_event_id=resume_event_id,
+                )
+            except Exception:
+                logger.exception("Room entry failed in session %s", self.session_id)
+                self.early = None
+                # 1011: the server failed; the client retries with backoff.
+                await self._refuse(1011, "server_error", self._tr(_, "Something went wrong; try again."))
+                return
+            if isinstance(entry, selectors.RoomRefusal):
+                self.early = None
+                await self._refuse(entry.close_code, entry.code, entry.message)
+                return
+            self.session, self.role = entry["session"], entry["role"]
+            self.is_trainer = self.role == selectors.TRAINER
+            self.registered = True
+            key = (self.session_id, self.user.pk)
+            _person_connections[key] = _person_connections.get(key, 0) + 1
+            self._presence_changed()
+            early, self.early = self.early or [], None
+            for message in early:
+                self._accept(message)
+            await self._start_from(entry["resume"], entry["log"], entry["snapshot"])
+            await self._drain()
         if self.is_trainer:
-            # Trainers' copies of what was logged since the snapshot was read.
+            # Trainers' copies of what was logged since the snapshot was read
+            # come from the database: the trainers group is joined only now.
             await self._join(realtime.group_trainers(self.session_id))
-            frames = await self._db(
-                selectors.room_events_after,
-                session_id=self.session_id,
-                user=self.user,
-                is_trainer=True,
-                after=self.floor,
-            )
-            for frame in frames or []:
-                if self._remember(frame["id"]):
-                    await self.send(text_data=realtime.dumps(frame))
-        await self._release()
+            await self._catch_up()
 
     async def disconnect(self, code: int) -> None:
+        fill_task = getattr(self, "fill_task", None)
+        if fill_task is not None:
+            fill_task.cancel()
+            self.fill_task = None
         for relay in self.joined_groups.values():
             await relay.remove(self)
         self.joined_groups = {}
@@ -385,7 +509,11 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         await self._heartbeat()
 
     async def _on_resume(self, fields: dict[str, Any]) -> None:
-        await self._resume(fields["last_event_id"])
+        if "last_seq" not in fields and "last_event_id" not in fields:
+            with translation.override(self.language):
+                message = _("“%(field)s” is required.") % {"field": "last_seq"}
+            raise room_messages.InvalidMessage("invalid", message)
+        await self._resume(fields.get("last_seq"), fields.get("last_event_id"))
 
     async def _on_chat_send(self, fields: dict[str, Any]) -> None:
         await self._db(services.chat_post, session=self.session, user=self.user, text=fields["text"])
@@ -490,20 +618,28 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
     # ------------------------------------------------------------ outbound
 
     async def room_frame(self, message: dict[str, Any]) -> None:
-        """A broadcast from ``webinars.realtime`` (text serialised once per group)."""
+        """A broadcast from ``webinars.realtime`` (text serialised once per
+        group): a logged event goes through the sequence, room state is sent
+        as it comes (or once the connection has started)."""
+        if "seq" in message:
+            if self.early is not None:
+                if len(self.early) < RESUME_BUFFER:
+                    self.early.append(message)
+                else:  # known to be missing: read from the database once started
+                    self.seen_seq = max(self.seen_seq, message["seq"])
+                return
+            if not self.registered:
+                return
+            self._accept(message)
+            await self._drain()
+            return
         if not self.registered:
             return
-        if self.held is not None:
-            self.held.append(message)
+        if self.next_seq is None:
+            if len(self.held_states) < HELD_STATES:
+                self.held_states.append(message["text"])
             return
-        if message.get("trainer_variant") and self.is_trainer:
-            return  # trainers receive their own copy through the trainers group
-        event_id = message.get("event_id")
-        if event_id is not None and (event_id <= self.floor or not self._remember(event_id)):
-            return  # already in the snapshot or the resumed events
         await self.send(text_data=message["text"])
-        if message.get("close_after"):
-            await self.close(code=1000)
 
     async def room_present_again(self, message: dict[str, Any]) -> None:
         """The connection was swept as silent although it is alive: register it again."""
@@ -518,60 +654,168 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         )
         self._presence_changed()
 
-    def _remember(self, event_id: int) -> bool:
-        """Record a delivered event id; False if it was delivered already."""
-        if event_id in self.delivered:
-            return False
-        self.delivered.add(event_id)
-        self.delivered_order.append(event_id)
-        if len(self.delivered_order) > DEDUPE_WINDOW:
-            self.delivered.discard(self.delivered_order.popleft())
-        return True
+    # ------------------------------------------------------------ in sequence
+
+    def _accept(self, message: dict[str, Any]) -> None:
+        """Note a logged event's layer message: its text when it is the copy
+        this person delivers, None when the event is not for them, nothing
+        when their copy comes through another group (the trainers' or their
+        own) — a gap the database fills if that copy is late."""
+        seq = message["seq"]
+        if (self.next_seq is not None and seq < self.next_seq) or seq in self.pending:
+            return  # delivered already, or a second copy
+        self.seen_seq = max(self.seen_seq, seq)
+        want = realtime.wanted_copy(
+            audience=message["audience"],
+            target_user_id=message.get("target"),
+            has_trainer_payload=bool(message.get("variant")),
+            user_id=self.user.pk,
+            is_trainer=self.is_trainer,
+        )
+        if want is None:
+            self.pending[seq] = (None, False)
+        elif message.get("copy") == want and "text" in message:
+            self.pending[seq] = (message["text"], bool(message.get("close_after")))
+
+    def _accept_log(self, log: list[tuple[int, dict[str, Any] | None]]) -> None:
+        """Add events read from the database (their frames, or None when not for this person)."""
+        for seq, frame in log:
+            self.seen_seq = max(self.seen_seq, seq)
+            if self.next_seq is not None and seq < self.next_seq:
+                continue
+            if frame is None:
+                self.pending[seq] = (None, False)
+            else:
+                self.pending[seq] = (realtime.dumps(frame), realtime.closes_room(frame))
+
+    async def _drain(self) -> None:
+        """Send what is next in sequence; the coroutine holding the output
+        (a snapshot, a resume, a catch-up) drains when it is done."""
+        if self.output_lock.locked():
+            return
+        async with self.output_lock:
+            await self._drain_locked()
+
+    async def _drain_locked(self) -> None:
+        if self.next_seq is None:
+            return
+        while self.next_seq in self.pending:
+            text, close = self.pending.pop(self.next_seq)
+            self.next_seq += 1
+            if text is not None:
+                await self.send(text_data=text)
+            if close:
+                self.pending.clear()
+                await self.close(code=1000)
+                return
+        if self.seen_seq >= self.next_seq:
+            self._schedule_fill(GAP_WAIT_SECONDS)
+
+    def _schedule_fill(self, delay: float) -> None:
+        if self.fill_task is not None and not self.fill_task.done():
+            return
+        self.fill_task = asyncio.get_running_loop().create_task(self._fill_later(delay))
+
+    async def _fill_later(self, delay: float) -> None:
+        await asyncio.sleep(delay)
+        self.fill_task = None
+        if self.next_seq is not None and self.seen_seq >= self.next_seq:
+            with contextlib.suppress(OSError):  # the client has gone
+                await self._catch_up(upto=self.seen_seq)
+
+    def catch_up_soon(self) -> None:
+        """Called by a relay that joined its group again: read what was
+        logged while the channel layer was away."""
+        if self.registered:
+            asyncio.get_running_loop().create_task(self._catch_up_quietly())
+
+    async def _catch_up_quietly(self) -> None:
+        with contextlib.suppress(OSError):  # the client has gone
+            await self._catch_up()
+
+    async def _catch_up(self, upto: int | None = None) -> None:
+        """Read the events after the last one delivered (up to ``upto``, or
+        all) from the database and deliver them in sequence; too many for a
+        catch-up: a fresh snapshot."""
+        async with self.output_lock:
+            if self.next_seq is None or not self.registered:
+                return
+            try:
+                log = await self._db(
+                    selectors.room_log_after,
+                    session_id=self.session_id,
+                    user=self.user,
+                    is_trainer=self.is_trainer,
+                    after_seq=self.next_seq - 1,
+                    upto_seq=upto,
+                )
+                if log is None:
+                    snapshot = await self._db(
+                        selectors.room_snapshot, user=self.user, session=self.session, role=self.role
+                    )
+                    await self._send_snapshot(snapshot)
+                else:
+                    self._accept_log(log)
+            except Exception:
+                logger.exception("Room catch-up failed for %s", self.channel_name)
+                self._schedule_fill(1.0)
+                return
+            await self._drain_locked()
+
+    async def _start_from(
+        self,
+        resume: int | None,
+        log: list[tuple[int, dict[str, Any] | None]] | None,
+        snapshot: dict[str, Any],
+    ) -> None:
+        """Send the snapshot, or (resuming) the missed events then ``resumed``;
+        the sequence continues from there. The caller holds the output."""
+        if resume is None or log is None or resume > snapshot["last_seq"]:
+            await self._send_snapshot(snapshot)
+        else:
+            await self._send_resumed(resume, log, snapshot)
+        held, self.held_states = self.held_states, []
+        for text in held:
+            await self.send(text_data=text)
 
     async def _send_snapshot(self, snapshot: dict[str, Any]) -> None:
-        self.floor = snapshot["last_event_id"]
+        self._restart_at(snapshot["last_seq"] + 1)
         poll = snapshot.get("poll")
         if poll and poll["status"] == "open" and poll["my_answer"]:
             await self._join(realtime.group_poll_voters(self.session_id, poll["id"]))
         await self.send(text_data=realtime.dumps({"type": "snapshot", "data": snapshot}))
 
-    async def _release(self) -> None:
-        """Pass on the broadcasts held while the snapshot or resume was sent."""
-        held, self.held = self.held or [], None
-        for message in held:
-            await self.room_frame(message)
+    def _restart_at(self, next_seq: int) -> None:
+        self.next_seq = next_seq
+        self.pending = {seq: entry for seq, entry in self.pending.items() if seq >= next_seq}
 
-    async def _resume(self, after: int) -> None:
-        self.held = []
-        try:
-            frames = await self._db(
-                selectors.room_events_after,
-                session_id=self.session_id,
-                user=self.user,
-                is_trainer=self.is_trainer,
-                after=after,
+    async def _resume(self, seq: int | None, event_id: int | None) -> None:
+        async with self.output_lock:
+            result = await self._db(
+                room_resume, user=self.user, session=self.session, role=self.role, seq=seq, event_id=event_id
             )
-            snapshot = await self._db(
-                selectors.room_snapshot, user=self.user, session=self.session, role=self.role
-            )
-            if frames is None:
-                await self._send_snapshot(snapshot)
-            else:
-                await self._send_resumed(after, frames, snapshot)
-        finally:
-            await self._release()
+            self.next_seq = None  # everything after the client's point is sent again
+            await self._start_from(result["resume"], result["log"], result["snapshot"])
+            await self._drain_locked()
 
-    async def _send_resumed(self, after: int, frames: list[dict[str, Any]], snapshot: dict[str, Any]) -> None:
+    async def _send_resumed(
+        self, resume: int, log: list[tuple[int, dict[str, Any] | None]], snapshot: dict[str, Any]
+    ) -> None:
+        frames = [frame for _seq, frame in log if frame is not None]
         for frame in frames:
             # Sent even if already delivered on this connection: the client asked.
-            self._remember(frame["id"])
             await self.send(text_data=realtime.dumps(frame))
-        self.floor = max(self.floor, after)
+        last_seq = log[-1][0] if log else resume
+        self._restart_at(last_seq + 1)
+        self.seen_seq = max(self.seen_seq, last_seq)
         poll = snapshot.get("poll")
         if poll and poll["status"] == "open" and poll["my_answer"]:
             await self._join(realtime.group_poll_voters(self.session_id, poll["id"]))
+        last_id = max([frame["id"] for frame in frames], default=0)
         state = {
-            "last_event_id": max([after, *(frame["id"] for frame in frames)]),
+            "last_event_id": last_id
+            or (snapshot["last_event_id"] if last_seq >= snapshot["last_seq"] else 0),
+            "last_seq": last_seq,
             "missed": len(frames),
             "session": snapshot["session"],
             "present": snapshot["present"],
@@ -581,6 +825,8 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         if self.is_trainer:
             state["people"] = snapshot["people"]
         await self.send(text_data=realtime.dumps({"type": "resumed", "data": state}))
+        if any(realtime.closes_room(frame) for frame in frames):
+            await self.close(code=1000)
 
     async def _heartbeat(self) -> None:
         _pending_heartbeats.add(self.channel_name)
@@ -600,9 +846,10 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         with translation.override(self.language):
             return gettext(text)
 
-    def _query_last_event_id(self) -> int | None:
+    def _query_int(self, name: str) -> int | None:
+        """A non-negative integer of the query string (``last_seq``, ``last_event_id``)."""
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
-        values = query.get("last_event_id")
+        values = query.get(name)
         if not values:
             return None
         try:

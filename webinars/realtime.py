@@ -15,18 +15,34 @@ Recipients are a security decision, so every event names them:
 * ``user`` — only the person concerned, through :func:`group_user`.
 
 An event may carry two payloads: ``payload`` for everyone and
-``trainer_payload`` for trainers. It is then sent to the everyone group marked
-``trainer_variant`` (trainers' connections skip that copy) and to the trainers
-group with the trainers' payload — e.g. an anonymous question names its
-author to trainers only.
+``trainer_payload`` for trainers (e.g. an anonymous question names its author
+to trainers only).
+
+Order and exactly once: every event has a gap-free per-session sequence
+number ``seq`` (1, 2, 3..., assigned in commit order under the session lock;
+see ``RoomEvent``). The everyone group receives a layer message for *every*
+event: the attendees' text, or — for an event not meant for everyone — a
+marker with no text (never a private payload), so each connection learns of
+every sequence number. Trainers' copies go to the trainers group, personal
+copies to the person's group. A connection delivers strictly in sequence: an
+event ahead of the next one is held while the missing ones are read from the
+database, repeats are dropped, and an event the person may not see only moves
+their sequence on (``wanted_copy`` decides). Layer message fields:
+``event_id``, ``seq``, ``audience``, ``target`` (user id or null),
+``variant`` (the event has a trainers' payload), ``copy`` (``everyone``,
+``trainers`` or ``user``), ``text`` (absent in a marker), ``close_after``.
 
 Client frames (JSON text):
 
-* logged events — ``{"type": <event type>, "id": <event id>, "data": {...}}``;
+* logged events — ``{"type": <event type>, "id": <event id>, "seq": <sequence
+  number>, "data": {...}}`` (``seq`` added for ordering; a client keeps the
+  last one and resumes with ``?last_seq=`` or ``{"type": "resume",
+  "last_seq": N}``; ``last_event_id`` still works);
 * room state (not logged: the current value is what matters, a resumed
   client gets it afresh) — ``{"type": "presence"|"presence.list"|"poll.results", "data": {...}}``;
-* replies to one connection — ``snapshot``, ``resumed``, ``error`` (sent by
-  the consumer, see ``webinars.consumers``).
+* replies to one connection — ``snapshot`` (with ``last_event_id`` and
+  ``last_seq``), ``resumed`` (with ``last_event_id``, ``last_seq``,
+  ``missed``), ``error`` (sent by the consumer, see ``webinars.consumers``).
 
 Logged events (see ``EVENTS``) and their payloads:
 
@@ -129,45 +145,79 @@ def dumps(frame: dict[str, Any]) -> str:
 def event_frame(event: RoomEvent, *, for_trainers: bool) -> dict[str, Any]:
     """The frame a client receives for ``event`` (trainers' variant or not)."""
     data = event.trainer_payload if for_trainers and event.trainer_payload is not None else event.payload
-    return {"type": event.type, "id": event.pk, "data": data}
+    return {"type": event.type, "id": event.pk, "seq": event.seq, "data": data}
+
+
+def closes_room(frame: dict[str, Any]) -> bool:
+    """Whether a client frame ends the room (connections close after it)."""
+    return (
+        frame.get("type") == "session.status" and frame.get("data", {}).get("status") in ROOM_CLOSED_STATUSES
+    )
+
+
+# The copies of an event the layer carries (``copy`` of a layer message).
+COPY_EVERYONE = "everyone"
+COPY_TRAINERS = "trainers"
+COPY_USER = "user"
+
+
+def wanted_copy(
+    *, audience: str, target_user_id: int | None, has_trainer_payload: bool, user_id: int, is_trainer: bool
+) -> str | None:
+    """Which copy of an event a person's connection delivers, or None when
+    the event is not for them (their sequence still moves past it)."""
+    if audience == RoomEventAudience.EVERYONE:
+        return COPY_TRAINERS if is_trainer and has_trainer_payload else COPY_EVERYONE
+    if audience == RoomEventAudience.TRAINERS and is_trainer:
+        return COPY_TRAINERS
+    if target_user_id is not None and target_user_id == user_id:
+        return COPY_USER
+    return None
 
 
 def event_visible(event: RoomEvent, *, user_id: int, is_trainer: bool) -> bool:
     """Whether a person may receive ``event`` (used when resuming)."""
-    if event.audience == RoomEventAudience.EVERYONE:
-        return True
-    if event.target_user_id == user_id:
-        return True
-    return event.audience == RoomEventAudience.TRAINERS and is_trainer
+    return (
+        wanted_copy(
+            audience=event.audience,
+            target_user_id=event.target_user_id,
+            has_trainer_payload=event.trainer_payload is not None,
+            user_id=user_id,
+            is_trainer=is_trainer,
+        )
+        is not None
+    )
 
 
 def _routes(event: RoomEvent) -> list[tuple[str, dict[str, Any]]]:
+    """Layer messages of an event. The everyone group gets one for every
+    event — the attendees' text, or for an event not meant for everyone a
+    marker without text — so every connection sees every sequence number;
+    trainers' and personal copies go to their own groups only."""
     session_id = event.session_id
-    base: dict[str, Any] = {"type": MESSAGE_TYPE, "event_id": event.pk}
+    base: dict[str, Any] = {
+        "type": MESSAGE_TYPE,
+        "event_id": event.pk,
+        "seq": event.seq,
+        "audience": event.audience,
+        "target": event.target_user_id,
+        "variant": event.trainer_payload is not None,
+    }
     if event.type == "session.status" and event.payload.get("status") in ROOM_CLOSED_STATUSES:
         # Connections close after passing this on: the room is over.
         base["close_after"] = True
-    if event.audience == RoomEventAudience.EVERYONE:
-        public = dumps(event_frame(event, for_trainers=False))
-        if event.trainer_payload is None:
-            return [(group_everyone(session_id), {**base, "text": public})]
-        private = dumps(event_frame(event, for_trainers=True))
-        return [
-            (group_everyone(session_id), {**base, "text": public, "trainer_variant": True}),
-            (group_trainers(session_id), {**base, "text": private}),
-        ]
     routes: list[tuple[str, dict[str, Any]]] = []
-    if event.audience == RoomEventAudience.TRAINERS:
+    everyone = {**base, "copy": COPY_EVERYONE}
+    if event.audience == RoomEventAudience.EVERYONE:
+        everyone["text"] = dumps(event_frame(event, for_trainers=False))
+    routes.append((group_everyone(session_id), everyone))
+    if event.audience == RoomEventAudience.TRAINERS or event.trainer_payload is not None:
         text = dumps(event_frame(event, for_trainers=True))
-        routes.append((group_trainers(session_id), {**base, "text": text}))
-    if event.target_user_id is not None:
+        routes.append((group_trainers(session_id), {**base, "copy": COPY_TRAINERS, "text": text}))
+    if event.target_user_id is not None and event.audience != RoomEventAudience.EVERYONE:
         text = dumps(event_frame(event, for_trainers=False))
-        # A trainer concerned already has the trainers' copy.
         routes.append(
-            (
-                group_user(session_id, event.target_user_id),
-                {**base, "text": text, "trainer_variant": event.audience == RoomEventAudience.TRAINERS},
-            )
+            (group_user(session_id, event.target_user_id), {**base, "copy": COPY_USER, "text": text})
         )
     return routes
 

@@ -42,7 +42,11 @@ def _id(required: bool = True) -> Field:
 SCHEMAS: dict[str, dict[str, Field]] = {
     # presence and resume
     "heartbeat": {},
-    "resume": {"last_event_id": Field("int", minimum=0)},
+    # one of: the last sequence number seen (``last_seq``), or the last event id (older clients)
+    "resume": {
+        "last_seq": Field("int", required=False, minimum=0),
+        "last_event_id": Field("int", required=False, minimum=0),
+    },
     # everyone taking part
     "chat.send": {"text": Field("str", max_length=CHAT_MAX_LENGTH)},
     "question.ask": {

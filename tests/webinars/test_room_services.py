@@ -148,8 +148,22 @@ def test_every_documented_event_is_routed(live, network):
     for kind in realtime.EVENTS:
         assert realtime.EVENTS[kind].doc
     event = RoomEvent(
-        session=live, type="hand.updated", audience="trainers", target_user=network.staff_a, payload={}
+        session=live,
+        seq=7,
+        type="hand.updated",
+        audience="trainers",
+        target_user=network.staff_a,
+        payload={"user": {"id": network.staff_a.pk}},
     )
     event.pk = 1
-    groups = [group for group, _message in realtime._routes(event)]
-    assert groups == [realtime.group_trainers(live.pk), realtime.group_user(live.pk, network.staff_a.pk)]
+    routes = realtime._routes(event)
+    groups = [group for group, _message in routes]
+    assert groups == [
+        realtime.group_everyone(live.pk),
+        realtime.group_trainers(live.pk),
+        realtime.group_user(live.pk, network.staff_a.pk),
+    ]
+    # Everyone learns that sequence 7 exists, not what it was.
+    marker = routes[0][1]
+    assert marker["seq"] == 7 and "text" not in marker
+    assert all(message["seq"] == 7 for _group, message in routes)

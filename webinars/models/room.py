@@ -24,7 +24,12 @@ class RoomEvent(models.Model):
     resumes from. ``payload`` is what attendees receive; ``trainer_payload``,
     when set, is the richer copy trainers receive instead (an anonymous
     question's author). ``target_user`` also receives an event meant for
-    trainers, or is the only recipient of a personal one."""
+    trainers, or is the only recipient of a personal one.
+
+    ``seq`` numbers a session's events 1, 2, 3... with no gap, in commit
+    order (assigned under the session lock): a connection delivers events
+    strictly in that order and knows from a jump that it missed one, whoever
+    the event was for."""
 
     id = models.BigAutoField(primary_key=True)
     session = models.ForeignKey(
@@ -33,6 +38,7 @@ class RoomEvent(models.Model):
         related_name="room_events",
         verbose_name=_("web-conference"),
     )
+    seq = models.PositiveBigIntegerField(_("sequence"))
     type = models.CharField(_("type"), max_length=40)
     audience = models.CharField(
         _("recipients"), max_length=16, choices=RoomEventAudience.choices, default=RoomEventAudience.EVERYONE
@@ -61,6 +67,7 @@ class RoomEvent(models.Model):
                 condition=~Q(audience="user") | Q(target_user__isnull=False),
                 name="webinar_room_event_user_has_target",
             ),
+            models.UniqueConstraint(fields=["session", "seq"], name="webinar_room_event_seq_unique"),
         ]
 
     def __str__(self) -> str:

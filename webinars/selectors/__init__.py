@@ -34,6 +34,7 @@ from webinars.selectors.room import (
     join_is_open,
     join_window,
     last_event_id,
+    last_event_position,
     open_poll_results,
     poll_list,
     poll_results,
@@ -41,7 +42,9 @@ from webinars.selectors.room import (
     present_list,
     room_entry,
     room_events_after,
+    room_log_after,
     room_snapshot,
+    seq_of_event_id,
 )
 from webinars.selectors.sessions import (
     FeedbackSummary,

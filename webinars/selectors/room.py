@@ -122,27 +122,76 @@ def room_entry(*, user: User, session_id: int) -> RoomEntry | RoomRefusal:
 
 
 def last_event_id(*, session_id: int) -> int:
-    last = (
-        RoomEvent.objects.filter(session_id=session_id).order_by("-id").values_list("id", flat=True).first()
+    return last_event_position(session_id=session_id)[0]
+
+
+def last_event_position(*, session_id: int) -> tuple[int, int]:
+    """The id and the sequence number of the session's last event (0, 0 when none)."""
+    last = RoomEvent.objects.filter(session_id=session_id).order_by("-seq").values_list("id", "seq").first()
+    return last or (0, 0)
+
+
+def seq_of_event_id(*, session_id: int, event_id: int) -> int:
+    """The sequence number a client that saw event ``event_id`` has reached:
+    ids grow with the sequence within a session (both follow commit order),
+    so it is the sequence of the last event with an id up to ``event_id``."""
+    seq = (
+        RoomEvent.objects.filter(session_id=session_id, id__lte=event_id)
+        .order_by("-seq")
+        .values_list("seq", flat=True)
+        .first()
     )
-    return last or 0
+    return seq or 0
+
+
+def room_log_after(
+    *,
+    session_id: int,
+    user: User,
+    is_trainer: bool,
+    after_seq: int,
+    upto_seq: int | None = None,
+    limit: int | None = None,
+) -> list[tuple[int, dict[str, Any] | None]] | None:
+    """Every logged event after sequence ``after_seq`` (up to ``upto_seq``),
+    oldest first, as ``(seq, frame)`` — the frame is None for an event the
+    person may not see, which only moves their sequence on. None when more
+    than ``limit`` were logged since (the client then needs a fresh
+    snapshot)."""
+    limit = RESUME_LIMIT if limit is None else limit
+    events = RoomEvent.objects.filter(session_id=session_id, seq__gt=after_seq)
+    if upto_seq is not None:
+        events = events.filter(seq__lte=upto_seq)
+    rows = list(events.order_by("seq")[: limit + 1])
+    if len(rows) > limit:
+        return None
+    return [
+        (
+            event.seq,
+            realtime.event_frame(event, for_trainers=is_trainer)
+            if realtime.event_visible(event, user_id=user.pk, is_trainer=is_trainer)
+            else None,
+        )
+        for event in rows
+    ]
 
 
 def room_events_after(
     *, session_id: int, user: User, is_trainer: bool, after: int, limit: int | None = None
 ) -> list[dict[str, Any]] | None:
-    """Frames of the logged events after ``after`` that the person may see,
-    oldest first; None when more than ``limit`` were logged since (the client
-    then needs a fresh snapshot)."""
-    limit = RESUME_LIMIT if limit is None else limit
-    events = list(RoomEvent.objects.filter(session_id=session_id, id__gt=after).order_by("id")[: limit + 1])
-    if len(events) > limit:
+    """Frames of the logged events after event id ``after`` that the person
+    may see, oldest first; None when more than ``limit`` were logged since
+    (the client then needs a fresh snapshot)."""
+    log = room_log_after(
+        session_id=session_id,
+        user=user,
+        is_trainer=is_trainer,
+        after_seq=seq_of_event_id(session_id=session_id, event_id=after),
+        limit=limit,
+    )
+    if log is None:
         return None
-    return [
-        realtime.event_frame(event, for_trainers=is_trainer)
-        for event in events
-        if realtime.event_visible(event, user_id=user.pk, is_trainer=is_trainer)
-    ]
+    return [frame for _seq, frame in log if frame is not None]
 
 
 def _questions(session: Session, user: User, *, for_trainers: bool) -> list[dict[str, Any]]:
@@ -178,9 +227,10 @@ def room_snapshot(*, user: User, session: Session, role: str) -> dict[str, Any]:
     state, the latest chat, open questions (pinned, then most voted, then
     oldest), the poll, announcements, who is present (the list for trainers
     only), prepared polls and raised hands (trainers), and ``last_event_id``
-    (read first, so nothing logged after it is missed)."""
+    with its sequence ``last_seq`` (read first, so nothing logged after it
+    is missed)."""
     is_trainer = role == TRAINER
-    last_id = last_event_id(session_id=session.pk)
+    last_id, last_seq = last_event_position(session_id=session.pk)
     # Read afresh: the caller's copy may predate a start or an end.
     session = Session.objects.select_related("series").get(pk=session.pk)
     trainer_ids = set(session.trainers.values_list("pk", flat=True))
@@ -213,6 +263,7 @@ def room_snapshot(*, user: User, session: Session, role: str) -> dict[str, Any]:
         ],
         "present": present_count(session_id=session.pk),
         "last_event_id": last_id,
+        "last_seq": last_seq,
     }
     if is_trainer:
         snapshot["people"] = present_list(session_id=session.pk)

@@ -6,7 +6,9 @@ Every function here stores first and then hands the stored ``RoomEvent`` to
 ``webinars.realtime`` for broadcasting after commit. Events of one session
 are numbered in commit order: each writer takes the session row's lock
 (``FOR NO KEY UPDATE``, which does not block inserting its children) before
-writing, so a client that saw event N has seen every event before N."""
+writing, and ``room_event_record`` gives each event the session's next
+sequence number (``RoomEvent.seq``: 1, 2, 3... with no gap) under that lock,
+so once event N is committed every event before N is too."""
 
 import datetime
 from collections.abc import Iterable
@@ -14,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -80,17 +83,23 @@ def room_event_record(
     audience: str | None = None,
     target_user: User | None = None,
 ) -> RoomEvent:
-    """Append an event to the room's log and broadcast it after commit. The
-    caller holds the session lock (``session_lock``) so ids follow commit order."""
+    """Append an event to the room's log with the session's next sequence
+    number and broadcast it after commit. The caller holds the session lock
+    (``session_lock``); it is taken again here (a no-op when held) so that no
+    caller can number two events alike, whatever it forgot."""
     spec = realtime.EVENTS[type]
-    event = RoomEvent.objects.create(
-        session=session,
-        type=type,
-        audience=audience or spec.audience,
-        target_user=target_user,
-        payload=payload,
-        trainer_payload=trainer_payload,
-    )
+    with transaction.atomic():
+        session_lock(session.pk)
+        last = RoomEvent.objects.filter(session_id=session.pk).aggregate(last=Max("seq"))["last"]
+        event = RoomEvent.objects.create(
+            session=session,
+            seq=(last or 0) + 1,
+            type=type,
+            audience=audience or spec.audience,
+            target_user=target_user,
+            payload=payload,
+            trainer_payload=trainer_payload,
+        )
     realtime.publish_on_commit(event)
     return event
 

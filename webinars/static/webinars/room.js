@@ -11,7 +11,7 @@
   var myId = parseInt(root.dataset.user, 10);
   var $ = function (id) { return document.getElementById(id); };
 
-  var ws = null, attempts = 0, lastEventId = 0, heartbeat = null, pongTimer = null, stopped = false;
+  var ws = null, attempts = 0, lastEventId = 0, lastSeq = 0, heartbeat = null, pongTimer = null, stopped = false;
   var status = "scheduled", me = {}, questions = {}, poll = null, hands = {}, people = [], muted = {}, polls = [];
   var HEARTBEAT_MS = 25000, PONG_MS = 10000, MAX_DELAY_MS = 30000;
 
@@ -62,7 +62,8 @@
   }
   function connect() {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    var url = scheme + location.host + root.dataset.socket + (lastEventId ? "?last_event_id=" + lastEventId : "");
+    var url = scheme + location.host + root.dataset.socket +
+      (lastSeq ? "?last_seq=" + lastSeq : lastEventId ? "?last_event_id=" + lastEventId : "");
     setConnection(attempts ? "reconnecting" : "connecting");
     ws = new WebSocket(url);
     ws.onopen = function () {
@@ -112,6 +113,11 @@
     return true;
   }
   function handle(frame) {
+    if (frame.seq) {
+      // The server sends events in sequence, once; a repeat or a step back is dropped.
+      if (frame.seq <= lastSeq) return;
+      lastSeq = frame.seq;
+    }
     if (frame.id) {
       if (!firstTime(frame.id)) return;
       lastEventId = Math.max(lastEventId, frame.id);
@@ -121,6 +127,7 @@
       case "snapshot": return applySnapshot(d);
       case "resumed":
         lastEventId = Math.max(lastEventId, d.last_event_id);
+        if (d.last_seq !== undefined) lastSeq = d.last_seq;
         setStatus(d.session.status); setPresent(d.present); me = d.me; renderMe();
         if (d.people) { people = d.people; renderPeople(); }
         poll = d.poll; renderPoll();
@@ -159,6 +166,7 @@
   }
   function applySnapshot(d) {
     lastEventId = d.last_event_id;
+    lastSeq = d.last_seq || 0;
     seen = {}; seenOrder = [];
     me = d.me;
     setStatus(d.session.status);
