@@ -4,12 +4,21 @@ done after its transaction commits without importing the app's tasks module
 
 import logging
 
-from celery import current_app, shared_task
+from celery import Task, current_app, shared_task
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
+
+
+def task_named(name: str) -> Task:
+    """The task registered as ``name``. Every app's ``tasks.py`` is imported
+    first if it was not yet (web processes and commands only import them
+    when asked; workers at start-up)."""
+    if name not in current_app.tasks:
+        current_app.loader.import_default_modules()
+    return current_app.tasks[name]
 
 
 def task_after_commit(name: str, *args: object, best_effort: bool = False) -> None:
@@ -20,7 +29,7 @@ def task_after_commit(name: str, *args: object, best_effort: bool = False) -> No
 
     def send() -> None:
         try:
-            current_app.tasks[name].delay(*args)
+            task_named(name).delay(*args)
         except Exception:
             if not best_effort:
                 raise

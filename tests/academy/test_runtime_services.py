@@ -1,11 +1,15 @@
 """Round trips through the real services CI provides (REDIS_URL, PostgreSQL)."""
 
+import os
+import subprocess
+import sys
 import uuid
 from datetime import timedelta
 
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
@@ -49,3 +53,29 @@ def test_channels_group_message_round_trip_through_redis_layer():
 
     received = async_to_sync(round_trip)()
     assert received == [{"type": "room.message", "text": "Bonjour Dakar"}] * 2
+
+
+def test_a_task_queued_by_name_is_found_in_a_process_that_never_imported_it():
+    """Web processes and commands do not import the apps' tasks modules; a
+    service queuing work by name must still find the task."""
+    script = (
+        "import django; django.setup()\n"
+        "import sys\n"
+        "from academy.tasks import task_named\n"
+        "assert 'distributors.tasks' not in sys.modules\n"
+        "for name in ('distributors.invitation_email_send', 'distributors.field_report_reply_email_send',\n"
+        "             'distributors.nudge_deliver', 'webinars.reminders_dispatch'):\n"
+        "    assert task_named(name).name == name, name\n"
+        "print('found')\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().endswith("found")
