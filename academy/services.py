@@ -154,7 +154,12 @@ def activity_record(
     )
 
 
-def activity_mark_counted(*, ids: Iterable[int] | None = None, occurred_from=None, occurred_to=None) -> int:
+def activity_mark_counted(
+    *,
+    ids: Iterable[int] | None = None,
+    occurred_from: datetime.datetime | None = None,
+    occurred_to: datetime.datetime | None = None,
+) -> int:
     """Mark events as counted by the derived measures: those in ``ids``, or
     every uncounted one that occurred in [``occurred_from``, ``occurred_to``)
     (a rebuild of that period). Returns how many changed."""

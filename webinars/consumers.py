@@ -362,7 +362,12 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
                 return await self.channel_layer.receive(self.channel_name)
             except asyncio.CancelledError:
                 raise
-            except Exception:
+            except Exception as error:
+                # Said once per outage, not once per retry: the room recovers by itself.
+                if delay == RELAY_RETRY_SECONDS:
+                    logger.warning(
+                        "Room connection %s lost the channel layer (%s); retrying", self.channel_name, error
+                    )
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RELAY_RETRY_MAX_SECONDS)
 
