@@ -6,3 +6,10 @@ class AcademyConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "academy"
     verbose_name = _("Academy")
+
+    def ready(self) -> None:
+        # Imported once the models are loaded, as Django requires of ready().
+        from academy.outbox import outbox_register
+        from academy.services import EMAIL_OUTBOX
+
+        outbox_register(EMAIL_OUTBOX)

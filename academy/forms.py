@@ -1,13 +1,16 @@
+import uuid
 from contextlib import nullcontext
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth import forms as auth_forms
+from django.template import loader
 from django.utils.translation import gettext_lazy as _
 
 from academy.errors import ApplicationError
 from academy.i18n import in_language_of
 from academy.models import User, time_zone_choices
+from academy.services import RenderedEmail, email_enqueue_rendered
 
 
 class LoginForm(auth_forms.AuthenticationForm):
@@ -34,10 +37,32 @@ class ProfileForm(forms.ModelForm):
 class PasswordResetForm(auth_forms.PasswordResetForm):
     """Sends the reset e-mail in the account holder's language and time zone."""
 
-    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        """Queue the reset e-mail in the outbox (it carries the reset link, so
+        its body is kept only until it is sent)."""
         user = context.get("user")
         with in_language_of(user) if isinstance(user, User) else nullcontext():
-            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
+            subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+            body = loader.render_to_string(email_template_name, context)
+            html = (
+                loader.render_to_string(html_email_template_name, context) if html_email_template_name else ""
+            )
+        email_enqueue_rendered(
+            key=f"password-reset-{uuid.uuid4()}",
+            topic="academy.password_reset",
+            to=to_email,
+            user=user if isinstance(user, User) else None,
+            rendered=RenderedEmail(subject=subject, body=body, html=html),
+            sensitive=True,
+        )
 
 
 class LanguageForm(forms.Form):

@@ -10,8 +10,11 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 from phonenumber_field.modelfields import PhoneNumberField
+
+from academy.outbox import OutboxStatus
 
 
 class BaseModel(models.Model):
@@ -160,6 +163,55 @@ class Notification(BaseModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+class OutgoingEmail(BaseModel):
+    """One e-mail in the outbox (see ``academy.outbox``): written with the
+    change that causes it, already rendered in the recipient's language,
+    sent once by the dispatcher with ``key`` as its ``Message-ID``.
+
+    ``topic`` says what it is about (``distributors.invitation``…), for the
+    admin and for withdrawing it (an invitation revoked before it left).
+    ``sensitive`` marks a body that carries a secret link (an invitation, a
+    password reset): the body is emptied once the e-mail is sent or
+    withdrawn, so the link lives in the database only while it waits."""
+
+    key = models.CharField(_("idempotency key"), max_length=200, unique=True)
+    topic = models.CharField(_("topic"), max_length=64)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recipient account"),
+    )
+    to = models.EmailField(pgettext_lazy("e-mail", "to"))
+    subject = models.CharField(pgettext_lazy("e-mail", "subject"), max_length=300)
+    body = models.TextField(_("text"), blank=True)
+    html = models.TextField(_("HTML"), blank=True)
+    sensitive = models.BooleanField(_("holds a secret link"), default=False)
+    status = models.CharField(
+        _("status"), max_length=16, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
+    )
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    claim_token = models.UUIDField(_("claim"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="outgoing_email_due"),
+            models.Index(fields=["topic", "status"], name="outgoing_email_topic"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.to}: {self.subject}"
 
 
 # ---------------------------------------------------------------- activity log

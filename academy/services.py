@@ -3,7 +3,9 @@
 import datetime
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -17,7 +19,8 @@ from django.utils.translation import gettext as _
 from academy import activity
 from academy.errors import ApplicationError
 from academy.i18n import in_language_of
-from academy.models import EngagementEvent, Notification, Role, User, Verb
+from academy.models import EngagementEvent, Notification, OutgoingEmail, Role, User, Verb
+from academy.outbox import Outbox, OutboxCancel, OutboxStatus, outbox_wake
 
 PROFILE_FIELDS = ("first_name", "last_name", "language", "time_zone", "country", "phone")
 
@@ -187,15 +190,15 @@ def notifications_mark_read(*, user: User, ids: Iterable[int] | None = None) -> 
     return qs.update(read_at=timezone.now())
 
 
-def email_send(
-    *,
-    user: User,
-    template: str,
-    context: dict[str, Any] | None = None,
-    attachments: Sequence[tuple[str, bytes | str, str]] = (),
-    headers: dict[str, str] | None = None,
-) -> None:
-    """Send one e-mail to ``user`` in their language and time zone.
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    body: str
+    html: str
+
+
+def email_render(*, user: User, template: str, context: dict[str, Any] | None = None) -> RenderedEmail:
+    """Render one e-mail for ``user`` in their language and time zone.
 
     ``template`` names three templates: ``<template>_subject.txt``,
     ``<template>_body.txt`` and, optionally, ``<template>_body.html``.
@@ -204,18 +207,123 @@ def email_send(
         ctx = {"user": user, "site_url": settings.SITE_URL, **(context or {})}
         subject = " ".join(render_to_string(f"{template}_subject.txt", ctx).split())
         body = render_to_string(f"{template}_body.txt", ctx)
+        html: str
         try:
             html = render_to_string(f"{template}_body.html", ctx)
         except TemplateDoesNotExist:
-            html = None
+            html = ""
+    return RenderedEmail(subject=f"{settings.EMAIL_SUBJECT_PREFIX}{subject}", body=body, html=html)
+
+
+def message_id(key: str) -> str:
+    """The ``Message-ID`` header of the message with idempotency key ``key``:
+    the same on every attempt, so a repeat after a crash is one message to
+    mail clients."""
+    host = urlsplit(settings.SITE_URL).hostname or "academy"
+    return f"<{key}@{host}>"
+
+
+def email_send(
+    *,
+    user: User,
+    template: str,
+    context: dict[str, Any] | None = None,
+    attachments: Sequence[tuple[str, bytes | str, str]] = (),
+    headers: dict[str, str] | None = None,
+) -> None:
+    """Send one e-mail to ``user`` now (channels of an outbox call this; other
+    code queues with :func:`email_enqueue`)."""
+    rendered = email_render(user=user, template=template, context=context)
     message = EmailMultiAlternatives(
-        subject=f"{settings.EMAIL_SUBJECT_PREFIX}{subject}",
-        body=body,
-        to=[user.email],
-        headers=headers,
+        subject=rendered.subject, body=rendered.body, to=[user.email], headers=headers
     )
-    if html:
-        message.attach_alternative(html, "text/html")
+    if rendered.html:
+        message.attach_alternative(rendered.html, "text/html")
     for name, content, mimetype in attachments:
         message.attach(name, content, mimetype)
     message.send()
+
+
+def email_enqueue(
+    *,
+    key: str,
+    topic: str,
+    user: User,
+    template: str,
+    context: dict[str, Any] | None = None,
+    sensitive: bool = False,
+) -> OutgoingEmail | None:
+    """Queue one e-mail to ``user`` (who may be an unsaved stand-in carrying
+    an address, name and language) in the current transaction; the outbox
+    dispatcher sends it once it commits. ``key`` makes it idempotent: a
+    second call with the same key queues nothing and returns None."""
+    rendered = email_render(user=user, template=template, context=context)
+    return email_enqueue_rendered(
+        key=key,
+        topic=topic,
+        to=user.email,
+        user=user if user.pk else None,
+        rendered=rendered,
+        sensitive=sensitive,
+    )
+
+
+def email_enqueue_rendered(
+    *,
+    key: str,
+    topic: str,
+    to: str,
+    rendered: RenderedEmail,
+    user: User | None = None,
+    sensitive: bool = False,
+) -> OutgoingEmail | None:
+    """:func:`email_enqueue` for an e-mail rendered elsewhere (Django's password reset)."""
+    with transaction.atomic():
+        email, created = OutgoingEmail.objects.get_or_create(
+            key=key[:200],
+            defaults={
+                "topic": topic,
+                "user": user,
+                "to": to,
+                "subject": rendered.subject[:300],
+                "body": rendered.body,
+                "html": rendered.html,
+                "sensitive": sensitive,
+            },
+        )
+    if not created:
+        return None
+    outbox_wake()
+    return email
+
+
+def emails_withdraw(*, topic: str, key_prefix: str) -> int:
+    """Withdraw the unsent e-mails of ``topic`` whose key starts with
+    ``key_prefix`` (an invitation revoked or re-issued before it left)."""
+    return OutgoingEmail.objects.filter(
+        topic=topic, key__startswith=key_prefix, status=OutboxStatus.PENDING
+    ).update(status=OutboxStatus.CANCELLED, body="", html="", claim_token=None, claimed_at=None)
+
+
+def _email_deliver(email: OutgoingEmail, now: datetime.datetime) -> None:
+    if email.user_id is not None and email.user is not None and not email.user.is_active:
+        raise OutboxCancel
+    message = EmailMultiAlternatives(
+        subject=email.subject, body=email.body, to=[email.to], headers={"Message-ID": message_id(email.key)}
+    )
+    if email.html:
+        message.attach_alternative(email.html, "text/html")
+    message.send()
+
+
+def _email_after_sent(email: OutgoingEmail) -> None:
+    if email.sensitive:
+        OutgoingEmail.objects.filter(pk=email.pk).update(body="", html="")
+
+
+EMAIL_OUTBOX: Outbox[OutgoingEmail] = Outbox(
+    name="academy.emails",
+    rows=lambda: OutgoingEmail.objects.select_related("user"),
+    deliver=_email_deliver,
+    after_sent=_email_after_sent,
+)

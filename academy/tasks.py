@@ -43,3 +43,19 @@ def sessions_clear_expired() -> int:
     """Delete expired sign-in sessions (what ``manage.py clearsessions`` does)."""
     deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
     return deleted
+
+
+@shared_task(name="academy.outbox_drain")
+def outbox_drain() -> dict[str, int]:
+    """Every minute, and after a commit that queued a message: send what is
+    due in every outbox. When the time budget ran out with work left, ask
+    for another run at once instead of waiting for beat."""
+    from academy.outbox import outboxes_drain
+
+    report = outboxes_drain()
+    if report.more:
+        try:
+            task_named("academy.outbox_drain").delay()
+        except Exception:
+            logger.warning("Could not queue the next outbox run; beat will", exc_info=True)
+    return report.as_dict()

@@ -20,16 +20,14 @@ app.conf.beat_schedule = {
         "task": "academy.sessions_clear_expired",
         "schedule": crontab(hour=3, minute=17),
     },
-    "webinars-reminders-dispatch": {"task": "webinars.reminders_dispatch", "schedule": 60.0},
+    # Every message leaves through an outbox; this run drains them all (a
+    # lost run delays messages by a minute, never loses them).
+    "academy-outbox-drain": {"task": "academy.outbox_drain", "schedule": 60.0},
     "webinars-sessions-generate": {
         "task": "webinars.sessions_generate",
         "schedule": crontab(hour=2, minute=41),
     },
     "webinars-sessions-upkeep": {"task": "webinars.sessions_upkeep", "schedule": crontab(minute="*/15")},
-    "courses-reminders-dispatch": {
-        "task": "courses.reminders_dispatch",
-        "schedule": crontab(minute="*/5"),
-    },
     "distributors-engagement-refresh": {"task": "distributors.engagement_refresh", "schedule": 600.0},
     "distributors-engagement-history": {
         "task": "distributors.engagement_history",
@@ -37,7 +35,9 @@ app.conf.beat_schedule = {
     },
     "distributors-engagement-digests": {
         "task": "distributors.engagement_digests",
-        "schedule": crontab(day_of_week="mon", hour=6, minute=7),
+        # Hourly, each manager's digest at most once a week from Monday 06:00:
+        # a lost run delays it by an hour, not a week.
+        "schedule": crontab(minute=7),
     },
     "webinars-room-presence-sweep": {"task": "webinars.room_presence_sweep", "schedule": 60.0},
 }

@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from courses import services
+from academy.outbox import outbox_retry
 from courses.models import (
     Assignee,
     Assignment,
@@ -23,7 +23,6 @@ from courses.models import (
     QuizAnswer,
     QuizAttempt,
     Reminder,
-    ReminderStatus,
 )
 
 
@@ -232,15 +231,12 @@ class ReminderAdmin(admin.ModelAdmin):
     list_filter = ["status", "kind"]
     search_fields = ["user__email", "last_error"]
     raw_id_fields = ["user", "certificate", "assignee"]
-    readonly_fields = ["claimed_at", "sent_at", "last_error"]
+    readonly_fields = ["claim_token", "claimed_at", "sent_at", "last_error"]
     date_hierarchy = "send_at"
     actions = ["requeue"]
 
-    @admin.action(description=_("Send again (failed or stuck reminders)"))
+    @admin.action(description=_("Send again (failed reminders)"))
     def requeue(self, request, queryset) -> None:
-        rows = queryset.filter(status__in=[ReminderStatus.FAILED, ReminderStatus.SENDING])
-        for reminder in rows:
-            services.reminder_requeue(reminder=reminder)
-        count = len(rows)
+        count = outbox_retry(queryset)
         message = ngettext("%(count)s reminder queued again.", "%(count)s reminders queued again.", count)
         self.message_user(request, message % {"count": count}, messages.SUCCESS)

@@ -9,4 +9,8 @@ class CoursesConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported once the models are loaded, as Django requires of ready().
+        from academy.outbox import outbox_register
         from courses import receivers  # noqa: F401  (connects the receivers)
+        from courses.services import REMINDER_OUTBOX
+
+        outbox_register(REMINDER_OUTBOX)

@@ -6,3 +6,10 @@ class WebinarsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "webinars"
     verbose_name = _("Webinars")
+
+    def ready(self) -> None:
+        # Imported once the models are loaded, as Django requires of ready().
+        from academy.outbox import outbox_register
+        from webinars.services import REMINDER_OUTBOX
+
+        outbox_register(REMINDER_OUTBOX)

@@ -5,13 +5,6 @@ from celery import shared_task
 from webinars import services
 
 
-@shared_task(name="webinars.reminders_dispatch")
-def reminders_dispatch() -> dict[str, int]:
-    """Every minute: claim and send due reminders (exactly once per row)."""
-    report = services.reminders_dispatch()
-    return {"sent": report.sent, "retried": report.retried, "failed": report.failed}
-
-
 @shared_task(name="webinars.sessions_generate")
 def sessions_generate() -> int:
     """Daily: keep every active series' sessions created a few months ahead."""

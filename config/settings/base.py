@@ -302,6 +302,18 @@ PHONENUMBER_DEFAULT_REGION = None
 COUNTRIES_FIRST_REPEAT = False
 ACADEMY_HEALTH_TIMEOUT_SECONDS = env.float("HEALTH_TIMEOUT_SECONDS", default=2.0)
 
+# The outbox every message leaves through (academy.outbox): a claim lease,
+# attempts with capped exponential backoff, and the dispatcher's batches and
+# time budget (shorter than beat's period so runs rarely overlap).
+OUTBOX_LEASE_SECONDS = env.int("OUTBOX_LEASE_SECONDS", default=60)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=6)
+OUTBOX_BACKOFF_SECONDS = env.int("OUTBOX_BACKOFF_SECONDS", default=60)
+OUTBOX_BACKOFF_CAP_SECONDS = env.int("OUTBOX_BACKOFF_CAP_SECONDS", default=3600)
+OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=100)
+OUTBOX_TIME_BUDGET_SECONDS = env.float("OUTBOX_TIME_BUDGET_SECONDS", default=50.0)
+# A send never outlasts half a lease, so a claim is not taken over mid-send.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+
 # Web-conferences (webinars): join window, attendance threshold, session
 # generation horizon, reminder outbox and channels, BigBlueButton.
 WEBINAR_JOIN_OPENS_MINUTES = env.int("WEBINAR_JOIN_OPENS_MINUTES", default=15)
@@ -309,8 +321,6 @@ WEBINAR_ATTENDANCE_MIN_SHARE = env.float("WEBINAR_ATTENDANCE_MIN_SHARE", default
 WEBINAR_GENERATE_MONTHS_AHEAD = env.int("WEBINAR_GENERATE_MONTHS_AHEAD", default=3)
 WEBINAR_FOLLOW_UP_DELAY_MINUTES = env.int("WEBINAR_FOLLOW_UP_DELAY_MINUTES", default=60)
 WEBINAR_AUTO_END_AFTER_MINUTES = env.int("WEBINAR_AUTO_END_AFTER_MINUTES", default=120)
-WEBINAR_REMINDER_MAX_ATTEMPTS = env.int("WEBINAR_REMINDER_MAX_ATTEMPTS", default=6)
-WEBINAR_REMINDER_CLAIM_TIMEOUT_SECONDS = env.int("WEBINAR_REMINDER_CLAIM_TIMEOUT_SECONDS", default=600)
 WEBINAR_REMINDER_CHANNELS = {"email": "webinars.channels.EmailChannel"}
 # Live room: a connection without heartbeat for this long is considered gone.
 WEBINAR_ROOM_STALE_SECONDS = env.int("WEBINAR_ROOM_STALE_SECONDS", default=90)

@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from academy.models import BaseModel
+from academy.outbox import OutboxStatus
 from courses.models.certificates import Certificate
 from courses.models.content import Course
 from courses.models.learning import Enrollment
@@ -184,23 +185,19 @@ class ReminderKind(models.TextChoices):
     OVERDUE = "overdue", _("Assignment overdue")
 
 
-class ReminderStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    SENDING = "sending", _("Sending")
-    SENT = "sent", _("Sent")
-    FAILED = "failed", _("Failed")
-    CANCELLED = "cancelled", _("Cancelled")
+# The statuses every outbox shares.
+ReminderStatus = OutboxStatus
 
 
 class Reminder(BaseModel):
     """One e-mail to send once, at ``send_at``: before a certificate expires,
     or before / after an assignment's due date.
 
-    A row exists before anything is sent, unique per target and kind, so a
-    reminder can never be sent twice; the periodic dispatcher claims due rows
-    (``pending`` → ``sending``) in a transaction, sends, then marks them
-    ``sent`` — or back to ``pending`` with a later ``next_attempt_at`` when
-    sending failed, until ``failed`` after too many attempts.
+    A row exists before anything is sent, unique per target and kind; the
+    outbox dispatcher (``academy.outbox``) claims due rows with a lease
+    (``claim_token``/``claimed_at``), sends, then marks them ``sent`` — or
+    leaves them ``pending`` with a later ``next_attempt_at`` when sending
+    failed, until ``failed`` after too many attempts.
     """
 
     kind = models.CharField(_("kind"), max_length=16, choices=ReminderKind.choices)
@@ -232,6 +229,7 @@ class Reminder(BaseModel):
     )
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"))
+    claim_token = models.UUIDField(_("claim"), null=True, blank=True)
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)

@@ -65,7 +65,8 @@ from courses.services.paths import path_enroll
 from courses.services.quizzes import quiz_attempt_start, quiz_attempt_submit
 from courses.services.recertification import certificate_recertify
 from courses.services.reminders import (
-    DispatchResult,
+    REMINDER_OUTBOX,
+    reminder_key,
     reminder_requeue,
     reminders_dispatch,
 )

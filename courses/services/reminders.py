@@ -1,19 +1,15 @@
 """Reminder e-mails: the rows scheduled by ``reminder_schedule`` when
-something becomes due are sent once by a periodic dispatcher.
+something becomes due are sent by the outbox dispatcher (``academy.outbox``:
+claim with a lease, send with the row's idempotency key as ``Message-ID``,
+mark, retry with backoff, ``failed`` rows retried from the admin).
 
-``reminders_dispatch`` claims due rows (``pending`` → ``sending``) in one
-short transaction — ``SELECT ... FOR UPDATE SKIP LOCKED`` where the database
-supports it, so concurrent dispatchers never claim the same row — then
-sends each claimed row and marks it ``sent``. A send that raises puts the
-row back to ``pending`` with an exponential backoff, up to ``MAX_ATTEMPTS``,
-then ``failed``. A row is never sent twice: a dispatcher that dies after
-claiming leaves it in ``sending`` for an administrator to look at rather than
-risk a second e-mail.
+A reminder that is no longer relevant when its turn comes (certificate
+renewed, assignment completed) is cancelled instead of sent; once sent it
+also appears as an in-site notification.
 """
 
 import datetime
 import logging
-from dataclasses import dataclass
 
 from django.urls import reverse
 from django.utils import timezone
@@ -22,43 +18,18 @@ from django.utils.translation import ngettext
 
 from academy.errors import ApplicationError
 from academy.i18n import in_language_of
-from academy.outbox import outbox_claim
-from academy.services import email_send, notification_create
+from academy.outbox import DrainReport, Outbox, OutboxCancel, outbox_drain, outbox_retry
+from academy.services import email_send, message_id, notification_create
 from courses.models import (
     Certificate,
     PublicationStatus,
     Reminder,
     ReminderKind,
-    ReminderStatus,
 )
 from courses.services.recertification import certificate_recertify
 from courses.services.reminder_schedule import EXPIRY_KINDS
 
 logger = logging.getLogger(__name__)
-
-MAX_ATTEMPTS = 5
-BACKOFF_BASE = datetime.timedelta(minutes=5)
-BATCH_SIZE = 200
-
-
-@dataclass
-class DispatchResult:
-    sent: int = 0
-    retried: int = 0
-    failed: int = 0
-    cancelled: int = 0
-
-
-def reminders_claim(*, now: datetime.datetime, limit: int = BATCH_SIZE) -> list[int]:
-    """Claim up to ``limit`` due reminders for this dispatcher: they move to
-    ``sending`` in one transaction. Rows locked by another dispatcher are
-    skipped (see :func:`academy.outbox.outbox_claim`)."""
-    due = Reminder.objects.filter(status=ReminderStatus.PENDING, next_attempt_at__lte=now).order_by(
-        "next_attempt_at", "id"
-    )
-    return outbox_claim(
-        due, limit=limit, claim={"status": ReminderStatus.SENDING, "claimed_at": now, "updated_at": now}
-    )
 
 
 def _still_relevant(reminder: Reminder, today: datetime.date) -> bool:
@@ -122,73 +93,60 @@ def _message(reminder: Reminder) -> tuple[str, dict, str, str]:
     return "courses/emails/assignment_due", context, title, url
 
 
-def _send(reminder: Reminder, now: datetime.datetime, result: DispatchResult) -> None:
+def reminder_key(reminder: Reminder) -> str:
+    """The reminder's idempotency key (its ``Message-ID``)."""
+    return f"course-reminder-{reminder.pk}-{reminder.kind}"
+
+
+def _deliver(reminder: Reminder, now: datetime.datetime) -> None:
     today = timezone.localdate(now, reminder.user.tzinfo)
     if not _still_relevant(reminder, today):
-        Reminder.objects.filter(pk=reminder.pk).update(status=ReminderStatus.CANCELLED, updated_at=now)
-        result.cancelled += 1
-        return
+        raise OutboxCancel
     if reminder.certificate_id is not None:
         try:
             _recertification_enrol(reminder.certificate)  # type: ignore[arg-type]
         except ApplicationError as error:  # e.g. already renewed: the reminder still goes out
             logger.info("No re-enrolment for reminder %s: %s", reminder.pk, error.message)
-    try:
-        template, context, title, url = _message(reminder)
-        email_send(user=reminder.user, template=template, context=context)
-    except Exception as error:  # any failure of the mail system: retried later
-        logger.warning("Reminder %s could not be sent: %s", reminder.pk, error)
-        attempts = reminder.attempts + 1
-        final = attempts >= MAX_ATTEMPTS
-        Reminder.objects.filter(pk=reminder.pk).update(
-            status=ReminderStatus.FAILED if final else ReminderStatus.PENDING,
-            attempts=attempts,
-            next_attempt_at=now + BACKOFF_BASE * 2 ** (attempts - 1),
-            last_error=f"{type(error).__name__}: {error}"[:2000],
-            updated_at=now,
-        )
-        if final:
-            result.failed += 1
-        else:
-            result.retried += 1
-        return
-    Reminder.objects.filter(pk=reminder.pk).update(
-        status=ReminderStatus.SENT, sent_at=now, attempts=reminder.attempts + 1, last_error="", updated_at=now
+    template, context, _title, _url = _message(reminder)
+    email_send(
+        user=reminder.user,
+        template=template,
+        context=context,
+        headers={"Message-ID": message_id(reminder_key(reminder))},
     )
+
+
+def _after_sent(reminder: Reminder) -> None:
     with in_language_of(reminder.user):
-        template, context, title, url = _message(reminder)
+        _template, _context, title, url = _message(reminder)
         notification_create(user=reminder.user, kind=f"courses.{reminder.kind}", title=title, url=url)
-    result.sent += 1
 
 
-def reminders_dispatch(*, now: datetime.datetime | None = None, limit: int = BATCH_SIZE) -> DispatchResult:
-    """Send the reminders that are due, each at most once (see the module
-    docstring). Safe to run concurrently and repeatedly."""
-    now = now or timezone.now()
-    result = DispatchResult()
-    ids = reminders_claim(now=now, limit=limit)
-    claimed = (
-        Reminder.objects.filter(pk__in=ids, status=ReminderStatus.SENDING)
-        .select_related(
-            "user",
-            "certificate__course",
-            "certificate__path",
-            "certificate__user",
-            "assignee__assignment__course",
-            "assignee__assignment__path",
-        )
-        .order_by("next_attempt_at", "id")
-    )
-    for reminder in claimed:
-        _send(reminder, now, result)
-    return result
+REMINDER_OUTBOX: Outbox[Reminder] = Outbox(
+    name="courses.reminders",
+    rows=lambda: Reminder.objects.select_related(
+        "user",
+        "certificate__course",
+        "certificate__path",
+        "certificate__user",
+        "assignee__assignment__course",
+        "assignee__assignment__path",
+    ),
+    deliver=_deliver,
+    after_sent=_after_sent,
+)
+
+
+def reminders_dispatch(
+    *, now: datetime.datetime | None = None, batch_size: int | None = None, time_budget: float | None = None
+) -> DrainReport:
+    """Send the reminders that are due (see ``academy.outbox``). Safe to run
+    concurrently and repeatedly."""
+    return outbox_drain(REMINDER_OUTBOX, now=now, batch_size=batch_size, time_budget=time_budget)
 
 
 def reminder_requeue(*, reminder: Reminder, now: datetime.datetime | None = None) -> Reminder:
-    """Put a failed or stuck reminder back in the queue (administrators)."""
-    now = now or timezone.now()
-    Reminder.objects.filter(pk=reminder.pk).update(
-        status=ReminderStatus.PENDING, attempts=0, next_attempt_at=now, updated_at=now
-    )
+    """Put a failed reminder back in the queue (administrators)."""
+    outbox_retry(Reminder.objects.filter(pk=reminder.pk), now=now)
     reminder.refresh_from_db()
     return reminder

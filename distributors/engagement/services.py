@@ -21,7 +21,6 @@ from academy.i18n import in_language_of
 from academy.models import Role, User, Verb
 from academy.permissions import require
 from academy.services import activity_record
-from academy.tasks import task_after_commit
 from distributors import scoping
 from distributors.engagement.models import (
     DistributorScore,
@@ -197,7 +196,22 @@ def nudge_send(
             "template": template,
         },
     )
-    task_after_commit("distributors.nudge_deliver", nudge.pk)
+    for user in recipients:
+        text = nudge_message_for(nudge, user)
+        academy_services.email_enqueue(
+            key=f"nudge-{nudge.pk}-{user.pk}",
+            topic="engagement.nudge",
+            user=user,
+            template="engagement/email/nudge",
+            context={
+                "subject": text["subject"],
+                "body": text["body"],
+                "distributor": distributor,
+                "sender": actor,
+            },
+        )
+    nudge.delivered_at = timezone.now()
+    nudge.save(update_fields=["delivered_at", "updated_at"])
     return nudge
 
 
@@ -212,32 +226,6 @@ def nudge_message_for(nudge: Nudge, user: User) -> dict[str, str]:
     )
 
 
-def nudge_deliver(*, nudge_id: int) -> int:
-    """E-mail a nudge to its recipients, once (later calls send nothing).
-    Returns the number of e-mails sent."""
-    with transaction.atomic():
-        nudge = Nudge.objects.select_for_update().filter(pk=nudge_id, delivered_at__isnull=True).first()
-        if nudge is None:
-            return 0
-        recipients = list(nudge.recipients.all())
-        distributor = nudge.distributor
-        for user in recipients:
-            text = nudge_message_for(nudge, user)
-            academy_services.email_send(
-                user=user,
-                template="engagement/email/nudge",
-                context={
-                    "subject": text["subject"],
-                    "body": text["body"],
-                    "distributor": distributor,
-                    "sender": nudge.sender,
-                },
-            )
-        nudge.delivered_at = timezone.now()
-        nudge.save(update_fields=["delivered_at", "updated_at"])
-    return len(recipients)
-
-
 # ---------------------------------------------------------------- weekly digest
 
 
@@ -245,14 +233,17 @@ def week_of(day: datetime.date) -> datetime.date:
     return day - datetime.timedelta(days=day.weekday())
 
 
+DIGEST_HOUR = 6
+
+
 def digest_send(*, manager: User, week: datetime.date | None = None) -> EngagementDigest | None:
-    """E-mail ``manager`` the distributors of their territories at risk and
-    why, in the manager's language; at most once per week (a row per
-    digest, locked while sending). Returns the digest, or None when it had
-    already been sent."""
+    """Queue ``manager``'s digest of the distributors of their territories
+    at risk and why, in the manager's language; at most once per week (a
+    row per digest, written in the same transaction as its e-mail). Returns
+    the digest, or None when it had already been sent."""
     week = week_of(week or timezone.localdate())
-    digest, _created = EngagementDigest.objects.get_or_create(manager=manager, week=week)
     with transaction.atomic():
+        digest, _created = EngagementDigest.objects.get_or_create(manager=manager, week=week)
         digest = EngagementDigest.objects.select_for_update().get(pk=digest.pk)
         if digest.sent_at is not None:
             return None
@@ -273,7 +264,9 @@ def digest_send(*, manager: User, week: datetime.date | None = None) -> Engageme
                 }
                 for row in at_risk
             ]
-        academy_services.email_send(
+        academy_services.email_enqueue(
+            key=f"digest-{manager.pk}-{week.isoformat()}",
+            topic="engagement.digest",
             user=manager,
             template="engagement/email/digest",
             context={
@@ -290,11 +283,24 @@ def digest_send(*, manager: User, week: datetime.date | None = None) -> Engageme
 
 def digests_dispatch(*, today: datetime.date | None = None) -> int:
     """Send this week's digest to every active manager with a territory who
-    has not had it yet. Returns the number sent."""
+    has not had it yet, from Monday 06:00 in the manager's time zone (run
+    hourly: a missed run only delays it). Returns the number sent."""
+    now = timezone.now()
     managers = User.objects.filter(
         role=Role.MANAGER, is_active=True, managed_territories__isnull=False
     ).distinct()
-    return sum(1 for manager in managers if digest_send(manager=manager, week=today) is not None)
+    sent = 0
+    for manager in managers:
+        if today is None:
+            local = timezone.localtime(now, manager.tzinfo)
+            if local.weekday() == 0 and local.hour < DIGEST_HOUR:
+                continue  # Monday before six: last week's digest was sent, this one waits
+            week = local.date()
+        else:
+            week = today
+        if digest_send(manager=manager, week=week) is not None:
+            sent += 1
+    return sent
 
 
 __all__ = [
@@ -303,6 +309,5 @@ __all__ = [
     "digest_send",
     "digests_dispatch",
     "engagement_refresh",
-    "nudge_deliver",
     "nudge_send",
 ]

@@ -1,8 +1,5 @@
 """Celery entry points of engagement measurement: thin wrappers over the
-services, safe to run twice (rollups recompute, digests and nudges are
-sent once)."""
-
-from smtplib import SMTPException
+services, safe to run twice (rollups recompute, digests are queued once)."""
 
 from celery import shared_task
 
@@ -21,21 +18,7 @@ def engagement_history() -> int:
     return services.engagement_refresh(months=12).snapshots
 
 
-@shared_task(
-    name="distributors.engagement_digests",
-    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
-    retry_backoff=True,
-    max_retries=5,
-)
+@shared_task(name="distributors.engagement_digests")
 def engagement_digests() -> int:
+    """Hourly: queue the weekly digests that are due (each once per manager and week)."""
     return services.digests_dispatch()
-
-
-@shared_task(
-    name="distributors.nudge_deliver",
-    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
-    retry_backoff=True,
-    max_retries=5,
-)
-def nudge_deliver(nudge_id: int) -> int:
-    return services.nudge_deliver(nudge_id=nudge_id)

@@ -7,7 +7,6 @@ Other apps call the membership services; everything is importable from
 
 from distributors.services.field_reports import (
     field_report_create,
-    field_report_reply_email_send,
     field_report_triage,
 )
 from distributors.services.invitations import (
@@ -16,7 +15,6 @@ from distributors.services.invitations import (
     invitation_accept_on_login,
     invitation_accept_url,
     invitation_create,
-    invitation_email_send,
     invitation_problem,
     invitation_resend,
     invitation_revoke,

@@ -17,7 +17,6 @@ from academy.i18n import in_language_of
 from academy.models import User, Verb
 from academy.permissions import require
 from academy.services import activity_record
-from academy.tasks import task_after_commit
 from distributors.attachments import attachment_check
 from distributors.models import (
     FieldReport,
@@ -175,36 +174,17 @@ def field_report_triage(
             user=sender, kind=NOTIFICATION_REPLY, title=title, body=reply[:500], url=field_report_url(report)
         )
         if reply:
-            task_after_commit("distributors.field_report_reply_email_send", answer.pk)
+            academy_services.email_enqueue(
+                key=f"field-report-reply-{answer.pk}",
+                topic="distributors.field_report_reply",
+                user=sender,
+                template="distributors/emails/field_report_reply",
+                context={
+                    "reply": answer,
+                    "report": report,
+                    "report_url": settings.SITE_URL + field_report_url(report),
+                },
+            )
+            answer.emailed_at = timezone.now()
+            answer.save(update_fields=["emailed_at", "updated_at"])
     return answer
-
-
-def field_report_reply_email_send(*, reply_id: int) -> bool:
-    """E-mail a written reply to the report's sender once; True when sent.
-
-    Nothing is sent for a reply without text, a sender who is gone or
-    inactive, or a reply already e-mailed."""
-    with transaction.atomic():
-        answer = (
-            FieldReportReply.objects.select_for_update(of=("self",))
-            .select_related("report", "report__sender", "report__distributor", "author")
-            .filter(pk=reply_id)
-            .first()
-        )
-        if answer is None or not answer.body or answer.emailed_at is not None:
-            return False
-        sender = answer.report.sender
-        if sender is None or not sender.is_active:
-            return False
-        academy_services.email_send(
-            user=sender,
-            template="distributors/emails/field_report_reply",
-            context={
-                "reply": answer,
-                "report": answer.report,
-                "report_url": settings.SITE_URL + field_report_url(answer.report),
-            },
-        )
-        answer.emailed_at = timezone.now()
-        answer.save(update_fields=["emailed_at", "updated_at"])
-    return True

@@ -17,7 +17,6 @@ from academy.errors import ApplicationError
 from academy.models import Role, User, Verb
 from academy.permissions import require
 from academy.services import activity_record
-from academy.tasks import task_after_commit
 from distributors.models import (
     INVITATION_VALIDITY,
     Distributor,
@@ -42,8 +41,49 @@ def invitation_accept_url(token: str) -> str:
     return settings.SITE_URL + reverse("distributors:invitation_accept", args=[token])
 
 
+INVITATION_TOPIC = "distributors.invitation"
+
+
+def _email_key_prefix(invitation: Invitation) -> str:
+    return f"invitation-{invitation.pk}-"
+
+
 def _send_later(invitation: Invitation, token: str) -> None:
-    task_after_commit("distributors.invitation_email_send", invitation.pk, token)
+    """Queue the invitation e-mail for ``token`` in the outbox, in this
+    transaction (an earlier link's e-mail still waiting is withdrawn). The
+    e-mail is in the invitee's language (their account's, else the one
+    chosen when inviting); it carries the link, so its body is kept only
+    until it is sent."""
+    academy_services.emails_withdraw(topic=INVITATION_TOPIC, key_prefix=_email_key_prefix(invitation))
+    recipient = User.objects.filter(email=invitation.email).first()
+    context = {
+        "invitation": invitation,
+        "distributor": invitation.distributor,
+        "inviter": invitation.invited_by,
+        "accept_url": invitation_accept_url(token),
+        "has_account": recipient is not None,
+    }
+    if recipient is None:
+        # Not saved: it only carries the address, name, language and time zone of the e-mail.
+        inviter = invitation.invited_by
+        recipient = User(
+            email=invitation.email,
+            first_name=invitation.first_name,
+            last_name=invitation.last_name,
+            language=invitation.language,
+            time_zone=inviter.time_zone if inviter else "UTC",
+        )
+    academy_services.email_enqueue(
+        key=_email_key_prefix(invitation) + invitation.token_hash[:24],
+        topic=INVITATION_TOPIC,
+        user=recipient,
+        template="distributors/emails/invitation",
+        context=context,
+        sensitive=True,
+    )
+    invitation.sent_at = timezone.now()
+    invitation.send_count += 1
+    invitation.save(update_fields=["sent_at", "send_count", "updated_at"])
 
 
 def invitation_problem(invitation: Invitation) -> tuple[str, str] | None:
@@ -202,6 +242,7 @@ def invitation_revoke(*, actor: User, invitation: Invitation) -> Invitation:
     invitation.revoked_at = timezone.now()
     invitation.revoked_by = actor
     invitation.save(update_fields=["revoked_at", "revoked_by", "updated_at"])
+    academy_services.emails_withdraw(topic=INVITATION_TOPIC, key_prefix=_email_key_prefix(invitation))
     return invitation
 
 
@@ -294,55 +335,6 @@ def invitation_accept_existing_account(*, invitation: Invitation, user: User) ->
             code="membership_exists",
         )
     return _mark_accepted(invitation, user)
-
-
-def invitation_email_send(*, invitation_id: int, token: str) -> bool:
-    """Send the invitation e-mail for ``token`` once; True when sent.
-
-    Nothing is sent when the invitation is gone, no longer pending, already
-    e-mailed for this token, or was re-issued with another token since. The
-    e-mail is in the invitee's language (their account's, else the one chosen
-    when inviting).
-    """
-    with transaction.atomic():
-        invitation = (
-            Invitation.objects.select_for_update(of=("self",))
-            .select_related("distributor", "invited_by")
-            .filter(pk=invitation_id)
-            .first()
-        )
-        if (
-            invitation is None
-            or invitation.token_hash != invitation_token_digest(token)
-            or invitation.status != InvitationStatus.PENDING
-            or invitation.sent_at is not None
-        ):
-            return False
-        recipient = User.objects.filter(email=invitation.email).first()
-        context = {
-            "invitation": invitation,
-            "distributor": invitation.distributor,
-            "inviter": invitation.invited_by,
-            "accept_url": invitation_accept_url(token),
-            "has_account": recipient is not None,
-        }
-        if recipient is None:
-            # Not saved: it only carries the address, name, language and time zone of the e-mail.
-            inviter = invitation.invited_by
-            recipient = User(
-                email=invitation.email,
-                first_name=invitation.first_name,
-                last_name=invitation.last_name,
-                language=invitation.language,
-                time_zone=inviter.time_zone if inviter else "UTC",
-            )
-        academy_services.email_send(
-            user=recipient, template="distributors/emails/invitation", context=context
-        )
-        invitation.sent_at = timezone.now()
-        invitation.send_count += 1
-        invitation.save(update_fields=["sent_at", "send_count", "updated_at"])
-    return True
 
 
 def invitation_accept_on_login(*, user: User) -> Membership | None:

@@ -4,7 +4,8 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from academy.models import EngagementEvent, Verb
+from academy.models import EngagementEvent, OutgoingEmail, Verb
+from academy.outbox import outboxes_drain
 from tests.academy.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -57,6 +58,8 @@ def test_password_reset_mail_is_in_the_account_language(client, language, subjec
         reverse("academy:password_reset"), {"email": "reset@test.example"}, HTTP_ACCEPT_LANGUAGE=other
     )
     assert response.status_code == 302
+    assert mail.outbox == []  # queued: the outbox sends it
+    assert outboxes_drain().sent == 1
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert subject_word in message.subject
@@ -66,6 +69,8 @@ def test_password_reset_mail_is_in_the_account_language(client, language, subjec
 def test_password_reset_full_flow_enforces_validators(client):
     user = UserFactory(email="reset@test.example", language="en")
     client.post(reverse("academy:password_reset"), {"email": "reset@test.example"})
+    outboxes_drain()
+    assert OutgoingEmail.objects.get(topic="academy.password_reset").body == ""  # the link is not kept
     link = re.search(r"https?://[^/]+(/password/reset/\S+/)", mail.outbox[0].body).group(1)
     response = client.get(link, follow=True)
     form_url = response.redirect_chain[-1][0]

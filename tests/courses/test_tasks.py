@@ -1,4 +1,4 @@
-"""Reminder dispatch: due rows claimed by a periodic task and sent exactly once."""
+"""Course reminders through the outbox: due rows claimed by the dispatcher and sent exactly once."""
 
 import datetime
 import threading
@@ -9,9 +9,11 @@ from django.core import mail
 from django.db import connection, connections
 from django.utils import timezone
 
+from academy import tasks
 from academy.errors import ApplicationError
+from academy.outbox import due_q, outbox_claim
 from config.celery_app import app as celery_app
-from courses import services, tasks
+from courses import services
 from courses.models import Certificate, Enrollment, Reminder
 from courses.services import reminders
 from tests.courses.factories import build_course, complete_course
@@ -33,20 +35,23 @@ def due_soon(network, course):
     return Reminder.objects.get(kind="due_soon")
 
 
-def test_beat_runs_the_dispatcher_every_few_minutes():
-    entry = celery_app.conf.beat_schedule["courses-reminders-dispatch"]
-    assert entry["task"] == "courses.reminders_dispatch"
-    assert entry["schedule"].minute == set(range(0, 60, 5))
+def test_beat_runs_the_outbox_dispatcher_every_minute():
+    entry = celery_app.conf.beat_schedule["academy-outbox-drain"]
+    assert entry["task"] == "academy.outbox_drain"
+    assert entry["schedule"] == 60.0
+    assert not any(e["task"] == "courses.reminders_dispatch" for e in celery_app.conf.beat_schedule.values())
 
 
 def test_due_reminder_is_sent_once_in_the_learner_language(network, due_soon, course):
-    assert tasks.reminders_dispatch.delay().get() == {"sent": 1, "retried": 0, "failed": 0, "cancelled": 0}
-    assert tasks.reminders_dispatch.delay().get()["sent"] == 0  # twice: still one e-mail
+    report = tasks.outbox_drain.delay().get()
+    assert (report["sent"], report["retried"], report["failed"], report["cancelled"]) == (1, 0, 0, 0)
+    assert tasks.outbox_drain.delay().get()["sent"] == 0  # twice: still one e-mail
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == [network.staff_a.email]
     assert f"« {course.title} » arrive à échéance" in message.subject
     assert "/courses/" + course.slug in message.body
+    assert message.extra_headers["Message-ID"] == f"<course-reminder-{due_soon.pk}-due_soon@127.0.0.1>"
     due_soon.refresh_from_db()
     assert (due_soon.status, due_soon.attempts) == ("sent", 1) and due_soon.sent_at is not None
     assert network.staff_a.notifications.filter(kind="courses.due_soon").count() == 1
@@ -78,26 +83,29 @@ def test_a_failed_send_is_retried_with_backoff_then_sent_once(network, due_soon,
         assert (result.sent, result.retried) == (0, 1)
         due_soon.refresh_from_db()
         assert (due_soon.status, due_soon.attempts) == ("pending", 1)
-        assert due_soon.next_attempt_at == timezone.now() + datetime.timedelta(minutes=5)
+        assert due_soon.next_attempt_at == timezone.now() + datetime.timedelta(minutes=1)
+        assert due_soon.claim_token is None
         assert "SMTP server unreachable" in due_soon.last_error
         assert reminders.reminders_dispatch().sent == 0  # not due again yet
-        time_machine.move_to(timezone.now() + datetime.timedelta(minutes=6), tick=False)
+        time_machine.move_to(timezone.now() + datetime.timedelta(minutes=2), tick=False)
         assert reminders.reminders_dispatch().sent == 1
         assert reminders.reminders_dispatch().sent == 0
     assert len(mail.outbox) == 1 and calls["n"] == 2
 
 
-def test_sending_gives_up_after_too_many_failures(network, due_soon, time_machine):
+def test_sending_gives_up_after_too_many_failures(network, due_soon, time_machine, settings):
     time_machine.move_to(timezone.now(), tick=False)
     with mock.patch.object(reminders, "email_send", side_effect=ConnectionError("down")):
-        for _ in range(reminders.MAX_ATTEMPTS):
+        for _ in range(settings.OUTBOX_MAX_ATTEMPTS):
             reminders.reminders_dispatch()
             time_machine.move_to(timezone.now() + datetime.timedelta(hours=3), tick=False)
         due_soon.refresh_from_db()
-        assert (due_soon.status, due_soon.attempts) == ("failed", reminders.MAX_ATTEMPTS)
+        assert (due_soon.status, due_soon.attempts) == ("failed", settings.OUTBOX_MAX_ATTEMPTS)
         assert reminders.reminders_dispatch().failed == 0  # left alone
     assert mail.outbox == []
     services.reminder_requeue(reminder=due_soon)
+    due_soon.refresh_from_db()
+    assert (due_soon.status, due_soon.attempts) == ("pending", 0)
     assert reminders.reminders_dispatch().sent == 1
 
 
@@ -148,6 +156,12 @@ def _require_postgresql():
         )
 
 
+def _claim():
+    now = timezone.now()
+    rows = Reminder.objects.filter(due_q(now)).order_by("next_attempt_at", "pk")
+    return outbox_claim(rows, limit=100, claim={"claimed_at": now})
+
+
 def _in_thread(target):
     errors: list[BaseException] = []
 
@@ -190,13 +204,13 @@ def test_claim_skips_rows_another_dispatcher_holds(network, course):
     thread.start()
     assert locked.wait(10)
     try:
-        claimed = reminders.reminders_claim(now=timezone.now())
+        claimed = _claim()
         assert claimed == [due[1]]  # the locked row is skipped, not waited for
     finally:
         release.set()
         thread.join(10)
     assert not errors
-    assert reminders.reminders_claim(now=timezone.now()) == [due[0]]
+    assert _claim() == [due[0]]
 
 
 @pytest.mark.postgres
@@ -221,7 +235,7 @@ def test_concurrent_dispatchers_send_each_reminder_once(network, course):
 
     def dispatch():
         barrier.wait(10)
-        results.append(reminders.reminders_dispatch(limit=4))
+        results.append(reminders.reminders_dispatch(batch_size=4))
 
     threads = [_in_thread(dispatch) for _ in range(3)]
     for thread, _errors in threads:

@@ -288,18 +288,6 @@ def test_member_of_another_distributor_must_leave_first(network):
     assert Invitation.objects.get(pk=invitation.pk).status == "pending"
 
 
-def test_email_task_sends_once_and_only_for_the_current_link(network, mailoutbox):
-    invitation = InvitationFactory(actor=network.lead_a, distributor=network.distributor_a)
-    assert services.invitation_email_send(invitation_id=invitation.pk, token="forged") is False
-    assert services.invitation_email_send(invitation_id=invitation.pk, token=invitation.token) is True
-    assert services.invitation_email_send(invitation_id=invitation.pk, token=invitation.token) is False
-    assert len(mailoutbox) == 1
-    old = invitation.token
-    services.invitation_resend(actor=network.lead_a, invitation=invitation)
-    assert services.invitation_email_send(invitation_id=invitation.pk, token=old) is False
-    assert services.invitation_email_send(invitation_id=0, token=old) is False
-
-
 def test_signing_in_attaches_the_one_pending_invitation(network):
     person = UserFactory(email="returning@test.example")
     invitation = InvitationFactory(

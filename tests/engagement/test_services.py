@@ -5,7 +5,8 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied
 
 from academy.errors import ApplicationError
-from academy.models import EngagementEvent, Notification, Verb
+from academy.models import EngagementEvent, Notification, OutgoingEmail, Verb
+from academy.outbox import outboxes_drain
 from distributors.engagement import tasks
 from distributors.engagement.models import DistributorScore, EngagementDigest, Nudge
 from distributors.engagement.selectors import nudge_effects, streak_weeks
@@ -13,7 +14,6 @@ from distributors.engagement.services import (
     digest_send,
     digests_dispatch,
     engagement_refresh,
-    nudge_deliver,
     nudge_send,
     nudge_template_text,
 )
@@ -34,7 +34,7 @@ def _messages(network, template="reconnect"):
 def test_nudge_goes_to_each_recipient_in_their_language(network, django_capture_on_commit_callbacks):
     network.staff_a.language = "en"
     network.staff_a.save()
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks() as callbacks:
         nudge = nudge_send(
             actor=network.manager_a,
             distributor=network.distributor_a,
@@ -42,6 +42,10 @@ def test_nudge_goes_to_each_recipient_in_their_language(network, django_capture_
             template="reconnect",
             messages=_messages(network),
         )
+    assert callbacks, "the dispatcher is woken once the nudge commits"
+    assert mail.outbox == []  # queued with the nudge, not sent inside the request
+    assert OutgoingEmail.objects.filter(topic="engagement.nudge").count() == 2
+    assert outboxes_drain().sent == 2
     by_address = {message.to[0]: message for message in mail.outbox}
     assert "misses the team of Dist A" in by_address[network.staff_a.email].subject
     assert "Dist A" in by_address[network.lead_a.email].subject
@@ -49,10 +53,10 @@ def test_nudge_goes_to_each_recipient_in_their_language(network, django_capture_
     assert Notification.objects.filter(user=network.staff_a, kind="engagement.nudge").count() == 1
     event = EngagementEvent.objects.get(verb=Verb.NUDGE_SENT)
     assert event.actor == network.manager_a and event.context["recipients"] == 2
-    # Delivering again sends nothing.
-    assert nudge_deliver(nudge_id=nudge.pk) == 0
-    assert tasks.nudge_deliver(nudge.pk) == 0
+    # Draining again sends nothing.
+    assert outboxes_drain().sent == 0
     assert len(mail.outbox) == 2
+    assert nudge.delivered_at is not None
 
 
 def test_nudge_to_the_lead_only(network):
@@ -115,6 +119,7 @@ def test_weekly_digest_lists_at_risk_distributors_once_per_week(network):
     assert DistributorScore.objects.get(distributor=network.distributor_a, kind="current").is_at_risk
     monday = datetime.date(2026, 3, 2)
     assert digests_dispatch(today=monday) == 2  # both managers
+    assert outboxes_drain().sent == 2
     message = next(m for m in mail.outbox if m.to == [network.manager_a.email])
     assert "Dist A" in message.body and "Dist B" not in message.body
     assert "No activity for" in message.body
@@ -122,6 +127,23 @@ def test_weekly_digest_lists_at_risk_distributors_once_per_week(network):
     assert digests_dispatch(today=monday) == 0
     assert EngagementDigest.objects.filter(manager=network.manager_a).count() == 1
     assert digests_dispatch(today=monday + datetime.timedelta(days=7)) == 2
+    assert outboxes_drain().sent == 2 and len(mail.outbox) == 4
+
+
+def test_the_hourly_digest_run_waits_for_monday_six_in_the_managers_zone(network, time_machine):
+    network.manager_a.time_zone = "Africa/Dakar"  # UTC+0
+    network.manager_a.save()
+    network.manager_b.time_zone = "Europe/Paris"  # UTC+1 in March
+    network.manager_b.save()
+    time_machine.move_to(datetime.datetime(2026, 3, 2, 4, 30, tzinfo=datetime.UTC), tick=False)
+    assert digests_dispatch() == 0  # 04:30 in Dakar, 05:30 in Paris
+    time_machine.move_to(datetime.datetime(2026, 3, 2, 5, 0, tzinfo=datetime.UTC), tick=False)
+    assert digests_dispatch() == 1  # 06:00 in Paris
+    assert EngagementDigest.objects.get().manager == network.manager_b
+    time_machine.move_to(datetime.datetime(2026, 3, 4, 12, 0, tzinfo=datetime.UTC), tick=False)
+    assert digests_dispatch() == 1  # a run missed on Monday: Dakar's digest on Wednesday
+    assert digests_dispatch() == 0
+    assert set(EngagementDigest.objects.values_list("week", flat=True)) == {datetime.date(2026, 3, 2)}
 
 
 def test_refresh_tasks_are_safe_to_run_twice(network):

@@ -8,17 +8,18 @@ import icalendar
 import pytest
 import time_machine
 from django.core import mail
+from django.db.models import F
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from academy import outbox
 from tests.academy.factories import UserFactory
 from tests.webinars.conftest import end_session
 from tests.webinars.factories import RegistrationFactory, SessionFactory
 from webinars import services
 from webinars.channels import ChannelError, EmailChannel
 from webinars.models import Registration, Reminder, ReminderStatus, Session
-from webinars.services import reminders as outbox
 
 pytestmark = pytest.mark.django_db
 
@@ -116,7 +117,7 @@ def test_a_failed_send_stays_due_with_backoff_then_succeeds_once(session, networ
     assert (reminder.status, reminder.attempts, reminder.last_error) == (ReminderStatus.SENT, 2, "")
 
 
-@override_settings(WEBINAR_REMINDER_MAX_ATTEMPTS=2)
+@override_settings(OUTBOX_MAX_ATTEMPTS=2)
 def test_a_row_that_keeps_failing_is_marked_failed_and_shown_to_admins(client, session, network):
     services.registration_create(user=network.staff_a, session=session)
     with mock.patch.object(EmailChannel, "send", side_effect=ChannelError("mailbox unavailable")):
@@ -151,10 +152,13 @@ def test_a_worker_dying_after_claiming_does_not_lose_or_double_the_message(sessi
     now = timezone.now()
     # A worker claims the confirmation and dies before sending it.
     dead = uuid.uuid4()
-    assert len(services.reminders_claim(now=now, limit=10, token=dead)) == 1
+    claim = {"claim_token": dead, "claimed_at": now, "attempts": F("attempts") + 1}
+    assert len(outbox.outbox_claim(Reminder.objects.filter(outbox.due_q(now)), limit=10, claim=claim)) == 1
     assert services.reminders_dispatch().sent == 0  # still claimed: nobody else sends it
     assert mail.outbox == []
-    later = now + datetime.timedelta(seconds=601)
+    with time_machine.travel(now + datetime.timedelta(seconds=59), tick=False):
+        assert services.reminders_dispatch().sent == 0  # the lease has not expired yet
+    later = now + datetime.timedelta(seconds=61)
     with time_machine.travel(later, tick=False):
         report = services.reminders_dispatch()
     assert report.sent == 1
@@ -162,9 +166,9 @@ def test_a_worker_dying_after_claiming_does_not_lose_or_double_the_message(sessi
     reminder = Reminder.objects.get(kind="confirmation")
     assert reminder.status == ReminderStatus.SENT and reminder.attempts == 2
     # The dead worker coming back cannot record a second send with its stale claim.
-    outbox_report = outbox.DispatchReport()
+    outbox_report = outbox.DrainReport()
     reminder.claim_token = dead
-    outbox.reminder_process(reminder=reminder, token=dead, now=later, report=outbox_report)
+    outbox.outbox_process(services.REMINDER_OUTBOX, reminder, token=dead, now=later, report=outbox_report)
     assert outbox_report.sent == 0
     assert Reminder.objects.filter(status=ReminderStatus.SENT, kind="confirmation").count() == 1
 

@@ -5,6 +5,7 @@ import pytest
 import time_machine
 from django.core import mail
 
+from academy import tasks as academy_tasks
 from config.celery_app import app as celery_app
 from tests.academy.factories import UserFactory
 from tests.webinars.factories import SeriesFactory, SessionFactory
@@ -15,8 +16,8 @@ from webinars.models import Reminder, ReminderStatus, SessionStatus
 
 def test_beat_runs_the_dispatcher_every_minute_and_the_upkeep():
     schedule = celery_app.conf.beat_schedule
-    assert schedule["webinars-reminders-dispatch"]["schedule"] == 60.0
-    assert schedule["webinars-reminders-dispatch"]["task"] == "webinars.reminders_dispatch"
+    assert schedule["academy-outbox-drain"]["schedule"] == 60.0
+    assert schedule["academy-outbox-drain"]["task"] == "academy.outbox_drain"
     assert {"webinars.sessions_generate", "webinars.sessions_upkeep"} <= {
         e["task"] for e in schedule.values()
     }
@@ -28,8 +29,8 @@ def test_dispatch_task_sends_and_is_safe_to_run_twice(session, network):
 
     with mock.patch("webinars.services.reminders._dispatch_soon"):
         services.registration_create(user=network.staff_a, session=session)
-    assert tasks.reminders_dispatch()["sent"] == 1
-    assert tasks.reminders_dispatch()["sent"] == 0
+    assert academy_tasks.outbox_drain()["sent"] == 1
+    assert academy_tasks.outbox_drain()["sent"] == 0
     assert len(mail.outbox) == 1
 
 
@@ -57,8 +58,8 @@ def test_reminders_dispatched_by_a_real_worker_on_redis():
         with mock.patch("webinars.services.reminders._dispatch_soon"):
             registration = services.registration_create(user=UserFactory(), session=session)
         confirmation = Reminder.objects.get(registration=registration, kind="confirmation")
-        worker.send("webinars.reminders_dispatch")
-        worker.send("webinars.reminders_dispatch")
+        worker.send("academy.outbox_drain")
+        worker.send("academy.outbox_drain")
 
         def sent() -> bool:
             confirmation.refresh_from_db()

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from academy.models import BaseModel, validate_time_zone
+from academy.outbox import OutboxStatus
 from distributors.audience import Audience
 
 
@@ -266,11 +267,8 @@ class ReminderKind(models.TextChoices):
     CANCELLATION = "cancellation", _("Cancellation")
 
 
-class ReminderStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    SENT = "sent", _("Sent")
-    FAILED = "failed", _("Failed")
-    CANCELLED = "cancelled", _("Cancelled")
+# The statuses every outbox shares.
+ReminderStatus = OutboxStatus
 
 
 class Reminder(BaseModel):
@@ -280,8 +278,8 @@ class Reminder(BaseModel):
     session's invitation revision for updated invitations and 0 otherwise, so
     each timed reminder exists at most once per registration and channel.
     ``next_attempt_at`` is when the dispatcher may take it next; a worker
-    claims it by setting ``claim_token``/``claimed_at`` (see
-    ``webinars.services.reminders``)."""
+    claims it for a lease by setting ``claim_token``/``claimed_at`` (see
+    ``academy.outbox``)."""
 
     registration = models.ForeignKey(
         Registration, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("registration")

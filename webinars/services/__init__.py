@@ -26,7 +26,7 @@ from webinars.services.registrations import (
     registration_is_open,
     waitlist_promote,
 )
-from webinars.services.reminders import DispatchReport, reminders_claim, reminders_dispatch, reminders_retry
+from webinars.services.reminders import REMINDER_OUTBOX, reminder_key, reminders_dispatch, reminders_retry
 from webinars.services.room import (
     ANNOUNCEMENT_MAX_LENGTH,
     CHAT_MAX_LENGTH,

@@ -1,44 +1,32 @@
-"""The reminder outbox: rows created with registrations, claimed and sent by
-a periodic dispatcher, exactly once per (registration, kind, revision, channel).
+"""The web-conference reminder outbox: rows created with registrations,
+exactly one per (registration, kind, revision, channel), and sent by the
+outbox dispatcher (``academy.outbox``: claim with a lease, send through the
+row's channel with its idempotency key, mark, retry with backoff, ``failed``
+rows retried from the admin).
 
-How a row is sent at most once and never lost
----------------------------------------------
-1. **Claim** (one short transaction): due rows — pending, ``next_attempt_at``
-   passed, not claimed or claimed longer ago than
-   ``WEBINAR_REMINDER_CLAIM_TIMEOUT_SECONDS`` — get a fresh ``claim_token``,
-   ``claimed_at`` and one more attempt. On PostgreSQL the rows are locked
-   with ``SELECT ... FOR UPDATE SKIP LOCKED`` so concurrent dispatchers take
-   disjoint batches; elsewhere (SQLite) each row is claimed by a conditional
-   ``UPDATE ... WHERE <still due>``, which only one dispatcher can win.
-2. **Send** outside any transaction, through the row's channel, with the
-   row's stable idempotency key (e-mail ``Message-ID``).
-3. **Mark** with ``UPDATE ... SET status='sent' WHERE id=... AND claim_token=<mine>``:
-   only the holder of the claim records the send. A failure releases the
-   claim and sets ``next_attempt_at`` with exponential backoff, until
-   ``WEBINAR_REMINDER_MAX_ATTEMPTS`` makes the row ``failed``.
-
-A worker that dies after claiming leaves the row claimed; once the claim
-times out another dispatcher takes it, so nothing is lost and a row that
-was never handed to the channel is sent once. The only window for a repeat
-is a crash between the channel accepting the message and step 3 (a few
-milliseconds); the repeat then carries the same idempotency key, which the
-e-mail ``Message-ID`` (and any provider idempotency key) lets receivers
-recognise as the same message.
+A reminder that no longer applies when its turn comes (registration
+cancelled, session over) is cancelled; a follow-up whose session has not
+ended yet waits (deferred, not an attempt).
 """
 
 import datetime
 import logging
-import uuid
-from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import F, Q, QuerySet
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from academy.models import User
-from academy.outbox import outbox_claim
-from academy.tasks import task_after_commit
+from academy.outbox import (
+    DrainReport,
+    Outbox,
+    OutboxCancel,
+    OutboxDefer,
+    outbox_drain,
+    outbox_retry,
+    outbox_wake,
+)
 from webinars import ics
 from webinars.channels import DEFAULT_CHANNEL, ChannelError, ReminderMessage, channel_get, channel_registry
 from webinars.models import (
@@ -133,10 +121,9 @@ def notice_create(
 
 
 def _dispatch_soon() -> None:
-    """Nudge the dispatcher, once the rows are committed, so a notice leaves
-    within seconds. Best effort: a broker hiccup must not fail the person's
-    request, and the periodic run sends the rows anyway."""
-    task_after_commit("webinars.reminders_dispatch", best_effort=True)
+    """Wake the dispatcher once the rows are committed, so a notice leaves
+    within seconds (best effort: the periodic run sends them anyway)."""
+    outbox_wake()
 
 
 def reminders_cancel_pending(*, registrations: QuerySet[Registration] | list[Registration]) -> int:
@@ -176,40 +163,6 @@ def follow_ups_reschedule(*, session: Session) -> None:
 
 
 # ---------------------------------------------------------------- dispatch
-
-
-@dataclass
-class DispatchReport:
-    sent: int = 0
-    failed: int = 0
-    retried: int = 0
-    cancelled: int = 0
-    deferred: int = 0
-    lost_claims: int = 0
-    errors: list[str] = field(default_factory=list)
-
-
-def _due(now: datetime.datetime) -> Q:
-    stale = now - datetime.timedelta(seconds=settings.WEBINAR_REMINDER_CLAIM_TIMEOUT_SECONDS)
-    return Q(status=ReminderStatus.PENDING, next_attempt_at__lte=now) & (
-        Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale)
-    )
-
-
-def reminders_claim(*, now: datetime.datetime, limit: int, token: uuid.UUID) -> list[int]:
-    """Claim up to ``limit`` due rows for ``token``; returns their ids.
-
-    Each due row goes to exactly one caller, also when several dispatchers
-    run at once (see the module docstring)."""
-    return outbox_claim(
-        Reminder.objects.filter(_due(now)).order_by("next_attempt_at", "id"),
-        limit=limit,
-        claim={"claim_token": token, "claimed_at": now, "attempts": F("attempts") + 1},
-    )
-
-
-def _backoff(attempts: int) -> datetime.timedelta:
-    return datetime.timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))
 
 
 def _message(reminder: Reminder, now: datetime.datetime) -> ReminderMessage | str:
@@ -274,87 +227,47 @@ def _message(reminder: Reminder, now: datetime.datetime) -> ReminderMessage | st
         kind=kind,
         template=f"webinars/emails/{template}",
         context=context,
-        idempotency_key=f"webinar-reminder-{reminder.pk}-{reminder.registration_id}-{kind}-{reminder.revision}",
+        idempotency_key=reminder_key(reminder),
         attachments=attachments,
     )
 
 
-def _release(reminder: Reminder, token: uuid.UUID, **changes: object) -> int:
-    return Reminder.objects.filter(pk=reminder.pk, claim_token=token).update(
-        claim_token=None, claimed_at=None, **changes
-    )
+def reminder_key(reminder: Reminder) -> str:
+    """The row's idempotency key, the same on every attempt (``Message-ID``)."""
+    return f"webinar-reminder-{reminder.pk}-{reminder.registration_id}-{reminder.kind}-{reminder.revision}"
 
 
-def reminder_process(
-    *, reminder: Reminder, token: uuid.UUID, now: datetime.datetime, report: DispatchReport
-) -> None:
-    """Send one claimed row and record the outcome (only while still holding the claim)."""
+def _deliver(reminder: Reminder, now: datetime.datetime) -> None:
     decision = _message(reminder, now)
     if decision == "cancel":
-        report.cancelled += _release(reminder, token, status=ReminderStatus.CANCELLED)
-        return
+        raise OutboxCancel
     if decision == "defer":
-        # Waiting for the session to end is not a failed attempt.
-        report.deferred += _release(
-            reminder, token, next_attempt_at=now + FOLLOW_UP_RECHECK, attempts=F("attempts") - 1
-        )
-        return
+        raise OutboxDefer(now + FOLLOW_UP_RECHECK)
     assert isinstance(decision, ReminderMessage)
     channel = channel_get(reminder.channel) or channel_get(DEFAULT_CHANNEL)
-    try:
-        if channel is None:
-            raise ChannelError(f"Unknown channel {reminder.channel!r}")
-        channel.send(decision)
-    except Exception as error:  # any failure of a channel is retried, then reported
-        message = f"{type(error).__name__}: {error}"[:2000]
-        report.errors.append(message)
-        if reminder.attempts >= settings.WEBINAR_REMINDER_MAX_ATTEMPTS:
-            report.failed += _release(reminder, token, status=ReminderStatus.FAILED, last_error=message)
-        else:
-            report.retried += _release(
-                reminder, token, next_attempt_at=now + _backoff(reminder.attempts), last_error=message
-            )
-        logger.warning("Reminder %s not sent (attempt %s): %s", reminder.pk, reminder.attempts, message)
-        return
-    marked = Reminder.objects.filter(pk=reminder.pk, claim_token=token, status=ReminderStatus.PENDING).update(
-        status=ReminderStatus.SENT, sent_at=timezone.now(), claim_token=None, claimed_at=None, last_error=""
-    )
-    if marked:
-        report.sent += 1
-    else:
-        report.lost_claims += 1
-        logger.warning("Reminder %s was sent after its claim had expired", reminder.pk)
+    if channel is None:
+        raise ChannelError(f"Unknown channel {reminder.channel!r}")
+    channel.send(decision)
+
+
+REMINDER_OUTBOX: Outbox[Reminder] = Outbox(
+    name="webinars.reminders",
+    rows=lambda: Reminder.objects.select_related(
+        "registration__session", "registration__user", "registration__attendance"
+    ),
+    deliver=_deliver,
+)
 
 
 def reminders_retry(*, reminders: QuerySet[Reminder], now: datetime.datetime | None = None) -> int:
     """Put the failed ones among ``reminders`` back in the queue, due now
     with their attempts reset (administrators); returns how many."""
-    return reminders.filter(status=ReminderStatus.FAILED).update(
-        status=ReminderStatus.PENDING,
-        attempts=0,
-        next_attempt_at=now or timezone.now(),
-        claim_token=None,
-        claimed_at=None,
-    )
+    return outbox_retry(reminders, now=now)
 
 
-def reminders_dispatch(*, now: datetime.datetime | None = None, batch_size: int = 200) -> DispatchReport:
-    """Send every due reminder (in batches) and report what happened.
-
-    Safe to run several times at once and after a crash: see the module docstring."""
-    report = DispatchReport()
-    while True:
-        current = now or timezone.now()
-        token = uuid.uuid4()
-        ids = reminders_claim(now=current, limit=batch_size, token=token)
-        if not ids:
-            return report
-        rows = (
-            Reminder.objects.filter(pk__in=ids, claim_token=token)
-            .select_related("registration__session", "registration__user", "registration__attendance")
-            .order_by("next_attempt_at", "id")
-        )
-        for reminder in rows:
-            reminder_process(reminder=reminder, token=token, now=current, report=report)
-        if len(ids) < batch_size:
-            return report
+def reminders_dispatch(
+    *, now: datetime.datetime | None = None, batch_size: int | None = None, time_budget: float | None = None
+) -> DrainReport:
+    """Send every due reminder (batch after batch) and report what happened.
+    Safe to run several times at once and after a crash (``academy.outbox``)."""
+    return outbox_drain(REMINDER_OUTBOX, now=now, batch_size=batch_size, time_budget=time_budget)
