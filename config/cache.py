@@ -38,8 +38,10 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.retry import Retry
 
 logger = logging.getLogger(__name__)
 
@@ -154,3 +156,21 @@ class DegradingRedisCache(RedisCache):
     def __init__(self, server: str | list[str], params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = DegradingRedisCacheClient
+
+
+def redis_cache_settings(url: str, *, socket_timeout: float, retry_seconds: float) -> dict[str, Any]:
+    """The ``CACHES["default"]`` entry for a Redis at ``url``."""
+    return {
+        "BACKEND": "config.cache.DegradingRedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": "academy",
+        "OPTIONS": {
+            # Short: a down or unreachable Redis costs milliseconds per request, not seconds.
+            "socket_connect_timeout": socket_timeout,
+            "socket_timeout": socket_timeout,
+            # A pooled connection broken by a Redis restart is retried once on a new one.
+            "retry_on_error": [RedisConnectionError],
+            "retry": Retry(NoBackoff(), 1),
+            "retry_seconds": retry_seconds,
+        },
+    }

@@ -6,9 +6,8 @@ from typing import Literal
 
 import environ
 from django.utils.translation import gettext_lazy as _
-from redis.backoff import NoBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.retry import Retry
+
+from config.cache import redis_cache_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(environ.Env().str("ACADEMY_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -172,22 +171,13 @@ EMAIL_SUBJECT_PREFIX = "[Academy] "
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     # A cache call never fails a request: while Redis is away it is a miss or a
-    # no-op (config.cache), and short socket timeouts keep a down or
-    # unreachable Redis to milliseconds per request, not seconds.
+    # no-op (config.cache).
     CACHES = {
-        "default": {
-            "BACKEND": "config.cache.DegradingRedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "academy",
-            "OPTIONS": {
-                "socket_connect_timeout": env.float("CACHE_SOCKET_TIMEOUT_SECONDS", default=0.25),
-                "socket_timeout": env.float("CACHE_SOCKET_TIMEOUT_SECONDS", default=0.25),
-                # A pooled connection broken by a Redis restart is retried once on a new one.
-                "retry_on_error": [RedisConnectionError],
-                "retry": Retry(NoBackoff(), 1),
-                "retry_seconds": env.float("CACHE_RETRY_SECONDS", default=1.0),
-            },
-        }
+        "default": redis_cache_settings(
+            REDIS_URL,
+            socket_timeout=env.float("CACHE_SOCKET_TIMEOUT_SECONDS", default=0.25),
+            retry_seconds=env.float("CACHE_RETRY_SECONDS", default=1.0),
+        )
     }
     CHANNEL_LAYERS = {
         "default": {
