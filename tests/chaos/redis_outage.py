@@ -131,13 +131,15 @@ def prepare(env: dict[str, str]) -> tuple[str, str, int]:
     from courses import services as course_services
     from tests.academy.factories import UserFactory
     from tests.courses.factories import build_course, lessons_of
-    from tests.distributors.factories import MembershipFactory
+    from tests.distributors.factories import DistributorFactory, MembershipFactory, TerritoryFactory
 
-    learner = MembershipFactory(
-        role="staff", user=UserFactory(email=f"l-{uuid.uuid4().hex[:6]}@chaos.example")
-    )
-    learner = learner.user
-    course = build_course(title=f"Chaos {uuid.uuid4().hex[:6]}")
+    tag = uuid.uuid4().hex[:6]  # names unique across runs on the same database
+    territory = TerritoryFactory(name=f"Chaos {tag}", countries=["SN"])
+    distributor = DistributorFactory(name=f"Chaos {tag}", territory=territory, country="SN")
+    user = UserFactory(email=f"learner-{tag}@chaos.example")
+    learner = MembershipFactory(role="staff", user=user, distributor=distributor).user
+    trainer = UserFactory(email=f"trainer-{tag}@chaos.example", role="trainer")
+    course = build_course(owner=trainer, title=f"Chaos {tag}")
     course_services.enrollment_create(user=learner, course=course)
     store = SessionStore()
     store[SESSION_KEY] = str(learner.pk)
