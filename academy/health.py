@@ -27,8 +27,21 @@ def check_redis() -> None:
 
 
 def check_broker() -> None:
-    with celery_app.connection_for_write() as conn:
-        conn.ensure_connection(max_retries=1, timeout=settings.ACADEMY_HEALTH_TIMEOUT_SECONDS)
+    # One attempt, no retry: a health check answers now (kombu's retries would
+    # sleep two seconds between attempts). The URL is read from the settings
+    # each time, as the other checks read theirs.
+    timeout = settings.ACADEMY_HEALTH_TIMEOUT_SECONDS
+    with celery_app.connection_for_write(
+        url=settings.CELERY_BROKER_URL, connect_timeout=timeout, transport_options=_broker_options(timeout)
+    ) as conn:
+        conn.ensure_connection(max_retries=0, timeout=timeout)
+
+
+def _broker_options(timeout: float) -> dict[str, object]:
+    options = dict(settings.CELERY_BROKER_TRANSPORT_OPTIONS)
+    if settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+        options.update(socket_connect_timeout=timeout, socket_timeout=timeout)
+    return options
 
 
 def configured_checks() -> dict[str, Callable[[], None]]:

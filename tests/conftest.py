@@ -1,7 +1,11 @@
+import shutil
+import socket
+
 import pytest
 from django.core.cache import cache
 
 from tests.academy.factories import UserFactory
+from tests.chaos.room_reconnect_storm import PrivateRedis
 from tests.distributors.factories import DistributorFactory, MembershipFactory, TerritoryFactory
 
 
@@ -10,6 +14,22 @@ def _isolated_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def private_redis():
+    """A Redis server of the test's own on a free port (no persistence), to
+    kill (``.stop()``) and start again (``.start()``); skips the test when
+    ``redis-server`` is not installed."""
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = PrivateRedis(port)
+    server.start()
+    yield server
+    server.close()
 
 
 @pytest.fixture

@@ -30,7 +30,11 @@ fresh snapshot instead.
 
 Channel layer outages (Redis restarted): relays and connections keep
 reading with backoff; once Redis is back each relay joins its group again
-and its connections catch up from the database (``GroupRelay``).
+and its connections catch up from the database (``GroupRelay``). A relay
+also renews its membership every ``GROUP_RENEW_SECONDS``, and at once after
+one of its connections lost the layer: a Redis restarted without any error
+reaching the relay, or a membership past the layer's ``group_expiry``, is
+noticed and repaired within that time.
 """
 
 import asyncio
@@ -48,6 +52,7 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 from channels.utils import await_many_dispatch
+from channels_redis.core import RedisChannelLayer
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -76,6 +81,9 @@ GAP_WAIT_SECONDS = 0.2
 # A relay that lost the channel layer tries again after this, doubling up to the maximum.
 RELAY_RETRY_SECONDS = 0.5
 RELAY_RETRY_MAX_SECONDS = 5.0
+# A relay renews its group membership this often (the layer forgets
+# memberships after ``group_expiry``, and a restarted Redis has none).
+GROUP_RENEW_SECONDS = 30.0
 # State frames (presence, poll results) kept for a connection still starting.
 HELD_STATES = 50
 # Logged broadcasts kept for a connection still starting (beyond: read from the database).
@@ -221,6 +229,26 @@ def _schedule_heartbeat_flush() -> None:
     _heartbeat_flush[:] = [asyncio.get_running_loop().create_task(flush())]
 
 
+async def group_renew(layer: Any, group: str, channel: str) -> bool:
+    """Add ``channel`` to ``group`` again, refreshing its expiry; True when it
+    was no longer a member (Redis restarted empty, or the membership expired).
+
+    ``group_add`` does not say whether the channel was a member: on Redis
+    this does what channels_redis' ``group_add`` does (ZADD of the channel
+    with the time, EXPIRE of the group), reading ZADD's count; on the
+    in-memory layer it looks before adding."""
+    if isinstance(layer, RedisChannelLayer):
+        key = layer._group_key(group)
+        connection = layer.connection(layer.consistent_hash(group))
+        added = await connection.zadd(key, {channel: time.time()})
+        await connection.expire(key, layer.group_expiry)
+        return bool(added)
+    groups = getattr(layer, "groups", None)
+    missing = isinstance(groups, dict) and channel not in groups.get(group, {})
+    await layer.group_add(group, channel)
+    return missing
+
+
 class GroupRelay:
     """One channel-layer membership per group and server process: each
     broadcast crosses the layer once per process and is handed to the
@@ -233,7 +261,14 @@ class GroupRelay:
     ``RELAY_RETRY_MAX_SECONDS``), joins its group again once Redis answers
     (a restarted Redis has forgotten every group), then asks each member
     connection to catch up from the database from its last sequence, so
-    what was logged meanwhile is delivered, in order, once."""
+    what was logged meanwhile is delivered, in order, once.
+
+    A Redis restarted between two reads leaves no error to see, only a
+    group without this relay in it; the layer also drops memberships older
+    than ``group_expiry``. So the relay renews its membership every
+    ``GROUP_RENEW_SECONDS`` and when a member connection lost the layer
+    (``layer_trouble``); a membership found missing is restored and the
+    members catch up as after an outage."""
 
     _relays: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, GroupRelay]]" = (
         weakref.WeakKeyDictionary()
@@ -244,6 +279,8 @@ class GroupRelay:
         self.members: set[RoomConsumer] = set()
         self.channel = ""
         self.task: asyncio.Task | None = None
+        self.renew_task: asyncio.Task | None = None
+        self.renew_now = asyncio.Event()
         self.lock = asyncio.Lock()
 
     @classmethod
@@ -270,6 +307,7 @@ class GroupRelay:
                     logger.warning("Room relay %s could not join its group; retrying", self.group)
                     joined = False
                 self.task = asyncio.get_running_loop().create_task(self._run(joined))
+                self.renew_task = asyncio.get_running_loop().create_task(self._renew())
 
     async def remove(self, consumer: "RoomConsumer") -> None:
         async with self.lock:
@@ -281,6 +319,9 @@ class GroupRelay:
                 return
             self.task.cancel()
             self.task = None
+            if self.renew_task is not None:
+                self.renew_task.cancel()
+                self.renew_task = None
             try:
                 await get_channel_layer().group_discard(self.group, self.channel)
             except Exception:  # the membership expires by itself
@@ -309,6 +350,36 @@ class GroupRelay:
                     pass  # the client has gone; its disconnect removes it from the group
                 except Exception:
                     logger.exception("Room frame not delivered to %s", consumer.channel_name)
+
+    def layer_trouble(self) -> None:
+        """A member connection lost the channel layer: renew the membership
+        as soon as the layer answers, without waiting for the period."""
+        self.renew_now.set()
+
+    async def _renew(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.renew_now.wait(), GROUP_RENEW_SECONDS)
+            self.renew_now.clear()
+            delay = RELAY_RETRY_SECONDS
+            while True:
+                try:
+                    missing = await group_renew(get_channel_layer(), self.group, self.channel)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:  # the layer is away: try again with backoff
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, RELAY_RETRY_MAX_SECONDS)
+                    continue
+                break
+            if missing:
+                logger.warning(
+                    "Room relay %s was no longer in its group (Redis restarted or the membership "
+                    "expired); joined again",
+                    self.group,
+                )
+                for consumer in list(self.members):
+                    consumer.catch_up_soon()
 
     async def _rejoin(self) -> None:
         """Wait for the layer to answer, join the group again, then have the
@@ -368,6 +439,10 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
                     logger.warning(
                         "Room connection %s lost the channel layer (%s); retrying", self.channel_name, error
                     )
+                    # The relays may not have seen the error (one read per
+                    # process reaches Redis): have them check their groups.
+                    for relay in getattr(self, "joined_groups", {}).values():
+                        relay.layer_trouble()
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RELAY_RETRY_MAX_SECONDS)
 

@@ -7,6 +7,8 @@ from typing import Literal
 import environ
 from django.utils.translation import gettext_lazy as _
 
+from config.cache import redis_cache_settings
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(environ.Env().str("ACADEMY_VAR_DIR", default=str(BASE_DIR / "var")))
 
@@ -168,12 +170,14 @@ EMAIL_SUBJECT_PREFIX = "[Academy] "
 # ------------------------------------------------------ redis, cache, channels
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
+    # A cache call never fails a request: while Redis is away it is a miss or a
+    # no-op (config.cache).
     CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "academy",
-        }
+        "default": redis_cache_settings(
+            REDIS_URL,
+            socket_timeout=env.float("CACHE_SOCKET_TIMEOUT_SECONDS", default=0.25),
+            retry_seconds=env.float("CACHE_RETRY_SECONDS", default=1.0),
+        )
     }
     CHANNEL_LAYERS = {
         "default": {
@@ -215,7 +219,22 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     for _folder in ("queue", "processed", "control"):
         (VAR_DIR / "celery" / _folder).mkdir(parents=True, exist_ok=True)
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        # A Redis that went away without closing the connection (restart
+        # behind a proxy, failover, a NAT that forgot us) must not leave a
+        # publish or a BRPOP waiting forever: commands time out (longer than
+        # the 1 s BRPOP), idle connections are checked, and kombu reconnects.
+        "socket_connect_timeout": 5,
+        "socket_timeout": 10,
+        "socket_keepalive": True,
+        "retry_on_timeout": True,
+        "health_check_interval": 10,
+    }
+    CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 5
+    CELERY_REDIS_SOCKET_TIMEOUT = 10
+    CELERY_REDIS_SOCKET_KEEPALIVE = True
+    CELERY_REDIS_RETRY_ON_TIMEOUT = True
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -228,7 +247,26 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_EXPIRES = 60 * 60
+# Workers and beat outlive a broker outage of any length: they reconnect,
+# forever, and consume again (the default gives up after 100 attempts and
+# the worker exits). Tested with a real worker and beat across a Redis
+# restart (tests/academy/test_celery_recovery.py).
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# A task running when the connection is lost cannot be acknowledged on the
+# new one, so Redis hands it out again after the visibility timeout: cancel
+# it instead of finishing it twice (tasks are idempotent and due work lives
+# in database rows, so the re-delivered copy does the work once).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# Publishing is a wake-up, not the record (the outbox row is): a web request
+# gives up on a down broker after a few quick tries instead of waiting.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # ---------------------------------------------------------------------- API

@@ -326,6 +326,10 @@ class PrivateRedis:
         self.process: subprocess.Popen | None = None
         self.folder = tempfile.mkdtemp(prefix="room-redis-")
 
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
     def start(self) -> None:
         self.process = subprocess.Popen(
             [
