@@ -36,7 +36,7 @@ they are due again when the lease expires (a minute by default), and rows
 that had not been handed to the channel are sent once. A message the
 channel accepted just before the kill, but that was not yet marked, is sent
 again with the same idempotency key: at most one repeat per killed in-flight
-message. Celery only wakes dispatchers (after a commit, and every minute
+message. Celery only wakes dispatchers (after a commit, and every 15 seconds
 from beat): a lost wake-up delays work by at most one beat period, and a
 second beat or overlapping runs change nothing but who sends.
 """
@@ -219,11 +219,13 @@ def outbox_drain(
     now: datetime.datetime | None = None,
     batch_size: int | None = None,
     time_budget: float | None = None,
+    on_full_batch: Callable[[], None] | None = None,
 ) -> DrainReport:
     """Send what is due in ``box``, batch after batch, until nothing is due
     or ``time_budget`` seconds have passed (``report.more`` then says work
     is left). Safe to run several times at once and after a crash: see the
-    module docstring. ``now`` fixes the clock (tests)."""
+    module docstring. ``now`` fixes the clock (tests). ``on_full_batch`` is
+    called once when the first claim came back full (much is due)."""
     report = DrainReport()
     batch_size = batch_size or settings.OUTBOX_BATCH_SIZE
     budget = settings.OUTBOX_TIME_BUDGET_SECONDS if time_budget is None else time_budget
@@ -242,6 +244,9 @@ def outbox_drain(
         )
         if not ids:
             return report
+        if on_full_batch is not None and len(ids) == batch_size:
+            on_full_batch()
+            on_full_batch = None
         claimed_at = time.monotonic()
         rows = list(box.rows().filter(pk__in=ids, claim_token=token).order_by("next_attempt_at", "pk"))
         for index, row in enumerate(rows):
@@ -285,9 +290,14 @@ def outboxes() -> dict[str, Outbox[Any]]:
     return dict(_outboxes)
 
 
-def outboxes_drain(*, names: list[str] | None = None, time_budget: float | None = None) -> DrainReport:
+def outboxes_drain(
+    *,
+    names: list[str] | None = None,
+    time_budget: float | None = None,
+    on_full_batch: Callable[[], None] | None = None,
+) -> DrainReport:
     """Drain every registered outbox (or those named) within one time
-    budget shared between them."""
+    budget shared between them; ``on_full_batch`` is called at most once."""
     budget = settings.OUTBOX_TIME_BUDGET_SECONDS if time_budget is None else time_budget
     started = time.monotonic()
     total = DrainReport()
@@ -298,7 +308,16 @@ def outboxes_drain(*, names: list[str] | None = None, time_budget: float | None 
         if left <= 0:
             total.more = True
             break
-        total.add(outbox_drain(box, time_budget=left))
+        called = False
+
+        def full() -> None:
+            nonlocal called, on_full_batch
+            if on_full_batch is not None and not called:
+                called = True
+                on_full_batch()
+                on_full_batch = None
+
+        total.add(outbox_drain(box, time_budget=left, on_full_batch=full))
     return total
 
 

@@ -5,6 +5,7 @@ done after its transaction commits without importing the app's tasks module
 import logging
 
 from celery import Task, current_app, shared_task
+from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
@@ -46,16 +47,28 @@ def sessions_clear_expired() -> int:
 
 
 @shared_task(name="academy.outbox_drain")
-def outbox_drain() -> dict[str, int]:
-    """Every minute, and after a commit that queued a message: send what is
-    due in every outbox. When the time budget ran out with work left, ask
-    for another run at once instead of waiting for beat."""
+def outbox_drain(helper: bool = False) -> dict[str, int]:
+    """Every 15 seconds, and after a commit that queued a message: send what is
+    due in every outbox.
+
+    When much is due (the first batch came back full), a run asks for
+    ``OUTBOX_DISPATCHERS - 1`` helper runs so every worker drains at once;
+    helpers ask for none. When the time budget ran out with work left, the
+    run asks for its successor at once instead of waiting for beat."""
     from academy.outbox import outboxes_drain
 
-    report = outboxes_drain()
-    if report.more:
+    def more(*, helper: bool) -> None:
         try:
-            task_named("academy.outbox_drain").delay()
+            task_named("academy.outbox_drain").delay(helper)
         except Exception:
-            logger.warning("Could not queue the next outbox run; beat will", exc_info=True)
+            logger.warning("Could not queue another outbox run; beat will", exc_info=True)
+
+    def busy() -> None:
+        if not helper:
+            for _ in range(settings.OUTBOX_DISPATCHERS - 1):
+                more(helper=True)
+
+    report = outboxes_drain(on_full_batch=busy)
+    if report.more:
+        more(helper=helper)
     return report.as_dict()

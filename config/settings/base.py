@@ -349,6 +349,8 @@ OUTBOX_BACKOFF_SECONDS = env.int("OUTBOX_BACKOFF_SECONDS", default=60)
 OUTBOX_BACKOFF_CAP_SECONDS = env.int("OUTBOX_BACKOFF_CAP_SECONDS", default=3600)
 OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=100)
 OUTBOX_TIME_BUDGET_SECONDS = env.float("OUTBOX_TIME_BUDGET_SECONDS", default=50.0)
+# How many runs drain at once when much is due (one per worker process).
+OUTBOX_DISPATCHERS = env.int("OUTBOX_DISPATCHERS", default=2)
 # A send never outlasts half a lease, so a claim is not taken over mid-send.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 

@@ -265,3 +265,28 @@ def test_concurrent_dispatchers_send_each_email_exactly_once():
     assert len(mail.outbox) == 120
     assert len({m.extra_headers["Message-ID"] for m in mail.outbox}) == 120
     assert set(OutgoingEmail.objects.values_list("status", flat=True)) == {"sent"}
+
+
+@override_settings(OUTBOX_DISPATCHERS=3, OUTBOX_BATCH_SIZE=2)
+def test_a_run_that_finds_much_due_calls_in_helpers_and_helpers_call_in_nobody():
+    from academy import tasks
+
+    _emails(3)
+    queued = mock.Mock()
+    with mock.patch("academy.tasks.task_named", return_value=queued):
+        assert tasks.outbox_drain()["sent"] == 3
+        assert [call.args for call in queued.delay.call_args_list] == [(True,), (True,)]
+        queued.reset_mock()
+        assert tasks.outbox_drain()["sent"] == 0
+        assert queued.delay.call_args_list == []  # nothing due: no helpers
+
+
+@override_settings(OUTBOX_TIME_BUDGET_SECONDS=0)
+def test_a_run_out_of_time_queues_its_successor():
+    from academy import tasks
+
+    _emails(1)
+    queued = mock.Mock()
+    with mock.patch("academy.tasks.task_named", return_value=queued):
+        assert tasks.outbox_drain(True)["more"] == 1
+    assert [call.args for call in queued.delay.call_args_list] == [(True,)]

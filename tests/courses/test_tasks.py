@@ -38,7 +38,7 @@ def due_soon(network, course):
 def test_beat_runs_the_outbox_dispatcher_every_minute():
     entry = celery_app.conf.beat_schedule["academy-outbox-drain"]
     assert entry["task"] == "academy.outbox_drain"
-    assert entry["schedule"] == 60.0
+    assert entry["schedule"] == 15.0
     assert not any(e["task"] == "courses.reminders_dispatch" for e in celery_app.conf.beat_schedule.values())
 
 

@@ -16,7 +16,7 @@ from webinars.models import Reminder, ReminderStatus, SessionStatus
 
 def test_beat_runs_the_dispatcher_every_minute_and_the_upkeep():
     schedule = celery_app.conf.beat_schedule
-    assert schedule["academy-outbox-drain"]["schedule"] == 60.0
+    assert schedule["academy-outbox-drain"]["schedule"] == 15.0
     assert schedule["academy-outbox-drain"]["task"] == "academy.outbox_drain"
     assert {"webinars.sessions_generate", "webinars.sessions_upkeep"} <= {
         e["task"] for e in schedule.values()
