@@ -124,6 +124,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Argon2id first (academy.hashers: OWASP's parameters, memory-hard, cheap on
+# CPU); the PBKDF2 hashers stay so existing hashes verify, and are upgraded
+# to Argon2id at the next sign-in.
+PASSWORD_HASHERS = [
+    "academy.hashers.Argon2idPasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3
 
 # ------------------------------------------------------------- i18n and time
