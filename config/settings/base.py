@@ -323,6 +323,9 @@ WEBINAR_REMINDER_CLAIM_TIMEOUT_SECONDS = env.int("WEBINAR_REMINDER_CLAIM_TIMEOUT
 WEBINAR_REMINDER_CHANNELS = {"email": "webinars.channels.EmailChannel"}
 # Live room: a connection without heartbeat for this long is considered gone.
 WEBINAR_ROOM_STALE_SECONDS = env.int("WEBINAR_ROOM_STALE_SECONDS", default=90)
+# Live room: database threads per server process for the room's services
+# (side by side, not all queued behind one thread).
+WEBINAR_ROOM_DATABASE_THREADS = env.int("WEBINAR_ROOM_DATABASE_THREADS", default=4)
 BBB_URL = env.str("BBB_URL", default="")
 BBB_SECRET = env.str("BBB_SECRET", default="")
 BBB_CHECKSUM_ALGORITHM = env.str("BBB_CHECKSUM_ALGORITHM", default="sha1")
