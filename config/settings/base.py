@@ -309,6 +309,9 @@ LOGGING = {
 # ---------------------------------------------------------- product settings
 PHONENUMBER_DEFAULT_REGION = None
 COUNTRIES_FIRST_REPEAT = False
+# Requests a server process works on at once (config.http_handler); the others
+# wait their turn. 0: no bound (Django's default, a thread per request).
+HTTP_CONCURRENCY = env.int("HTTP_CONCURRENCY", default=4)
 ACADEMY_HEALTH_TIMEOUT_SECONDS = env.float("HEALTH_TIMEOUT_SECONDS", default=2.0)
 
 # Web-conferences (webinars): join window, attendance threshold, session
