@@ -3,8 +3,16 @@
 The consumer authenticates (session cookie; the Origin is checked by
 ``AllowedHostsOriginValidator`` in ``config.asgi``), validates every frame
 against ``webinars.room_messages``, calls a service in a worker thread
-(``database_sync_to_async``: no database call in async code) and lets the
-service's broadcast reach everyone through ``webinars.realtime``.
+(``room_database``: no database call in async code, and no connection
+waiting for another's) and lets the service's broadcast reach everyone
+through ``webinars.realtime``.
+
+Frames are read as they arrive and handled in order by the connection's own
+worker task: the consumer never stops reading while a service runs, so the
+server keeps reading the socket (the ASGI server pauses reading until the
+application takes each message: a slow handler would starve its pings and
+pongs, and the keepalive would close the connection), and rate limits are
+measured when a frame arrives, not when its turn to be handled comes.
 
 Refusals: the connection is accepted, an error frame says why, then it is
 closed with an application code: 4401 not signed in, 4403 not allowed,
@@ -12,10 +20,13 @@ closed with an application code: 4401 not signed in, 4403 not allowed,
 cancelled). Bad frames (malformed, unknown, too large, too frequent,
 refused by a rule) get an error frame and the connection stays usable.
 
-Rate limits: every connection may send ``CONNECTION_LIMIT`` frames per
-``CONNECTION_WINDOW`` seconds; per person (all their connections to this
-server process) chat is limited to 5 messages per 10 seconds, questions to
-3 per 30 seconds, announcements to 5 per 10 seconds (token buckets).
+Rate limits (token buckets, measured at arrival): every connection may
+send ``CONNECTION_LIMIT`` frames per ``CONNECTION_WINDOW`` seconds; per
+person (all their connections to this server process) chat is limited to 5
+messages per 10 seconds, questions to 3 per 30 seconds, announcements to 5
+per 10 seconds. A bucket of N per T seconds holds N tokens and gets one back
+every T / N seconds: a burst of N is accepted, then one every T / N seconds,
+so a client that never sends more than N in any T seconds is never refused.
 
 Order: logged events reach each connection in sequence (``RoomEvent.seq``),
 once, whichever server's broadcast arrives first: an event ahead of the next
@@ -42,12 +53,13 @@ import contextlib
 import logging
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
+from channels.db import DatabaseSyncToAsync
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
@@ -90,23 +102,60 @@ HELD_STATES = 50
 RESUME_BUFFER = 2000
 
 
-class TokenBucket:
-    """``capacity`` actions, refilled evenly over ``period`` seconds."""
+# The rate limits' clock (seconds, monotonic); replaced in tests.
+CLOCK: Callable[[], float] = time.monotonic
+# A connection's frames accepted but not yet handled when it closes are still
+# handled (stored) for at most this long.
+DRAIN_SECONDS = 30.0
 
-    def __init__(self, capacity: int, period: float) -> None:
+
+class TokenBucket:
+    """``capacity`` actions, refilled evenly over ``period`` seconds: a burst
+    of ``capacity``, then one every ``period / capacity`` seconds. ``clock``
+    (seconds, monotonic) is injectable for tests."""
+
+    def __init__(self, capacity: int, period: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.capacity = capacity
         self.rate = capacity / period
         self.tokens = float(capacity)
-        self.updated = time.monotonic()
+        self.clock = clock
+        self.updated = clock()
 
     def take(self) -> bool:
-        now = time.monotonic()
+        now = self.clock()
         self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
         self.updated = now
-        if self.tokens < 1:
+        # A hair of tolerance: float steps must not refuse a token due exactly now.
+        if self.tokens < 1 - 1e-9:
             return False
-        self.tokens -= 1
+        self.tokens = max(0.0, self.tokens - 1)
         return True
+
+
+_room_executors: dict[int, ThreadPoolExecutor] = {}
+
+
+def room_database(function: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+    """``function`` (a service or selector) as a coroutine function run in the
+    room's own pool of database threads (``WEBINAR_ROOM_DATABASE_THREADS``).
+
+    Channels' ``database_sync_to_async`` is thread-sensitive: every
+    connection's database work would wait in one thread, behind every other
+    connection's — a chat message queued behind thirty others. Room services
+    are independent transactions (order within a connection comes from its
+    worker, order across connections from ``RoomEvent.seq``), so they run
+    side by side here; stale connections are closed before and after, as
+    Channels does. ``WEBINAR_ROOM_DATABASE_THREADS = 0`` keeps Channels' one
+    thread (the test profile on SQLite's in-memory database)."""
+    threads = settings.WEBINAR_ROOM_DATABASE_THREADS
+    if threads <= 0:
+        return DatabaseSyncToAsync(function, thread_sensitive=True)
+    executor = _room_executors.get(threads)
+    if executor is None:
+        executor = _room_executors[threads] = ThreadPoolExecutor(
+            max_workers=threads, thread_name_prefix="room-database"
+        )
+    return DatabaseSyncToAsync(function, thread_sensitive=False, executor=executor)
 
 
 # Per person and room in this process, shared by their connections (tabs).
@@ -139,14 +188,14 @@ def _schedule_state(key: tuple[str, int, int], send: Callable[[], Any]) -> None:
 
 
 async def broadcast_presence(session_id: int) -> None:
-    count = await database_sync_to_async(selectors.present_count)(session_id=session_id)
-    people = await database_sync_to_async(selectors.present_list)(session_id=session_id)
+    count = await room_database(selectors.present_count)(session_id=session_id)
+    people = await room_database(selectors.present_list)(session_id=session_id)
     await realtime.publish_state(session_id=session_id, kind="presence", data={"count": count})
     await realtime.publish_state(session_id=session_id, kind="presence.list", data={"people": people})
 
 
 async def broadcast_poll_results(session_id: int, poll_id: int) -> None:
-    data = await database_sync_to_async(selectors.open_poll_results)(poll_id=poll_id)
+    data = await room_database(selectors.open_poll_results)(poll_id=poll_id)
     if data is None:
         return  # closed meanwhile: the final results went out with poll.closed
     await realtime.publish_state(
@@ -219,7 +268,7 @@ def _schedule_heartbeat_flush() -> None:
         names = set(_pending_heartbeats)
         _pending_heartbeats.difference_update(names)
         try:
-            unknown = await database_sync_to_async(services.room_heartbeat)(channel_names=names)
+            unknown = await room_database(services.room_heartbeat)(channel_names=names)
             layer = get_channel_layer()
             for name in unknown:
                 await layer.send(name, {"type": "room.present_again"})
@@ -408,8 +457,8 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         """Channels closes stale database connections before every handler,
         with a hop to the database thread; in a room of 1,000 people that is
         1,000 hops per chat message queued behind real database work. Here the
-        database is only reached through ``database_sync_to_async``, which
-        closes stale connections itself, so handlers run directly."""
+        database is only reached through ``room_database``, which closes
+        stale connections itself, so handlers run directly."""
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
@@ -468,7 +517,11 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         self.held_states: list[str] = []
         self.output_lock = asyncio.Lock()
         self.fill_task: asyncio.Task | None = None
-        self.connection_bucket = TokenBucket(CONNECTION_LIMIT, CONNECTION_WINDOW)
+        self.connection_bucket = TokenBucket(CONNECTION_LIMIT, CONNECTION_WINDOW, clock=CLOCK)
+        # Frames accepted on arrival, handled in order by ``worker``.
+        self.inbox: asyncio.Queue[tuple[str, dict[str, Any], str]] = asyncio.Queue()
+        self.worker: asyncio.Task | None = None
+        self.gone = False
         await self.accept()
         if self.user is None or not self.user.is_authenticated:
             await self._refuse(
@@ -520,6 +573,8 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             await self._catch_up()
 
     async def disconnect(self, code: int) -> None:
+        self.gone = True
+        await self._drain_inbox()
         fill_task = getattr(self, "fill_task", None)
         if fill_task is not None:
             fill_task.cancel()
@@ -557,16 +612,52 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
                 )
             with translation.override(self.language):
                 kind, fields, ref = room_messages.parse(text_data, bytes_data)
-            await self._handle(kind, fields)
+            self._admit(kind)
         except room_messages.InvalidMessage as error:
             await self._error(error.code, error.message, error.ref or ref)
-        except ApplicationError as error:
-            await self._error(error.code, error.message, ref)
-        except Exception:
-            logger.exception("Room message failed in session %s", self.session_id)
-            await self._error("server_error", self._tr(_, "Something went wrong; try again."), ref)
+            return
+        # Handled in turn by the worker; reading goes on meanwhile.
+        self.inbox.put_nowait((kind, fields, ref))
+        if self.worker is None or self.worker.done():
+            self.worker = asyncio.get_running_loop().create_task(self._work())
 
-    async def _handle(self, kind: str, fields: dict[str, Any]) -> None:
+    async def _work(self) -> None:
+        """Handle the accepted frames in arrival order, one at a time."""
+        while not self.inbox.empty():
+            kind, fields, ref = self.inbox.get_nowait()
+            try:
+                await self._handle(kind, fields)
+            except room_messages.InvalidMessage as error:
+                await self._error(error.code, error.message, error.ref or ref)
+            except ApplicationError as error:
+                await self._error(error.code, error.message, ref)
+            except Exception:
+                if self.gone:  # the reply had nowhere to go; what was stored stays
+                    logger.info("Room frame handled after %s closed", self.channel_name, exc_info=True)
+                else:
+                    logger.exception("Room message failed in session %s", self.session_id)
+                    message = self._tr(_, "Something went wrong; try again.")
+                    with contextlib.suppress(Exception):
+                        await self._error("server_error", message, ref)
+            finally:
+                self.inbox.task_done()
+
+    async def _drain_inbox(self) -> None:
+        """On close: what was accepted is still handled (a chat message sent
+        just before the connection dropped is stored), within ``DRAIN_SECONDS``."""
+        worker = getattr(self, "worker", None)
+        if worker is None or worker.done():
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(worker), DRAIN_SECONDS)
+        except TimeoutError:
+            worker.cancel()
+            logger.warning("Room frames of %s dropped after %s s", self.channel_name, DRAIN_SECONDS)
+        except Exception:
+            logger.exception("Room frames of %s not handled", self.channel_name)
+
+    def _admit(self, kind: str) -> None:
+        """Role and rate checks, on arrival (``InvalidMessage`` when refused)."""
         if kind in room_messages.MODERATOR_ONLY and not self.is_trainer:
             raise room_messages.InvalidMessage("forbidden", self._tr(_, "Only the trainers can do this."))
         if kind not in room_messages.READ_ONLY and self.role == selectors.OBSERVER:
@@ -577,6 +668,8 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             raise room_messages.InvalidMessage(
                 "rate_limited", self._tr(_, "You are sending too fast; wait a moment.")
             )
+
+    async def _handle(self, kind: str, fields: dict[str, Any]) -> None:
         handler = self._FRAME_HANDLERS.get(kind)
         if handler is not None:
             await handler(self, fields)
@@ -946,7 +1039,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             with translation.override(language):
                 return function(**kwargs)
 
-        return await database_sync_to_async(run)()
+        return await room_database(run)()
 
     async def _join(self, group: str) -> None:
         if group not in self.joined_groups:
@@ -958,7 +1051,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         key = (self.session_id, self.user.pk, action)
         bucket = _person_buckets.get(key)
         if bucket is None:
-            bucket = _person_buckets[key] = TokenBucket(*ACTION_LIMITS[action])
+            bucket = _person_buckets[key] = TokenBucket(*ACTION_LIMITS[action], clock=CLOCK)
         return bucket
 
     def _presence_changed(self) -> None:
@@ -970,6 +1063,8 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         _schedule_state(("poll", session_id, poll_id), lambda: broadcast_poll_results(session_id, poll_id))
 
     async def _error(self, code: str, message: str, ref: str = "") -> None:
+        if self.gone:
+            return
         frame = {"type": "error", "code": code, "message": message}
         if ref:
             frame["ref"] = ref

@@ -126,6 +126,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Argon2id first (academy.hashers: OWASP's parameters, memory-hard, cheap on
+# CPU); the PBKDF2 hashers stay so existing hashes verify, and are upgraded
+# to Argon2id at the next sign-in.
+PASSWORD_HASHERS = [
+    "academy.hashers.Argon2idPasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3
 
 # ------------------------------------------------------------- i18n and time
@@ -338,6 +347,9 @@ LOGGING = {
 # ---------------------------------------------------------- product settings
 PHONENUMBER_DEFAULT_REGION = None
 COUNTRIES_FIRST_REPEAT = False
+# Requests a server process works on at once (config.http_handler); the others
+# wait their turn. 0: no bound (Django's default, a thread per request).
+HTTP_CONCURRENCY = env.int("HTTP_CONCURRENCY", default=4)
 ACADEMY_HEALTH_TIMEOUT_SECONDS = env.float("HEALTH_TIMEOUT_SECONDS", default=2.0)
 
 # The outbox every message leaves through (academy.outbox): a claim lease,
@@ -364,6 +376,9 @@ WEBINAR_AUTO_END_AFTER_MINUTES = env.int("WEBINAR_AUTO_END_AFTER_MINUTES", defau
 WEBINAR_REMINDER_CHANNELS = {"email": "webinars.channels.EmailChannel"}
 # Live room: a connection without heartbeat for this long is considered gone.
 WEBINAR_ROOM_STALE_SECONDS = env.int("WEBINAR_ROOM_STALE_SECONDS", default=90)
+# Live room: database threads per server process for the room's services
+# (side by side, not all queued behind one thread).
+WEBINAR_ROOM_DATABASE_THREADS = env.int("WEBINAR_ROOM_DATABASE_THREADS", default=4)
 BBB_URL = env.str("BBB_URL", default="")
 BBB_SECRET = env.str("BBB_SECRET", default="")
 BBB_CHECKSUM_ALGORITHM = env.str("BBB_CHECKSUM_ALGORITHM", default="sha1")

@@ -21,3 +21,8 @@ WHITENOISE_AUTOREFRESH = True
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}
+# SQLite's in-memory test database is shared between threads through its
+# shared cache, whose table locks fail at once instead of waiting: the room's
+# database work stays in Channels' one thread there (PostgreSQL runs the pool).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    WEBINAR_ROOM_DATABASE_THREADS = 0
