@@ -9,7 +9,7 @@ subclass of ``ReminderChannel`` and add it to the setting — see README.
 The contract:
 
 * ``send`` delivers or raises ``ChannelError`` (the dispatcher retries with
-  backoff, up to ``WEBINAR_REMINDER_MAX_ATTEMPTS``). Any other exception is
+  backoff, up to ``OUTBOX_MAX_ATTEMPTS``). Any other exception is
   treated the same way.
 * ``message.idempotency_key`` is the same on every attempt for the same
   outbox row: pass it to the provider (e-mail ``Message-ID``, an SMS API's

@@ -290,3 +290,28 @@ def test_a_run_out_of_time_queues_its_successor():
     with mock.patch("academy.tasks.task_named", return_value=queued):
         assert tasks.outbox_drain(True)["more"] == 1
     assert [call.args for call in queued.delay.call_args_list] == [(True,)]
+
+
+def test_failed_emails_are_shown_to_admins_and_sent_again_from_the_admin(client, network):
+    _emails(2)
+    with mock.patch("academy.services.EmailMultiAlternatives.send", side_effect=OSError("mailbox full")):
+        outbox_drain(EMAIL_OUTBOX)
+    OutgoingEmail.objects.filter(key="test-0").update(status="failed")
+    client.force_login(network.admin)
+    url = reverse("admin:academy_outgoingemail_changelist")
+    page = client.get(url, {"status__exact": "failed"}).content.decode()
+    assert "Hello" in page and page.count("test-0") == 0  # the list shows subjects, not keys
+    detail = client.get(
+        reverse("admin:academy_outgoingemail_change", args=[OutgoingEmail.objects.get(key="test-0").pk])
+    )
+    assert "OSError: mailbox full" in detail.content.decode()
+    response = client.post(
+        url, {"action": "retry", "_selected_action": list(OutgoingEmail.objects.values_list("pk", flat=True))}
+    )
+    assert response.status_code == 302
+    retried = OutgoingEmail.objects.get(key="test-0")
+    assert (retried.status, retried.attempts) == ("pending", 0)
+    assert OutgoingEmail.objects.get(key="test-1").attempts == 1  # a pending row is left as it was
+    assert (
+        client.get(reverse("admin:academy_outgoingemail_add")).status_code == 403
+    )  # nobody writes one by hand
