@@ -1,8 +1,6 @@
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
-from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from academy import views as academy_views
@@ -32,6 +30,5 @@ urlpatterns = [
     path("", include("academy.urls")),
 ]
 
-if settings.DEBUG:
-    # Public media (course covers) in the embedded profile; a proxy serves them in production.
-    urlpatterns.append(path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}))
+# No route serves MEDIA_ROOT or PRIVATE_MEDIA_ROOT: every upload leaves through
+# a view that checks the person first (academy/downloads.py).

@@ -160,12 +160,21 @@ PRIVATE_MEDIA_ROOT = env.str("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "privat
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    # Files served only through permission-checked views, never under MEDIA_URL.
+    # Every upload lives here, served only through permission-checked views
+    # (academy/downloads.py); nothing is served under MEDIA_URL.
     "private": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": PRIVATE_MEDIA_ROOT},
     },
 }
+# Empty: Django streams private files itself. Set (e.g. "/private-media/") when a
+# proxy serves PRIVATE_MEDIA_ROOT from an internal location: the checked view then
+# answers with an X-Accel-Redirect header and no body (academy/downloads.py).
+PRIVATE_MEDIA_X_ACCEL_PREFIX = env.str("PRIVATE_MEDIA_X_ACCEL_PREFIX", default="")
+# Office files are zips: refused beyond this many entries or inflated bytes
+# (read from the zip's directory, nothing is inflated).
+UPLOAD_ZIP_MAX_ENTRIES = env.int("UPLOAD_ZIP_MAX_ENTRIES", default=2000)
+UPLOAD_ZIP_MAX_INFLATED_BYTES = env.int("UPLOAD_ZIP_MAX_INFLATED_BYTES", default=100 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

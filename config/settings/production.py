@@ -25,3 +25,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
     "private": STORAGES["private"],
 }
+
+# Private files leave through nginx once the view has checked the person: an
+# ``internal`` location aliased to PRIVATE_MEDIA_ROOT (README, "Files").
+PRIVATE_MEDIA_X_ACCEL_PREFIX = env.str("PRIVATE_MEDIA_X_ACCEL_PREFIX", default="/private-media/")
