@@ -5,10 +5,12 @@ from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from django.core.files.uploadedfile import UploadedFile
-from django.http import FileResponse, Http404
+from django.http import Http404
+from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 
 from academy import uploads
+from academy.downloads import private_file_response
 
 if TYPE_CHECKING:
     from distributors.models import FieldReport
@@ -41,22 +43,14 @@ def attachment_check(upload: UploadedFile) -> str:
     )
 
 
-def attachment_response(report: "FieldReport") -> FileResponse:
-    """The report's attachment as a download (404 when there is none). Callers
-    first check that the person may read the report."""
+def attachment_response(report: "FieldReport") -> HttpResponseBase:
+    """The report's attachment (404 when there is none). Callers first check
+    that the person may read the report."""
     if not report.attachment:
         raise Http404(_("This report has no attachment."))
-    try:
-        handle = report.attachment.open("rb")
-    except FileNotFoundError as error:
-        raise Http404(_("This report has no attachment.")) from error
-    response = FileResponse(
-        handle,
-        as_attachment=True,
+    return private_file_response(
+        report.attachment,
         filename=report.attachment_name or PurePosixPath(report.attachment.name or "").name,
-        content_type=report.attachment_content_type or "application/octet-stream",
+        content_type=report.attachment_content_type,
+        inline=False,  # a report's attachment is always a download
     )
-    # Private, and never rendered by the browser as a page of the site.
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response

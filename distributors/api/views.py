@@ -6,7 +6,7 @@ views fetch an object and check the reads no service guards."""
 from typing import Any, TypeVar
 
 from django.db.models import Model, QuerySet
-from django.http import FileResponse
+from django.http.response import HttpResponseBase
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -428,7 +428,7 @@ class FieldReportAttachmentView(APIView):
         responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)},
         tags=["distributors"],
     )
-    def get(self, request: Request, pk: str) -> FileResponse:
+    def get(self, request: Request, pk: str) -> HttpResponseBase:
         return attachment_response(_lookup(request, _field_reports(request), pk))
 
 

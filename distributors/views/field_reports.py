@@ -4,7 +4,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -111,7 +112,7 @@ def field_report_triage(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
 
 
 @login_required
-def field_report_attachment(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
+def field_report_attachment(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     """The attachment, to people who may read the report only (404 otherwise)."""
     report = get_object_or_404(selectors.field_report_visible_queryset(user=request.user), pk=pk)
     return attachment_response(report)
