@@ -19,6 +19,7 @@ urlpatterns = [
     path("sessions/<int:pk>/room/", views.session_room, name="session_room"),
     path("sessions/<int:pk>/replay/", views.session_replay, name="session_replay"),
     path("sessions/<int:pk>/replay/watch/", views.session_replay_watch, name="session_replay_watch"),
+    path("materials/<int:pk>/file/", views.material_file, name="material_file"),
     path("sessions/<int:pk>/feedback/", views.session_feedback, name="session_feedback"),
     path("manage/", views.manage, name="manage"),
     path("manage/series/new/", views.series_edit, name="series_create"),

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from academy.downloads import private_file_response
 from academy.errors import ApplicationError
 from academy.forms import apply_error
 from academy.http import AuthenticatedHttpRequest
@@ -130,6 +132,16 @@ def session_join(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         messages.error(request, error.message)
         return redirect("webinars:session_detail", pk=session.pk)
     return redirect(url)
+
+
+@login_required
+@require_GET
+def material_file(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
+    """A session's material file, to people who may see the session only (404 otherwise)."""
+    material = selectors.material_get(user=request.user, pk=pk)
+    return private_file_response(
+        material.file, filename=material.download_name, content_type=material.file_content_type
+    )
 
 
 @login_required

@@ -1,6 +1,7 @@
 """Input and output serializers of the webinars API (kept apart)."""
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -33,7 +34,8 @@ class MaterialOutputSerializer(serializers.ModelSerializer):
         fields = ["id", "title", "url", "file"]
 
     def get_file(self, material: Material) -> str:
-        return material.file.url if material.file else ""
+        # The checked download (the page view), never a storage address.
+        return reverse("webinars:material_file", args=[material.pk]) if material.file else ""
 
 
 class SessionOutputSerializer(serializers.ModelSerializer):

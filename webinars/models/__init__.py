@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from academy.models import BaseModel, validate_time_zone
 from academy.outbox import OutboxStatus
+from academy.storage import private_storage, random_upload_name
 from distributors.audience import Audience
 
 
@@ -173,14 +174,27 @@ class Session(BaseModel, Audience):
         return zoneinfo.ZoneInfo(self.time_zone)
 
 
+def material_upload_to(instance: object, filename: str) -> str:
+    return random_upload_name("webinars/materials", filename)
+
+
 class Material(BaseModel):
-    """A file or a link attached to a session (slides, documents, references)."""
+    """A file or a link attached to a session (slides, documents, references).
+
+    Files live in the private storage under random names and are served by a
+    view that checks the person may see the session; ``file_name`` and
+    ``file_content_type`` are the checked upload's (normalised) name and type."""
 
     session = models.ForeignKey(
         Session, on_delete=models.CASCADE, related_name="materials", verbose_name=_("web-conference")
     )
     title = models.CharField(_("title"), max_length=200)
-    file = models.FileField(_("file"), upload_to="webinars/materials/%Y/%m/", blank=True)
+    file = models.FileField(
+        _("file"), upload_to=material_upload_to, storage=private_storage, max_length=255, blank=True
+    )
+    file_name = models.CharField(_("file name"), max_length=200, blank=True)
+    file_content_type = models.CharField(_("file type"), max_length=120, blank=True)
+    file_size = models.PositiveBigIntegerField(_("file size (bytes)"), default=0)
     url = models.URLField(_("link"), blank=True)
 
     class Meta:
@@ -193,6 +207,11 @@ class Material(BaseModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def download_name(self) -> str:
+        """The uploaded name, or (files stored before names were kept) the stored one's last part."""
+        return self.file_name or (self.file.name or "").rsplit("/", 1)[-1] or "file"
 
 
 class RegistrationStatus(models.TextChoices):

@@ -54,6 +54,7 @@ from webinars.selectors.sessions import (
     calendar_feed,
     feedback_list,
     feedback_summary,
+    material_get,
     registrant_list,
     registration_list_mine,
     registration_mine,

@@ -109,6 +109,19 @@ def session_get(*, user: User, pk: int) -> Session:
     return session
 
 
+def material_get(*, user: User, pk: int) -> Material:
+    """A material of a session the user may see (the session page's rule:
+    its audience, company staff all), with its session; else 404."""
+    material = (
+        Material.objects.select_related("session")
+        .filter(pk=pk, session__in=session_visible_queryset(user=user).values("pk"))
+        .first()
+    )
+    if material is None:
+        raise Http404(_("This material does not exist."))
+    return material
+
+
 def registration_mine(*, user: User, session: Session) -> Registration | None:
     return Registration.objects.filter(ACTIVE, session=session, user=user).select_related("session").first()
 

@@ -17,6 +17,7 @@ from academy.errors import ApplicationError
 from academy.models import Role, User
 from academy.permissions import can, require
 from webinars.bigbluebutton import MODERATOR, VIEWER, BigBlueButton, BigBlueButtonError
+from webinars.materials import material_check
 from webinars.models import (
     Material,
     Registration,
@@ -424,15 +425,20 @@ def session_recording_fetch(*, actor: User | None, session: Session) -> str:
 def material_add(
     *, actor: User, session: Session, title: str, url: str = "", file: UploadedFile | None = None
 ) -> Material:
-    """Attach a link or a file to a session."""
+    """Attach a link or a file to a session. A file must pass
+    :func:`webinars.materials.material_check` (its content decides its type);
+    nothing is stored when it does not."""
     require(actor, "webinars.manage_session", session)
     material = Material(session=session, title=title.strip(), url=url.strip())
-    if file is not None:
-        material.file = file  # type: ignore[assignment]
     if not material.url and not file:
         message = _("Give a link or a file.")
         raise ApplicationError(message, fields={"url": [message]})
-    full_clean(material)
+    full_clean(material, exclude=["file"])
+    if file is not None:
+        material.file_content_type = material_check(file)
+        material.file_name = file.name or ""
+        material.file_size = file.size or 0
+        material.file = file  # type: ignore[assignment]
     material.save()
     return material
 
