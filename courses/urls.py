@@ -48,6 +48,7 @@ urlpatterns = [
     # Course pages come last: their address is the course's slug.
     path("<slug:slug>/", learner.course_detail, name="course"),
     path("<slug:slug>/enrol/", learner.course_enrol, name="course_enrol"),
+    path("<slug:slug>/cover/", learner.course_cover, name="course_cover"),
     path("<slug:slug>/results/", authoring.course_results, name="course_results"),
     path("<slug:slug>/lessons/<int:pk>/", learner.lesson_detail, name="lesson"),
     path("<slug:slug>/lessons/<int:pk>/complete/", learner.lesson_complete, name="lesson_complete"),

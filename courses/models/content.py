@@ -85,7 +85,9 @@ class Course(BaseModel, Audience):
         verbose_name=_("category"),
     )
     estimated_minutes = models.PositiveIntegerField(_("estimated time (minutes)"), default=30)
-    cover = models.ImageField(_("cover image"), upload_to=cover_upload_to, blank=True)
+    cover = models.ImageField(
+        _("cover image"), upload_to=cover_upload_to, storage=private_storage, blank=True
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=PublicationStatus.choices, default=PublicationStatus.DRAFT
     )

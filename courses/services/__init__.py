@@ -3,7 +3,7 @@
 The modules in their order: each imports only modules listed above it.
 
 _common: shared helpers (application errors, time, engagement events)
-files: lesson files checked on content
+files: lesson files and course covers checked on content
 reminder_schedule: reminder rows scheduled and cancelled
 certificates: issue, revoke; certificates held, and when they may be renewed
 completion: progress, and what completing a lesson, course or path sets off
@@ -60,6 +60,7 @@ from courses.services.certificates import (
     recertification_open,
 )
 from courses.services.completion import assignees_complete
+from courses.services.files import cover_content_type
 from courses.services.learning import enrollment_create, lesson_complete, lesson_open
 from courses.services.paths import path_enroll
 from courses.services.quizzes import quiz_attempt_start, quiz_attempt_submit

@@ -89,6 +89,13 @@ def _split_fields(fields: dict[str, Any], allowed: frozenset[str], m2m: frozense
     return {name: fields.pop(name) for name in list(fields) if name in m2m}
 
 
+def _check_cover(fields: dict[str, Any]) -> None:
+    """A new cover must pass :func:`courses.services.files.cover_check`."""
+    cover = fields.get("cover")
+    if isinstance(cover, UploadedFile):
+        files.cover_check(cover)
+
+
 def _set_m2m(obj: Model, m2m: dict[str, Any]) -> None:
     for name, values in m2m.items():
         getattr(obj, name).set(values)
@@ -116,6 +123,7 @@ def course_create(*, actor: User, title: str, translation_of: Course | None = No
     """
     require(actor, "courses.author")
     m2m = _split_fields(fields, COURSE_FIELDS, COURSE_M2M)
+    _check_cover(fields)
     course = Course(owner=actor, title=title.strip(), **fields)
     if translation_of is not None:
         require(actor, "courses.edit_course", translation_of)
@@ -135,6 +143,7 @@ def course_update(*, actor: User, course: Course, **fields: Any) -> Course:
     """Change the settings of a course (title, audience, validity...)."""
     require(actor, "courses.edit_course", course)
     m2m = _split_fields(fields, COURSE_FIELDS, COURSE_M2M)
+    _check_cover(fields)
     for name, value in fields.items():
         setattr(course, name, value.strip() if isinstance(value, str) and name != "summary" else value)
     if not course.slug:
@@ -362,7 +371,7 @@ def _check_lesson_content(
             lesson.video_file = video_file  # type: ignore[assignment]
     elif lesson.kind == LessonKind.DOCUMENT and document_file is not None:
         lesson.document_content_type = files.document_check(document_file)
-        lesson.document_name = (document_file.name or "document")[:200]
+        lesson.document_name = document_file.name or "document"  # normalised by the check
         lesson.document_size = document_file.size or 0
         lesson.document_file = document_file  # type: ignore[assignment]
 

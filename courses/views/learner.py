@@ -2,17 +2,20 @@
 my learning, learning paths, certificates and their public verification."""
 
 import re
+from pathlib import PurePosixPath
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from academy.downloads import private_file_response
 from academy.errors import ApplicationError
 from academy.forms import apply_error
 from academy.http import AuthenticatedHttpRequest
@@ -215,7 +218,7 @@ def lesson_complete(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Ht
 
 @login_required
 @require_GET
-def lesson_file(request: AuthenticatedHttpRequest, slug: str, pk: int) -> FileResponse:
+def lesson_file(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponseBase:
     """The document or video file of a lesson, for enrolled learners and
     the course's authors only."""
     course, lesson = _lesson_context(request, slug, pk)
@@ -231,14 +234,22 @@ def lesson_file(request: AuthenticatedHttpRequest, slug: str, pk: int) -> FileRe
         name = f"{lesson.title}{'.webm' if webm else '.mp4'}"
     else:
         raise Http404
-    response = FileResponse(
-        handle.open("rb"),
-        content_type=content_type,
-        as_attachment=content_type not in {"application/pdf", "video/mp4", "video/webm"},
-        filename=name,
+    return private_file_response(
+        handle, filename=name, content_type=content_type, cache="private, max-age=3600"
     )
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+
+
+@login_required
+@require_GET
+def course_cover(request: AuthenticatedHttpRequest, slug: str) -> HttpResponseBase:
+    """A course's cover image, to people who may open the course's page only."""
+    course = _course_or_404(request, slug)
+    return private_file_response(
+        course.cover,
+        filename=f"{course.slug}{PurePosixPath(course.cover.name or '').suffix.lower()}",
+        content_type=services.cover_content_type(course.cover.name or ""),
+        cache="private, max-age=86400",
+    )
 
 
 @login_required
