@@ -49,7 +49,8 @@ class CourseAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     raw_id_fields = ["owner"]
     filter_horizontal = ["trainers", "audience_territories", "audience_distributors"]
-    readonly_fields = ["translation_group", "published_at", "archived_at"]
+    # Files enter only through the authoring pages, whose services check them.
+    readonly_fields = ["translation_group", "published_at", "archived_at", "cover"]
     list_select_related = ["category", "owner"]
     inlines = [ModuleInline]
 
@@ -83,6 +84,13 @@ class LessonAdmin(admin.ModelAdmin):
     list_filter = ["kind", "is_required"]
     search_fields = ["title", "module__title", "module__course__title"]
     raw_id_fields = ["module"]
+    readonly_fields = [
+        "video_file",
+        "document_file",
+        "document_name",
+        "document_content_type",
+        "document_size",
+    ]
 
 
 class ChoiceInline(admin.TabularInline):

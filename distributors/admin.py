@@ -127,7 +127,13 @@ class FieldReportAdmin(admin.ModelAdmin):
     list_filter = ["status", "kind", "urgency", "distributor__territory", "country"]
     search_fields = ["title", "description", "product", "distributor__name", "sender__email"]
     raw_id_fields = ["distributor", "sender"]
-    readonly_fields = ["attachment_name", "attachment_size", "attachment_content_type", "status_changed_at"]
+    readonly_fields = [
+        "attachment",
+        "attachment_name",
+        "attachment_size",
+        "attachment_content_type",
+        "status_changed_at",
+    ]
     date_hierarchy = "created_at"
     list_select_related = ["distributor"]
     inlines = [FieldReportReplyInline]

@@ -34,9 +34,14 @@ class SeriesAdmin(admin.ModelAdmin):
     filter_horizontal = ["trainers", "audience_territories", "audience_distributors"]
 
 
+# Material files enter only through the session's page, whose service checks them.
+MATERIAL_FILE_FIELDS = ["file", "file_name", "file_content_type", "file_size"]
+
+
 class MaterialInline(admin.TabularInline):
     model = Material
     extra = 0
+    readonly_fields = MATERIAL_FILE_FIELDS
 
 
 @admin.register(Session)
@@ -57,6 +62,7 @@ class MaterialAdmin(admin.ModelAdmin):
     list_filter = ["session__status"]
     search_fields = ["title", "session__title"]
     raw_id_fields = ["session"]
+    readonly_fields = MATERIAL_FILE_FIELDS
 
 
 @admin.register(Registration)
