@@ -20,6 +20,7 @@ from academy.errors import ApplicationError
 from academy.forms import apply_error
 from academy.http import AuthenticatedHttpRequest
 from academy.permissions import can, require
+from academy.spreadsheets import SpreadsheetCsvWriter
 from webinars import ics, selectors, services
 from webinars import rules as webinar_rules
 from webinars import selectors as room_selectors
@@ -606,7 +607,8 @@ def registrants_csv(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="web-conference-{session.pk}-registrants.csv"'
     response.write("\ufeff")  # spreadsheet programs read UTF-8 with a byte-order mark
-    writer = csv.writer(response)
+    # Text that a spreadsheet would run as a formula is quoted out (academy.spreadsheets).
+    writer = SpreadsheetCsvWriter(csv.writer(response))
     writer.writerow(
         [
             _("Name"),
@@ -622,9 +624,9 @@ def registrants_csv(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         attendance = getattr(registration, "attendance", None)
         writer.writerow(
             [
-                _csv_safe(str(registration.user)),
+                str(registration.user),
                 registration.user.email,
-                _csv_safe(registration.distributor.name if registration.distributor else ""),
+                registration.distributor.name if registration.distributor else "",
                 registration.get_status_display(),
                 timezone.localtime(registration.created_at).strftime("%Y-%m-%d %H:%M"),
                 _("yes") if attendance and attendance.attended else _("no"),
@@ -632,11 +634,6 @@ def registrants_csv(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             ]
         )
     return response
-
-
-def _csv_safe(value: str) -> str:
-    # A cell starting with = + - @ would run as a formula in a spreadsheet.
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
 @login_required
