@@ -21,6 +21,7 @@ from academy.forms import apply_error
 from academy.http import AuthenticatedHttpRequest
 from academy.permissions import can, require
 from academy.spreadsheets import SpreadsheetCsvWriter
+from academy.throttling import client_address, throttle, throttled_response
 from webinars import ics, selectors, services
 from webinars import rules as webinar_rules
 from webinars import selectors as room_selectors
@@ -232,10 +233,20 @@ def calendar_feed_token(request: AuthenticatedHttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
-    """The private feed: no sign-in, the token is the key."""
+    """The private feed: no sign-in, the token is the key. Calendar programs
+    read it a few times an hour (``calendar_feed`` per feed); guessing
+    addresses is cut short by ``calendar_feed_unknown`` per client."""
+    unknown = throttle("calendar_feed_unknown", client_address(request))
+    wait = unknown.peek()
+    if wait is not None:
+        return throttled_response(request, wait)
     found = selectors.calendar_feed(token=token)
     if found is None:
+        unknown.record()
         raise Http404(_("Unknown calendar feed."))
+    wait = throttle("calendar_feed", token).hit()
+    if wait is not None:
+        return throttled_response(request, wait)
     user, sessions = found
     return HttpResponse(ics.feed(sessions, user=user), content_type="text/calendar; charset=utf-8")
 
