@@ -8,6 +8,7 @@ shape (``academy.api.errors``)."""
 
 from typing import Any
 
+from drf_spectacular import authentication as drf_spectacular_basic
 from rest_framework import authentication, exceptions
 
 from academy.throttling import api_throttled, lockout_message, lockout_wait, login_username
@@ -23,3 +24,9 @@ class BasicAuthentication(authentication.BasicAuthentication):
                 wait = lockout_wait(request, username)
                 raise api_throttled(wait, lockout_message(wait)) from None
             raise
+
+
+class BasicScheme(drf_spectacular_basic.BasicScheme):
+    """The OpenAPI description of it: plain HTTP basic auth."""
+
+    target_class = "academy.api.authentication.BasicAuthentication"
