@@ -1,5 +1,6 @@
 import uuid
 from contextlib import nullcontext
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -11,6 +12,7 @@ from academy.errors import ApplicationError
 from academy.i18n import in_language_of
 from academy.models import User, time_zone_choices
 from academy.services import RenderedEmail, email_enqueue_rendered
+from academy.throttling import throttle
 
 
 class LoginForm(auth_forms.AuthenticationForm):
@@ -35,7 +37,15 @@ class ProfileForm(forms.ModelForm):
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
-    """Sends the reset e-mail in the account holder's language and time zone."""
+    """Sends the reset e-mail in the account holder's language and time zone,
+    at most ``password_reset_email`` times per address (beyond, nothing is
+    sent and the page is the same: it tells nothing about the account)."""
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        address = self.cleaned_data["email"].strip().lower()
+        if throttle("password_reset_email", address).hit() is not None:
+            return
+        super().save(*args, **kwargs)
 
     def send_mail(
         self,

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -5,9 +7,11 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import translation
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -21,6 +25,7 @@ from academy.home import panels_for
 from academy.http import AuthenticatedHttpRequest
 from academy.models import User
 from academy.selectors import notification_list
+from academy.throttling import limit_page
 
 
 class LoginView(auth_views.LoginView):
@@ -40,6 +45,10 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "academy/emails/password_reset_body.txt"
     subject_template_name = "academy/emails/password_reset_subject.txt"
     success_url = reverse_lazy("academy:password_reset_done")
+
+    @method_decorator(limit_page("password_reset_client"))
+    def dispatch(self, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        return super().dispatch(*args, **kwargs)
 
 
 @login_required

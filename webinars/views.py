@@ -22,6 +22,8 @@ from academy.errors import ApplicationError
 from academy.forms import apply_error
 from academy.http import AuthenticatedHttpRequest
 from academy.permissions import can, require
+from academy.spreadsheets import SpreadsheetCsvWriter
+from academy.throttling import client_address, throttle, throttled_response
 from webinars import ics, selectors, services
 from webinars import rules as webinar_rules
 from webinars import selectors as room_selectors
@@ -243,10 +245,20 @@ def calendar_feed_token(request: AuthenticatedHttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
-    """The private feed: no sign-in, the token is the key."""
+    """The private feed: no sign-in, the token is the key. Calendar programs
+    read it a few times an hour (``calendar_feed`` per feed); guessing
+    addresses is cut short by ``calendar_feed_unknown`` per client."""
+    unknown = throttle("calendar_feed_unknown", client_address(request))
+    wait = unknown.peek()
+    if wait is not None:
+        return throttled_response(request, wait)
     found = selectors.calendar_feed(token=token)
     if found is None:
+        unknown.record()
         raise Http404(_("Unknown calendar feed."))
+    wait = throttle("calendar_feed", token).hit()
+    if wait is not None:
+        return throttled_response(request, wait)
     user, sessions = found
     return HttpResponse(ics.feed(sessions, user=user), content_type="text/calendar; charset=utf-8")
 
@@ -618,7 +630,8 @@ def registrants_csv(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="web-conference-{session.pk}-registrants.csv"'
     response.write("\ufeff")  # spreadsheet programs read UTF-8 with a byte-order mark
-    writer = csv.writer(response)
+    # Text that a spreadsheet would run as a formula is quoted out (academy.spreadsheets).
+    writer = SpreadsheetCsvWriter(csv.writer(response))
     writer.writerow(
         [
             _("Name"),
@@ -634,9 +647,9 @@ def registrants_csv(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         attendance = getattr(registration, "attendance", None)
         writer.writerow(
             [
-                _csv_safe(str(registration.user)),
+                str(registration.user),
                 registration.user.email,
-                _csv_safe(registration.distributor.name if registration.distributor else ""),
+                registration.distributor.name if registration.distributor else "",
                 registration.get_status_display(),
                 timezone.localtime(registration.created_at).strftime("%Y-%m-%d %H:%M"),
                 _("yes") if attendance and attendance.attended else _("no"),
@@ -644,11 +657,6 @@ def registrants_csv(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             ]
         )
     return response
-
-
-def _csv_safe(value: str) -> str:
-    # A cell starting with = + - @ would run as a formula in a spreadsheet.
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
 @login_required

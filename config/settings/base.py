@@ -1,6 +1,7 @@
 """Settings shared by every profile. Everything that varies between machines
 is read from the environment through one helper (django-environ)."""
 
+import datetime
 from pathlib import Path
 from typing import Literal
 
@@ -41,6 +42,7 @@ THIRD_PARTY_APPS = [
     "django_countries",
     "phonenumber_field",
     "channels",
+    "axes",
 ]
 LOCAL_APPS = [
     "academy",
@@ -62,6 +64,8 @@ MIDDLEWARE = [
     "academy.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a sign-in lockout into the sign-in page with the lock explained.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -114,9 +118,28 @@ ACTIVITY_DISTRIBUTOR_MODEL = "distributors.Distributor"
 # they need --force-production and give their accounts no password.
 DEMO_DATA_ALLOWED = env.bool("DEMO_DATA_ALLOWED", default=True)
 AUTHENTICATION_BACKENDS = [
+    # First: refuses any sign-in while the account is locked from this address.
+    "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Sign-in lockout (django-axes, see academy.throttling): LOGIN_FAILURE_LIMIT
+# wrong passwords for one account from one address lock that pair for
+# LOGIN_COOLOFF_MINUTES, counted from the last failure before the lock (tries
+# during the lock do not prolong it). Admins unlock in the admin or with
+# ``manage.py axes_reset_username``.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "academy.throttling.login_username"
+AXES_CLIENT_IP_CALLABLE = "academy.throttling.client_address"
+AXES_LOCKOUT_CALLABLE = "academy.throttling.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+# Successful sign-ins are already in the activity log.
+AXES_DISABLE_ACCESS_LOG = True
 LOGIN_URL = "academy:login"
 LOGIN_REDIRECT_URL = "academy:home"
 LOGOUT_REDIRECT_URL = "academy:login"
@@ -291,8 +314,24 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
+        "academy.api.authentication.BasicAuthentication",
     ],
+    # Rates of the doors that need no sign-in (academy.throttling), counted in
+    # the cache; "N/hour" etc. A client's own X-Forwarded-For is never trusted:
+    # the ASGI server gives the address (behind the proxies it trusts).
+    "NUM_PROXIES": 0,
+    "DEFAULT_THROTTLE_RATES": {
+        # password reset e-mails: per address asked for (beyond: not sent, same page) and per client
+        "password_reset_email": env.str("THROTTLE_PASSWORD_RESET_EMAIL", default="3/hour"),
+        "password_reset_client": env.str("THROTTLE_PASSWORD_RESET_CLIENT", default="20/hour"),
+        # invitation link forms sent, per client
+        "invitation_accept": env.str("THROTTLE_INVITATION_ACCEPT", default="20/hour"),
+        # certificate verification lookups (page and API together), per client
+        "certificate_verify": env.str("THROTTLE_CERTIFICATE_VERIFY", default="60/hour"),
+        # calendar feeds: reads per feed, and unknown feed addresses per client
+        "calendar_feed": env.str("THROTTLE_CALENDAR_FEED", default="60/hour"),
+        "calendar_feed_unknown": env.str("THROTTLE_CALENDAR_FEED_UNKNOWN", default="20/hour"),
+    },
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "academy.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,

@@ -19,6 +19,7 @@ from academy.api.base import PaginatedListView, request_user
 from academy.errors import ApplicationError
 from academy.models import User
 from academy.permissions import can, require
+from academy.throttling import api_throttled, client_address, throttle
 from courses import selectors, services
 from courses.api import serializers as s
 from courses.models import Assignment, Certificate, Course, Enrollment, LearningPath, Lesson, QuizAttempt
@@ -244,6 +245,9 @@ class CertificateVerifyView(APIView):
 
     @extend_schema(responses=s.VerificationOutputSerializer, auth=[])
     def get(self, request: Request, code: str) -> Response:
+        wait = throttle("certificate_verify", client_address(request)).hit()
+        if wait is not None:
+            raise api_throttled(wait)
         certificate = selectors.certificate_public(code=code)
         if certificate is None:
             raise ApplicationError(_("No certificate has this code."), code="not_found", status=404)

@@ -20,6 +20,7 @@ from academy.errors import ApplicationError
 from academy.forms import apply_error
 from academy.http import AuthenticatedHttpRequest
 from academy.permissions import can
+from academy.throttling import limit_page
 from courses import selectors, services
 from courses.forms import CatalogueFilterForm, QuizAnswerForm
 from courses.markdown import render_markdown
@@ -378,6 +379,7 @@ def verify_form(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@limit_page("certificate_verify", methods=("GET",))
 def verify(request: HttpRequest, code: str) -> HttpResponse:
     """Public: is this certificate valid? Name, title, dates and status only."""
     certificate = selectors.certificate_public(code=code)

@@ -17,6 +17,7 @@ from django.utils.translation import pgettext
 from openpyxl import Workbook
 
 from academy.models import User
+from academy.spreadsheets import SpreadsheetCsvWriter, xlsx_row
 from courses.selectors import completion_list
 from distributors.engagement import selectors
 from distributors.engagement.risks import risk_message
@@ -139,7 +140,8 @@ def export_response(
     stamp = timezone.localdate().isoformat()
     filename = f"engagement-{dataset}-{stamp}.{fmt}"
     if fmt == "csv":
-        writer = csv.writer(_Echo())
+        # Text that a spreadsheet would run as a formula is quoted out (academy.spreadsheets).
+        writer = SpreadsheetCsvWriter(csv.writer(_Echo()))
 
         def lines() -> Iterator[str]:
             yield "\ufeff"  # so spreadsheet programs read UTF-8
@@ -153,9 +155,9 @@ def export_response(
     else:
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet(title=dataset[:31])
-        sheet.append(header)
+        sheet.append(xlsx_row(sheet, header))
         for row in bounded:
-            sheet.append(row)
+            sheet.append(xlsx_row(sheet, row))
         buffer = io.BytesIO()
         workbook.save(buffer)
         response = HttpResponse(

@@ -20,6 +20,7 @@ from academy.forms import apply_error
 from academy.http import AuthenticatedHttpRequest
 from academy.models import User
 from academy.permissions import can
+from academy.throttling import limit_page
 from distributors import selectors, services
 from distributors.forms import InvitationAcceptForm, InvitationForm, MemberRemoveForm
 from distributors.models import Distributor, Membership
@@ -154,6 +155,7 @@ def member_remove(request: AuthenticatedHttpRequest, pk: int, membership_id: int
 
 
 @never_cache
+@limit_page("invitation_accept")
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     """The page an invitation link opens (no sign-in needed).
 

@@ -1,4 +1,6 @@
+import csv
 import datetime
+import io
 
 import pytest
 import time_machine
@@ -242,7 +244,22 @@ def test_registrants_csv_export(client, session, network):
     response = client.get(reverse("webinars:registrants_csv", args=[session.pk]))
     content = response.content.decode("utf-8-sig")
     assert response["Content-Type"].startswith("text/csv")
-    assert "Dist A" in content and "'=HYPERLINK" in content
+    [_header, row] = list(csv.reader(io.StringIO(content)))
+    assert row[0].startswith("'=HYPERLINK(1)") and row[2] == "Dist A"
+
+
+def test_registrants_csv_quotes_out_every_formula_cell(client, session, network):
+    network.staff_a.first_name = "@SUM(1+1)"
+    network.staff_a.email = "=cmd@test.example"
+    network.staff_a.save()
+    network.distributor_a.name = "-2+3"
+    network.distributor_a.save()
+    services.registration_create(user=network.staff_a, session=session)
+    client.force_login(network.trainer)
+    response = client.get(reverse("webinars:registrants_csv", args=[session.pk]))
+    [_header, row] = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert row[:3] == [f"'@SUM(1+1) {network.staff_a.last_name}", "'=cmd@test.example", "'-2+3"]
+    assert row[-1] == "0"
 
 
 # ---------------------------------------------------------------- managers and home
