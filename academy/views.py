@@ -14,12 +14,14 @@ from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language
 
 from academy import roles, services
 from academy.errors import ApplicationError
 from academy.forms import LoginForm, PasswordResetForm, ProfileForm, apply_error
+from academy.headers import csp_violations_log
 from academy.health import health_report
 from academy.home import panels_for
 from academy.http import AuthenticatedHttpRequest
@@ -125,3 +127,23 @@ def healthz(request: HttpRequest) -> JsonResponse:
     if not healthy:
         body["down"] = sorted(name for name, item in checks.items() if item["status"] != "up")
     return JsonResponse(body, status=200 if healthy else 503)
+
+
+@csrf_exempt
+@require_POST
+def csp_report(request: HttpRequest) -> HttpResponse:
+    """Where browsers report Content-Security-Policy violations (both the
+    ``report-uri`` and the Reporting API formats): logged, never stored.
+    Bodies over ``CSP_REPORT_MAX_BYTES`` are refused unread."""
+    limit = settings.CSP_REPORT_MAX_BYTES
+    try:
+        declared = int(request.headers.get("Content-Length") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        return HttpResponse(status=413)
+    body = request.read(limit + 1)
+    if len(body) > limit:
+        return HttpResponse(status=413)
+    csp_violations_log(body)
+    return HttpResponse(status=204)

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Literal
 
 import environ
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from config.cache import redis_cache_settings
@@ -43,6 +44,7 @@ THIRD_PARTY_APPS = [
     "phonenumber_field",
     "channels",
     "axes",
+    "csp",
 ]
 LOCAL_APPS = [
     "academy",
@@ -56,12 +58,15 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "academy.headers.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "academy.middleware.UserPreferencesMiddleware",
+    "academy.headers.PrivateCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: turns a sign-in lockout into the sign-in page with the lock explained.
@@ -379,8 +384,73 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+
+# Content-Security-Policy (django-csp): scripts and styles from our own
+# origin only (no inline code, no inline event handlers, no style
+# attributes), nothing may frame us, forms post only to us. 'self' in
+# connect-src covers the live room's ws:// and wss:// on the same host.
+# Frames: the video players lessons embed (courses.video turns links into
+# these hosts' player addresses). Images: ours, data: URIs, plus the hosts
+# of images that lesson text links to, if any.
+CSP_FRAME_HOSTS = env.list(
+    "CSP_FRAME_HOSTS",
+    default=["https://www.youtube-nocookie.com", "https://player.vimeo.com", "https://www.dailymotion.com"],
+)
+CSP_IMAGE_HOSTS = env.list("CSP_IMAGE_HOSTS", default=[])
+CSP_MEDIA_HOSTS = env.list("CSP_MEDIA_HOSTS", default=[])
+CSP_REPORT_PATH = "/csp-report/"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", *CSP_IMAGE_HOSTS],
+        "font-src": [SELF],
+        "media-src": [SELF, *CSP_MEDIA_HOSTS],
+        "connect-src": [SELF],
+        "frame-src": CSP_FRAME_HOSTS or [NONE],
+        "worker-src": [SELF],
+        "manifest-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "report-uri": CSP_REPORT_PATH,
+        "report-to": "csp",
+    },
+}
+# Powerful features no page uses (the live room's video opens in
+# BigBlueButton's own tab) are off for us and for every frame we embed.
+# Those left out (fullscreen, encrypted-media, picture-in-picture, autoplay)
+# keep their defaults, so the embedded video players still work.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
+# Violation reports: bodies over this size are refused, and at most this many
+# reports a minute are logged (the rest are counted and dropped).
+CSP_REPORT_MAX_BYTES = 8 * 1024
+CSP_REPORTS_LOGGED_PER_MINUTE = env.int("CSP_REPORTS_LOGGED_PER_MINUTE", default=60)
 
 # ---------------------------------------------------------------- logging
 LOGGING = {

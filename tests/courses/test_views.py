@@ -94,7 +94,7 @@ def test_course_page_and_enrolment(client, network, course, django_assert_num_qu
     with django_assert_num_queries(11):
         body = client.get(_url("course", course.slug)).content.decode()
     assert "Reprendre là où je me suis arrêté" in body
-    assert 'aria-valuenow="0"' in body
+    assert '<progress class="progress" value="0" max="100"' in body
 
 
 def test_course_page_outside_the_audience_is_not_found(client, network, course):

@@ -1,5 +1,6 @@
 """Checks every main page gets: structure, accessibility (axe-core from a
-local copy), page weight, and a screenshot."""
+local copy), page weight, a screenshot, and no Content-Security-Policy
+violation."""
 
 from pathlib import Path
 
@@ -82,3 +83,4 @@ def check_page(visitor, name: str, *, budget: int = PAGE_BUDGET_BYTES) -> None:
     page.screenshot(path=str(Path(OUTPUT) / f"{name}-{visitor.variant}.png"), full_page=True)
     total, sizes = page_weight(visitor, page.url)
     assert total <= budget, f"{page.url} weighs {total} bytes (budget {budget}): {sizes}"
+    visitor.assert_no_policy_violation()

@@ -195,15 +195,46 @@ def variant(request) -> str:
     return request.param
 
 
+# Every page reports each Content-Security-Policy violation to the test as
+# it happens (a binding, so a page left at once still reports), whichever
+# page of the context it is in. Injected by the browser, not by the page, so
+# the policy does not block the listener itself.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__academyCspViolation({
+    page: document.location.href,
+    directive: event.effectiveDirective,
+    blocked: event.blockedURI,
+    source: event.sourceFile,
+    line: event.lineNumber,
+    sample: event.sample,
+  });
+});
+"""
+POLICY_MESSAGE = re.compile(r"Content.Security.Policy|Permissions.Policy", re.IGNORECASE)
+
+
 class Visitor:
     """One browser context (a person) with the checks every page gets."""
 
-    def __init__(self, browser, base_url: str, variant: str) -> None:
+    def __init__(self, browser, base_url: str, variant: str, **options) -> None:
         self.base_url = base_url
         self.variant = variant
         self.language = VARIANTS[variant]["locale"][:2]
-        self.context = browser.new_context(base_url=base_url, **VARIANTS[variant])
+        self.context = browser.new_context(base_url=base_url, **{**VARIANTS[variant], **options})
         self.context.set_default_timeout(15_000)
+        self.csp_violations: list[dict] = []
+        self.policy_messages: list[str] = []
+        self.context.expose_binding(
+            "__academyCspViolation", lambda source, violation: self.csp_violations.append(violation)
+        )
+        self.context.add_init_script(CSP_LISTENER)
+        self.context.on(
+            "console",
+            lambda msg: (
+                POLICY_MESSAGE.search(msg.text) and self.policy_messages.append(f"{msg.type}: {msg.text}")
+            ),
+        )
         self.page = self.context.new_page()
         self.console_errors: list[str] = []
         self.page.on("console", lambda msg: msg.type == "error" and self.console_errors.append(msg.text))
@@ -225,6 +256,12 @@ class Visitor:
         self.page.click("footer button[type=submit]")
         self.page.wait_for_load_state()
 
+    def assert_no_policy_violation(self) -> None:
+        """No page of this person broke the Content-Security-Policy (nor
+        logged a policy error) so far."""
+        assert self.csp_violations == [], f"Content-Security-Policy violations: {self.csp_violations}"
+        assert self.policy_messages == [], f"policy messages in the console: {self.policy_messages}"
+
     def close(self) -> None:
         self.context.close()
 
@@ -233,15 +270,18 @@ class Visitor:
 def visitor_factory(browser, base_url, variant):
     visitors: list[Visitor] = []
 
-    def make() -> Visitor:
-        visitor = Visitor(browser, base_url, variant)
+    def make(**options) -> Visitor:
+        """A new person; ``options`` go to the browser context (timezone_id...)."""
+        visitor = Visitor(browser, base_url, variant, **options)
         visitors.append(visitor)
         return visitor
 
     yield make
     errors = [error for visitor in visitors for error in visitor.console_errors]
+    violations = [item for visitor in visitors for item in visitor.csp_violations + visitor.policy_messages]
     for visitor in visitors:
         visitor.close()
+    assert violations == [], f"Content-Security-Policy violations: {violations}"
     assert errors == [], f"JavaScript console errors: {errors}"
 
 

@@ -175,11 +175,14 @@ def test_invited_staff_member_joins_and_earns_a_certificate(visitor_factory, var
     assert text["hello"].format(name=first_name) in mail  # written in the invitation's language
     link = re.search(r"^https?://[^/\s]+(/distributors/invitations/\S+/)$", mail, re.MULTILINE).group(1)
 
-    newcomer = visitor_factory()
+    # On the road, away from the team's (and the inviter's) zone.
+    newcomer = visitor_factory(timezone_id="Africa/Kinshasa")
     page = newcomer.page
     page.goto(link)
     check_page(newcomer, "invitation-accept")
     expect(page.locator("#id_first_name")).to_have_value(first_name)
+    # The page's script offers the browser's time zone in place of the inviter's.
+    expect(page.locator("#id_time_zone")).to_have_value("Africa/Kinshasa")
     page.fill("#id_password1", NEW_PASSWORD)
     page.fill("#id_password2", NEW_PASSWORD)
     page.select_option("#id_language", language)

@@ -89,7 +89,7 @@ def test_live_room_journey(visitor_factory):
     check_page(learner, "webinars-live-room")
     le.locator("#room-poll label", has_text="PCR").click()
     le.click("#room-poll button[type=submit]")
-    le.wait_for_selector("#room-poll .bars li:has-text('PCR — 1 (100 %)')")
+    le.wait_for_selector("#room-poll .bars li:has-text('PCR — 1 (100 %)') progress[value='100']")
     t.wait_for_selector("#room-poll .bars li:has-text('PCR — 1 (100 %)')")
     t.locator("#room-polls li", has_text=poll.question).locator("button").click()
     le.wait_for_selector("#room-poll:not(:has(input[type=radio])) .bars li:has-text('PCR — 1')")

@@ -324,10 +324,10 @@
         var pct = poll.results.voters ? Math.round(100 * n / poll.results.voters) : 0;
         var item = el("li");
         item.appendChild(el("span", "", o.text + " — " + n + " (" + pct + " %)"));
-        var bar = el("div", "progress");
-        var fill = el("span");
-        fill.style.width = pct + "%";
-        bar.appendChild(fill);
+        var bar = el("progress", "progress");
+        bar.max = 100;
+        bar.value = pct;
+        bar.setAttribute("aria-hidden", "true");
         item.appendChild(bar);
         bars.appendChild(item);
       });
