@@ -21,12 +21,14 @@ cancelled). Bad frames (malformed, unknown, too large, too frequent,
 refused by a rule) get an error frame and the connection stays usable.
 
 Rate limits (token buckets, measured at arrival): every connection may
-send ``CONNECTION_LIMIT`` frames per ``CONNECTION_WINDOW`` seconds; per
-person (all their connections to this server process) chat is limited to 5
-messages per 10 seconds, questions to 3 per 30 seconds, announcements to 5
-per 10 seconds. A bucket of N per T seconds holds N tokens and gets one back
-every T / N seconds: a burst of N is accepted, then one every T / N seconds,
-so a client that never sends more than N in any T seconds is never refused.
+send ``CONNECTION_LIMIT`` frames per ``CONNECTION_WINDOW`` seconds (in this
+process's memory); per person and session — all their connections, on every
+server, and across reconnects (buckets in the cache: ``webinars.room_limits``)
+— chat is limited to 5 messages per 10 seconds, questions to 3 per 30
+seconds, announcements to 5 per 10 seconds. A bucket of N per T seconds
+holds N tokens and gets one back every T / N seconds: a burst of N is
+accepted, then one every T / N seconds, so a client that never sends more
+than N in any T seconds is never refused.
 
 Order: logged events reach each connection in sequence (``RoomEvent.seq``),
 once, whichever server's broadcast arrives first: an event ahead of the next
@@ -70,8 +72,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from academy.errors import ApplicationError
-from webinars import realtime, room_messages, selectors, services
+from webinars import realtime, room_limits, room_messages, selectors, services
 from webinars.models import Session
+from webinars.room_limits import TokenBucket
 
 logger = logging.getLogger(__name__)
 
@@ -102,34 +105,12 @@ HELD_STATES = 50
 RESUME_BUFFER = 2000
 
 
-# The rate limits' clock (seconds, monotonic); replaced in tests.
-CLOCK: Callable[[], float] = time.monotonic
+# The rate limits' clock (seconds): the wall clock, as the person's buckets
+# are shared by the servers (``webinars.room_limits``); replaced in tests.
+CLOCK: Callable[[], float] = time.time
 # A connection's frames accepted but not yet handled when it closes are still
 # handled (stored) for at most this long.
 DRAIN_SECONDS = 30.0
-
-
-class TokenBucket:
-    """``capacity`` actions, refilled evenly over ``period`` seconds: a burst
-    of ``capacity``, then one every ``period / capacity`` seconds. ``clock``
-    (seconds, monotonic) is injectable for tests."""
-
-    def __init__(self, capacity: int, period: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.capacity = capacity
-        self.rate = capacity / period
-        self.tokens = float(capacity)
-        self.clock = clock
-        self.updated = clock()
-
-    def take(self) -> bool:
-        now = self.clock()
-        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
-        self.updated = now
-        # A hair of tolerance: float steps must not refuse a token due exactly now.
-        if self.tokens < 1 - 1e-9:
-            return False
-        self.tokens = max(0.0, self.tokens - 1)
-        return True
 
 
 _room_executors: dict[int, ThreadPoolExecutor] = {}
@@ -158,9 +139,6 @@ def room_database(function: Callable[..., Any]) -> Callable[..., Awaitable[Any]]
     return DatabaseSyncToAsync(function, thread_sensitive=False, executor=executor)
 
 
-# Per person and room in this process, shared by their connections (tabs).
-_person_buckets: dict[tuple[int, int, str], TokenBucket] = {}
-_person_connections: dict[tuple[int, int], int] = {}
 # Room state broadcasts already scheduled (by room and poll).
 _pending_state: dict[tuple[str, int, int], asyncio.Task] = {}
 
@@ -558,8 +536,6 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             self.session, self.role = entry["session"], entry["role"]
             self.is_trainer = self.role == selectors.TRAINER
             self.registered = True
-            key = (self.session_id, self.user.pk)
-            _person_connections[key] = _person_connections.get(key, 0) + 1
             self._presence_changed()
             early, self.early = self.early or [], None
             for message in early:
@@ -585,14 +561,6 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         if not self.registered:
             return
         self.registered = False
-        key = (self.session_id, self.user.pk)
-        remaining = _person_connections.get(key, 1) - 1
-        if remaining <= 0:
-            _person_connections.pop(key, None)
-            for action in ACTION_LIMITS:
-                _person_buckets.pop((*key, action), None)
-        else:
-            _person_connections[key] = remaining
         try:
             await self._db(services.room_disconnect, channel_name=self.channel_name)
         except Exception:  # the sweep closes the interval later
@@ -612,7 +580,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
                 )
             with translation.override(self.language):
                 kind, fields, ref = room_messages.parse(text_data, bytes_data)
-            self._admit(kind)
+            await self._admit(kind)
         except room_messages.InvalidMessage as error:
             await self._error(error.code, error.message, error.ref or ref)
             return
@@ -656,7 +624,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         except Exception:
             logger.exception("Room frames of %s not handled", self.channel_name)
 
-    def _admit(self, kind: str) -> None:
+    async def _admit(self, kind: str) -> None:
         """Role and rate checks, on arrival (``InvalidMessage`` when refused)."""
         if kind in room_messages.MODERATOR_ONLY and not self.is_trainer:
             raise room_messages.InvalidMessage("forbidden", self._tr(_, "Only the trainers can do this."))
@@ -664,7 +632,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             raise room_messages.InvalidMessage(
                 "forbidden", self._tr(_, "Observers can follow the room but not take part.")
             )
-        if kind in ACTION_LIMITS and not self._person_bucket(kind).take():
+        if kind in ACTION_LIMITS and not await self._person_allows(kind):
             raise room_messages.InvalidMessage(
                 "rate_limited", self._tr(_, "You are sending too fast; wait a moment.")
             )
@@ -1047,12 +1015,18 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             self.joined_groups[group] = relay
             await relay.add(self)
 
-    def _person_bucket(self, action: str) -> TokenBucket:
-        key = (self.session_id, self.user.pk, action)
-        bucket = _person_buckets.get(key)
-        if bucket is None:
-            bucket = _person_buckets[key] = TokenBucket(*ACTION_LIMITS[action], clock=CLOCK)
-        return bucket
+    async def _person_allows(self, action: str) -> bool:
+        """One token of the person's bucket for ``action`` in this session,
+        shared by all their connections on every server (``room_limits``)."""
+        capacity, period = ACTION_LIMITS[action]
+        return await room_limits.person_take(
+            session_id=self.session_id,
+            user_id=self.user.pk,
+            action=action,
+            capacity=capacity,
+            period=period,
+            now=CLOCK(),
+        )
 
     def _presence_changed(self) -> None:
         session_id = self.session_id
