@@ -148,7 +148,6 @@ class RedisBuckets:
             client = redis_asyncio.Redis.from_url(
                 self.url, socket_timeout=self.socket_timeout, socket_connect_timeout=self.socket_timeout
             )
-            client.take_script = client.register_script(_TAKE_SCRIPT)
             self._clients[loop] = client
         return client
 
@@ -157,7 +156,7 @@ class RedisBuckets:
             return True
         client = self._client()
         try:
-            allowed = await client.take_script(
+            allowed = await client.register_script(_TAKE_SCRIPT)(
                 keys=[key], args=[capacity, repr(capacity / period), repr(now), int(period * 1000) + 1000]
             )
         except (RedisConnectionError, RedisTimeoutError, OSError) as error:
