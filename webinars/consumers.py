@@ -57,6 +57,7 @@ import time
 import weakref
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from importlib import import_module
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -68,10 +69,13 @@ from channels.layers import get_channel_layer
 from channels.utils import await_many_dispatch
 from channels_redis.core import RedisChannelLayer
 from django.conf import settings
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.utils import translation
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from academy.errors import ApplicationError
+from academy.models import User
 from webinars import realtime, room_limits, room_messages, selectors, services
 from webinars.models import Session
 from webinars.room_limits import TokenBucket
@@ -104,6 +108,12 @@ HELD_STATES = 50
 # Logged broadcasts kept for a connection still starting (beyond: read from the database).
 RESUME_BUFFER = 2000
 
+
+# Each connection checks again, at the first frame (heartbeats included) this
+# long after its last check, that its sign-in session still holds and the
+# room's rules still let the person in: a revocation broadcast that was lost
+# (``room.revoke``) is made up for within this time plus a heartbeat.
+RECHECK_SECONDS = 15.0
 
 # The rate limits' clock (seconds): the wall clock, as the person's buckets
 # are shared by the servers (``webinars.room_limits``); replaced in tests.
@@ -230,6 +240,30 @@ def room_resume(
     )
     snapshot = selectors.room_snapshot(user=user, session=session, role=role)
     return {"snapshot": snapshot, "resume": resume, "log": log}
+
+
+def room_recheck(*, user_id: int, session_key: str | None, session_id: int) -> selectors.RoomRefusal | None:
+    """Why a connection that entered the room must leave now, or None: its
+    sign-in session is gone (signed out, expired) or no longer matches the
+    account (password changed: the auth hash differs), the account is
+    switched off, or the room's rules (``room_entry``) no longer let the
+    person in. Reads the session and the person afresh, as Django does for a
+    request."""
+    signed_out = selectors.RoomRefusal(
+        selectors.UNAUTHENTICATED, "signed_out", _("You are signed out; sign in again to enter the room.")
+    )
+    if not session_key:
+        return signed_out
+    data = import_module(settings.SESSION_ENGINE).SessionStore(session_key).load()
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or data.get(SESSION_KEY) != user._meta.pk.value_to_string(user):
+        return signed_out
+    stored_hash = data.get(HASH_SESSION_KEY) or ""
+    hashes = [user.get_session_auth_hash(), *user.get_session_auth_fallback_hash()]
+    if not any(constant_time_compare(stored_hash, known) for known in hashes):
+        return signed_out
+    entry = selectors.room_entry(user=user, session_id=session_id)
+    return entry if isinstance(entry, selectors.RoomRefusal) else None
 
 
 # Heartbeats of this process, written to the database in one batch.
@@ -370,9 +404,13 @@ class GroupRelay:
                 await self._rejoin()
                 layer = get_channel_layer()
                 continue
+            revoke = message.get("type") == realtime.REVOKE_TYPE
             for consumer in list(self.members):
                 try:
-                    await consumer.room_frame(message)
+                    if revoke:
+                        await consumer.room_revoke(message)
+                    else:
+                        await consumer.room_frame(message)
                 except OSError:
                     pass  # the client has gone; its disconnect removes it from the group
                 except Exception:
@@ -500,6 +538,10 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         self.inbox: asyncio.Queue[tuple[str, dict[str, Any], str]] = asyncio.Queue()
         self.worker: asyncio.Task | None = None
         self.gone = False
+        # Set once the person's right to stay ended: nothing more is handled.
+        self.revoked = False
+        self.session_key = getattr(self.scope.get("session"), "session_key", None)
+        self.recheck_at = time.monotonic() + RECHECK_SECONDS
         await self.accept()
         if self.user is None or not self.user.is_authenticated:
             await self._refuse(
@@ -511,6 +553,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         # ``early`` until the role is known (dropped if the connection is refused).
         await self._join(realtime.group_everyone(self.session_id))
         await self._join(realtime.group_user(self.session_id, self.user.pk))
+        await self._join(realtime.group_account(self.user.pk))
         resume_seq = self._query_int("last_seq")
         resume_event_id = None if resume_seq is not None else self._query_int("last_event_id")
         async with self.output_lock:
@@ -570,7 +613,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
     # ------------------------------------------------------------ inbound
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if not self.registered:
+        if not self.registered or self.revoked:
             return
         ref = ""
         try:
@@ -594,6 +637,10 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         while not self.inbox.empty():
             kind, fields, ref = self.inbox.get_nowait()
             try:
+                if not self.revoked and time.monotonic() >= self.recheck_at:
+                    await self._recheck()
+                if self.revoked:
+                    continue  # the person may no longer act here: dropped
                 await self._handle(kind, fields)
             except room_messages.InvalidMessage as error:
                 await self._error(error.code, error.message, error.ref or ref)
@@ -781,6 +828,37 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
                 self.held_states.append(message["text"])
             return
         await self.send(text_data=message["text"])
+
+    async def room_revoke(self, message: dict[str, Any]) -> None:
+        """The person's standing changed (``realtime.revoke``): leave with the
+        given code, or check again and leave when the check fails."""
+        if not self.registered or self.revoked or self.gone:
+            return
+        if message.get("close_code") == selectors.FORBIDDEN:
+            self.revoked = True
+            await self._refuse(
+                selectors.FORBIDDEN,
+                "no_longer_allowed",
+                self._tr(_, "You may no longer take part in this room."),
+            )
+            return
+        await self._recheck()
+
+    async def _recheck(self) -> None:
+        """Check the sign-in session and the room's rules again (``room_recheck``);
+        on refusal, an error frame and the close, and nothing more handled."""
+        self.recheck_at = time.monotonic() + RECHECK_SECONDS
+        try:
+            refusal = await self._db(
+                room_recheck, user_id=self.user.pk, session_key=self.session_key, session_id=self.session_id
+            )
+        except Exception:  # the next frame checks again
+            logger.exception("Room recheck failed for %s", self.channel_name)
+            self.recheck_at = time.monotonic()
+            return
+        if refusal is not None and not self.revoked:
+            self.revoked = True
+            await self._refuse(refusal.close_code, refusal.code, refusal.message)
 
     async def room_present_again(self, message: dict[str, Any]) -> None:
         """The connection was swept as silent although it is alive: register it again."""
