@@ -836,11 +836,9 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             return
         if message.get("close_code") == selectors.FORBIDDEN:
             self.revoked = True
-            await self._refuse(
-                selectors.FORBIDDEN,
-                "no_longer_allowed",
-                self._tr(_, "You may no longer take part in this room."),
-            )
+            with translation.override(self.language):
+                message_text = _("You may no longer take part in this room.")
+            await self._refuse(selectors.FORBIDDEN, "no_longer_allowed", message_text)
             return
         await self._recheck()
 
