@@ -10,6 +10,7 @@ class WebinarsConfig(AppConfig):
     def ready(self) -> None:
         # Imported once the models are loaded, as Django requires of ready().
         from academy.outbox import outbox_register
+        from webinars import receivers  # noqa: F401  (connects the signal receivers)
         from webinars.services import REMINDER_OUTBOX
 
         outbox_register(REMINDER_OUTBOX)

@@ -21,12 +21,14 @@ cancelled). Bad frames (malformed, unknown, too large, too frequent,
 refused by a rule) get an error frame and the connection stays usable.
 
 Rate limits (token buckets, measured at arrival): every connection may
-send ``CONNECTION_LIMIT`` frames per ``CONNECTION_WINDOW`` seconds; per
-person (all their connections to this server process) chat is limited to 5
-messages per 10 seconds, questions to 3 per 30 seconds, announcements to 5
-per 10 seconds. A bucket of N per T seconds holds N tokens and gets one back
-every T / N seconds: a burst of N is accepted, then one every T / N seconds,
-so a client that never sends more than N in any T seconds is never refused.
+send ``CONNECTION_LIMIT`` frames per ``CONNECTION_WINDOW`` seconds (in this
+process's memory); per person and session — all their connections, on every
+server, and across reconnects (buckets in the cache: ``webinars.room_limits``)
+— chat is limited to 5 messages per 10 seconds, questions to 3 per 30
+seconds, announcements to 5 per 10 seconds. A bucket of N per T seconds
+holds N tokens and gets one back every T / N seconds: a burst of N is
+accepted, then one every T / N seconds, so a client that never sends more
+than N in any T seconds is never refused.
 
 Order: logged events reach each connection in sequence (``RoomEvent.seq``),
 once, whichever server's broadcast arrives first: an event ahead of the next
@@ -55,6 +57,7 @@ import time
 import weakref
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from importlib import import_module
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -66,12 +69,16 @@ from channels.layers import get_channel_layer
 from channels.utils import await_many_dispatch
 from channels_redis.core import RedisChannelLayer
 from django.conf import settings
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.utils import translation
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from academy.errors import ApplicationError
-from webinars import realtime, room_messages, selectors, services
+from academy.models import User
+from webinars import realtime, room_limits, room_messages, selectors, services
 from webinars.models import Session
+from webinars.room_limits import TokenBucket
 
 logger = logging.getLogger(__name__)
 
@@ -102,34 +109,18 @@ HELD_STATES = 50
 RESUME_BUFFER = 2000
 
 
-# The rate limits' clock (seconds, monotonic); replaced in tests.
-CLOCK: Callable[[], float] = time.monotonic
+# Each connection checks again, at the first frame (heartbeats included) this
+# long after its last check, that its sign-in session still holds and the
+# room's rules still let the person in: a revocation broadcast that was lost
+# (``room.revoke``) is made up for within this time plus a heartbeat.
+RECHECK_SECONDS = 15.0
+
+# The rate limits' clock (seconds): the wall clock, as the person's buckets
+# are shared by the servers (``webinars.room_limits``); replaced in tests.
+CLOCK: Callable[[], float] = time.time
 # A connection's frames accepted but not yet handled when it closes are still
 # handled (stored) for at most this long.
 DRAIN_SECONDS = 30.0
-
-
-class TokenBucket:
-    """``capacity`` actions, refilled evenly over ``period`` seconds: a burst
-    of ``capacity``, then one every ``period / capacity`` seconds. ``clock``
-    (seconds, monotonic) is injectable for tests."""
-
-    def __init__(self, capacity: int, period: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.capacity = capacity
-        self.rate = capacity / period
-        self.tokens = float(capacity)
-        self.clock = clock
-        self.updated = clock()
-
-    def take(self) -> bool:
-        now = self.clock()
-        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
-        self.updated = now
-        # A hair of tolerance: float steps must not refuse a token due exactly now.
-        if self.tokens < 1 - 1e-9:
-            return False
-        self.tokens = max(0.0, self.tokens - 1)
-        return True
 
 
 _room_executors: dict[int, ThreadPoolExecutor] = {}
@@ -158,9 +149,6 @@ def room_database(function: Callable[..., Any]) -> Callable[..., Awaitable[Any]]
     return DatabaseSyncToAsync(function, thread_sensitive=False, executor=executor)
 
 
-# Per person and room in this process, shared by their connections (tabs).
-_person_buckets: dict[tuple[int, int, str], TokenBucket] = {}
-_person_connections: dict[tuple[int, int], int] = {}
 # Room state broadcasts already scheduled (by room and poll).
 _pending_state: dict[tuple[str, int, int], asyncio.Task] = {}
 
@@ -252,6 +240,30 @@ def room_resume(
     )
     snapshot = selectors.room_snapshot(user=user, session=session, role=role)
     return {"snapshot": snapshot, "resume": resume, "log": log}
+
+
+def room_recheck(*, user_id: int, session_key: str | None, session_id: int) -> selectors.RoomRefusal | None:
+    """Why a connection that entered the room must leave now, or None: its
+    sign-in session is gone (signed out, expired) or no longer matches the
+    account (password changed: the auth hash differs), the account is
+    switched off, or the room's rules (``room_entry``) no longer let the
+    person in. Reads the session and the person afresh, as Django does for a
+    request."""
+    signed_out = selectors.RoomRefusal(
+        selectors.UNAUTHENTICATED, "signed_out", _("You are signed out; sign in again to enter the room.")
+    )
+    if not session_key:
+        return signed_out
+    data = import_module(settings.SESSION_ENGINE).SessionStore(session_key).load()
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or data.get(SESSION_KEY) != user._meta.pk.value_to_string(user):
+        return signed_out
+    stored_hash = data.get(HASH_SESSION_KEY) or ""
+    hashes = [user.get_session_auth_hash(), *user.get_session_auth_fallback_hash()]
+    if not any(constant_time_compare(stored_hash, known) for known in hashes):
+        return signed_out
+    entry = selectors.room_entry(user=user, session_id=session_id)
+    return entry if isinstance(entry, selectors.RoomRefusal) else None
 
 
 # Heartbeats of this process, written to the database in one batch.
@@ -392,9 +404,13 @@ class GroupRelay:
                 await self._rejoin()
                 layer = get_channel_layer()
                 continue
+            revoke = message.get("type") == realtime.REVOKE_TYPE
             for consumer in list(self.members):
                 try:
-                    await consumer.room_frame(message)
+                    if revoke:
+                        await consumer.room_revoke(message)
+                    else:
+                        await consumer.room_frame(message)
                 except OSError:
                     pass  # the client has gone; its disconnect removes it from the group
                 except Exception:
@@ -522,6 +538,10 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         self.inbox: asyncio.Queue[tuple[str, dict[str, Any], str]] = asyncio.Queue()
         self.worker: asyncio.Task | None = None
         self.gone = False
+        # Set once the person's right to stay ended: nothing more is handled.
+        self.revoked = False
+        self.session_key = getattr(self.scope.get("session"), "session_key", None)
+        self.recheck_at = time.monotonic() + RECHECK_SECONDS
         await self.accept()
         if self.user is None or not self.user.is_authenticated:
             await self._refuse(
@@ -533,6 +553,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         # ``early`` until the role is known (dropped if the connection is refused).
         await self._join(realtime.group_everyone(self.session_id))
         await self._join(realtime.group_user(self.session_id, self.user.pk))
+        await self._join(realtime.group_account(self.user.pk))
         resume_seq = self._query_int("last_seq")
         resume_event_id = None if resume_seq is not None else self._query_int("last_event_id")
         async with self.output_lock:
@@ -558,8 +579,6 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             self.session, self.role = entry["session"], entry["role"]
             self.is_trainer = self.role == selectors.TRAINER
             self.registered = True
-            key = (self.session_id, self.user.pk)
-            _person_connections[key] = _person_connections.get(key, 0) + 1
             self._presence_changed()
             early, self.early = self.early or [], None
             for message in early:
@@ -585,14 +604,6 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         if not self.registered:
             return
         self.registered = False
-        key = (self.session_id, self.user.pk)
-        remaining = _person_connections.get(key, 1) - 1
-        if remaining <= 0:
-            _person_connections.pop(key, None)
-            for action in ACTION_LIMITS:
-                _person_buckets.pop((*key, action), None)
-        else:
-            _person_connections[key] = remaining
         try:
             await self._db(services.room_disconnect, channel_name=self.channel_name)
         except Exception:  # the sweep closes the interval later
@@ -602,7 +613,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
     # ------------------------------------------------------------ inbound
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if not self.registered:
+        if not self.registered or self.revoked:
             return
         ref = ""
         try:
@@ -612,7 +623,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
                 )
             with translation.override(self.language):
                 kind, fields, ref = room_messages.parse(text_data, bytes_data)
-            self._admit(kind)
+            await self._admit(kind)
         except room_messages.InvalidMessage as error:
             await self._error(error.code, error.message, error.ref or ref)
             return
@@ -626,6 +637,10 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         while not self.inbox.empty():
             kind, fields, ref = self.inbox.get_nowait()
             try:
+                if not self.revoked and time.monotonic() >= self.recheck_at:
+                    await self._recheck()
+                if self.revoked:
+                    continue  # the person may no longer act here: dropped
                 await self._handle(kind, fields)
             except room_messages.InvalidMessage as error:
                 await self._error(error.code, error.message, error.ref or ref)
@@ -656,7 +671,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         except Exception:
             logger.exception("Room frames of %s not handled", self.channel_name)
 
-    def _admit(self, kind: str) -> None:
+    async def _admit(self, kind: str) -> None:
         """Role and rate checks, on arrival (``InvalidMessage`` when refused)."""
         if kind in room_messages.MODERATOR_ONLY and not self.is_trainer:
             raise room_messages.InvalidMessage("forbidden", self._tr(_, "Only the trainers can do this."))
@@ -664,7 +679,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             raise room_messages.InvalidMessage(
                 "forbidden", self._tr(_, "Observers can follow the room but not take part.")
             )
-        if kind in ACTION_LIMITS and not self._person_bucket(kind).take():
+        if kind in ACTION_LIMITS and not await self._person_allows(kind):
             raise room_messages.InvalidMessage(
                 "rate_limited", self._tr(_, "You are sending too fast; wait a moment.")
             )
@@ -813,6 +828,35 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
                 self.held_states.append(message["text"])
             return
         await self.send(text_data=message["text"])
+
+    async def room_revoke(self, message: dict[str, Any]) -> None:
+        """The person's standing changed (``realtime.revoke``): leave with the
+        given code, or check again and leave when the check fails."""
+        if not self.registered or self.revoked or self.gone:
+            return
+        if message.get("close_code") == selectors.FORBIDDEN:
+            self.revoked = True
+            with translation.override(self.language):
+                message_text = _("You may no longer take part in this room.")
+            await self._refuse(selectors.FORBIDDEN, "no_longer_allowed", message_text)
+            return
+        await self._recheck()
+
+    async def _recheck(self) -> None:
+        """Check the sign-in session and the room's rules again (``room_recheck``);
+        on refusal, an error frame and the close, and nothing more handled."""
+        self.recheck_at = time.monotonic() + RECHECK_SECONDS
+        try:
+            refusal = await self._db(
+                room_recheck, user_id=self.user.pk, session_key=self.session_key, session_id=self.session_id
+            )
+        except Exception:  # the next frame checks again
+            logger.exception("Room recheck failed for %s", self.channel_name)
+            self.recheck_at = time.monotonic()
+            return
+        if refusal is not None and not self.revoked:
+            self.revoked = True
+            await self._refuse(refusal.close_code, refusal.code, refusal.message)
 
     async def room_present_again(self, message: dict[str, Any]) -> None:
         """The connection was swept as silent although it is alive: register it again."""
@@ -1047,12 +1091,18 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             self.joined_groups[group] = relay
             await relay.add(self)
 
-    def _person_bucket(self, action: str) -> TokenBucket:
-        key = (self.session_id, self.user.pk, action)
-        bucket = _person_buckets.get(key)
-        if bucket is None:
-            bucket = _person_buckets[key] = TokenBucket(*ACTION_LIMITS[action], clock=CLOCK)
-        return bucket
+    async def _person_allows(self, action: str) -> bool:
+        """One token of the person's bucket for ``action`` in this session,
+        shared by all their connections on every server (``room_limits``)."""
+        capacity, period = ACTION_LIMITS[action]
+        return await room_limits.person_take(
+            session_id=self.session_id,
+            user_id=self.user.pk,
+            action=action,
+            capacity=capacity,
+            period=period,
+            now=CLOCK(),
+        )
 
     def _presence_changed(self) -> None:
         session_id = self.session_id

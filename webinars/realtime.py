@@ -138,6 +138,45 @@ def group_poll_voters(session_id: int, poll_id: int) -> str:
     return f"webinar.{session_id}.poll.{poll_id}"
 
 
+def group_account(user_id: int) -> str:
+    """Every room connection of one person, whatever the session (revocations)."""
+    return f"webinar.account.{user_id}"
+
+
+# A person's standing changed (signed out, password changed, account switched
+# off, left their distributor): layer message ``{"type": REVOKE_TYPE,
+# "reason": <REVOKE_REASONS>, "close_code": 4403 | None}`` to
+# ``group_account(user_id)``. Each connection then checks its own sign-in
+# session and the room's rules again and closes (4401 / 4403) when they no
+# longer hold; a ``close_code`` closes it whatever the check says. Nothing
+# reaches the client but the error frame and the close.
+REVOKE_TYPE = "room.revoke"
+REVOKE_REASONS = frozenset({"signed_out", "password_changed", "deactivated", "membership_ended"})
+
+
+async def revoke(*, user_id: int, reason: str, close_code: int | None = None) -> None:
+    """Tell every server's connections of ``user_id`` to check their right to stay."""
+    if reason not in REVOKE_REASONS:
+        raise ValueError(f"Undocumented revocation reason: {reason}")
+    message = {"type": REVOKE_TYPE, "reason": reason, "close_code": close_code}
+    try:
+        await get_channel_layer().group_send(group_account(user_id), message)
+    except Exception:  # each connection also checks again by itself (``RECHECK_SECONDS``)
+        logger.exception("Room revocation of person %s not broadcast", user_id)
+
+
+def revoke_on_commit(*, user_id: int, reason: str, close_code: int | None = None) -> None:
+    """:func:`revoke` once the current transaction commits (sync callers: signal receivers)."""
+
+    def now() -> None:
+        try:
+            async_to_sync(revoke)(user_id=user_id, reason=reason, close_code=close_code)
+        except Exception:
+            logger.exception("Room revocation of person %s not broadcast", user_id)
+
+    transaction.on_commit(now)
+
+
 def dumps(frame: dict[str, Any]) -> str:
     return json.dumps(frame, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
 

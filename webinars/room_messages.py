@@ -6,6 +6,13 @@ listed in ``SCHEMAS``, exactly the fields that type declares (an optional
 action failed), each of the declared kind and size. ``parse`` turns a raw
 frame into ``(type, fields)`` or raises ``InvalidMessage`` with a code and a
 translated message for the error frame.
+
+Text is checked before anything else reads it: every string of the frame
+(keys included) must be encodable as UTF-8 (a JSON escape such as
+``"\\ud800"`` decodes to a lone surrogate, which neither the database nor the
+outgoing frame can encode) and free of NUL characters (PostgreSQL refuses
+them in text). Such a frame gets an ``invalid_text`` error and reaches no
+service.
 """
 
 import json
@@ -127,6 +134,23 @@ def _check(name: str, field: Field, value: Any) -> Any:
     return value
 
 
+def _bad_text(value: Any) -> bool:
+    """Whether ``value`` (decoded JSON) holds a string that is not storable text."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return True
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_bad_text(key) or _bad_text(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_bad_text(item) for item in value)
+    return False
+
+
 def parse(raw: str | None, raw_bytes: bytes | None = None) -> tuple[str, dict[str, Any], str]:
     """Validate one frame: ``(type, fields, ref)`` or ``InvalidMessage``."""
     if raw is None:
@@ -139,6 +163,9 @@ def parse(raw: str | None, raw_bytes: bytes | None = None) -> tuple[str, dict[st
         data = json.loads(raw)
     except ValueError as error:
         raise InvalidMessage("malformed", _("This message is not valid JSON.")) from error
+    if _bad_text(data):
+        # Checked before ``ref`` is read: an error frame must not echo such text back.
+        raise InvalidMessage("invalid_text", _("This message holds characters that are not valid text."))
     if not isinstance(data, dict):
         raise InvalidMessage("malformed", _("A message is a JSON object with a “type”."))
     ref = data.pop("ref", "")

@@ -27,10 +27,30 @@ def hosts_session(user, session) -> bool:
     return bool(session.series_id and session.series.trainers.filter(pk=user.pk).exists())
 
 
+@rules.predicate
+def observes_session(user, session) -> bool:
+    """A manager follows a session's room when its audience reaches their
+    territories: a company-wide session (everyone, or no territory and no
+    distributor chosen), one of their territories, or a distributor of one of
+    them. Other territories' rooms (and the names in their chats) stay closed."""
+    if session is None or not is_manager(user):
+        return False
+    if session.audience_everyone:
+        return True
+    territories = session.audience_territories.all()
+    distributors = session.audience_distributors.all()
+    if not territories.exists() and not distributors.exists():
+        return True
+    return (
+        territories.filter(managers=user).exists() or distributors.filter(territory__managers=user).exists()
+    )
+
+
 rules.add_perm("webinars.create_series", is_trainer | is_admin)
 rules.add_perm("webinars.create_session", is_trainer | is_admin)
 rules.add_perm("webinars.manage_series", is_admin | hosts_series)
 rules.add_perm("webinars.manage_session", is_admin | hosts_session)
+rules.add_perm("webinars.observe_room", observes_session)
 rules.add_perm("webinars.view_attendance_report", is_manager | is_admin)
 
 

@@ -319,6 +319,9 @@ def session_room(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     session = selectors.session_get(user=request.user, pk=pk)
     entry = room_selectors.room_entry(user=request.user, session_id=session.pk)
     if isinstance(entry, room_selectors.RoomRefusal):
+        if entry.code == room_selectors.OTHER_TERRITORY:
+            # Nothing to do on the session's page: the room is not theirs to follow.
+            raise PermissionDenied(entry.message)
         messages.error(request, entry.message)
         return redirect("webinars:session_detail", pk=session.pk)
     return render(

@@ -37,8 +37,6 @@ def live_room(network, settings, monkeypatch):
 
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     monkeypatch.setattr(consumers, "STATE_THROTTLE_SECONDS", 0.05)
-    monkeypatch.setattr(consumers, "_person_buckets", {})
-    monkeypatch.setattr(consumers, "_person_connections", {})
     monkeypatch.setattr(consumers, "_pending_state", {})
     session = SessionFactory(
         trainers=[network.trainer],

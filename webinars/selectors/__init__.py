@@ -22,6 +22,7 @@ from webinars.selectors.room import (
     FORBIDDEN,
     NOT_OPEN,
     OBSERVER,
+    OTHER_TERRITORY,
     TRAINER,
     TRAINER_EARLY,
     UNAUTHENTICATED,

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from academy import roles
 from academy.models import User
 from academy.permissions import can
+from distributors.audience import audience_includes
 from webinars import realtime
 from webinars.models import (
     Announcement,
@@ -71,6 +72,8 @@ UNAUTHENTICATED = 4401
 FORBIDDEN = 4403
 UNKNOWN = 4404
 NOT_OPEN = 4409
+# The refusal of a manager whose territories the session's audience does not reach.
+OTHER_TERRITORY = "other_territory"
 
 
 def room_entry(*, user: User, session_id: int) -> RoomEntry | RoomRefusal:
@@ -79,8 +82,11 @@ def room_entry(*, user: User, session_id: int) -> RoomEntry | RoomRefusal:
 
     * trainers of the session and admins: ``trainer``, from an hour before
       the start until the session ends;
-    * managers: ``observer`` (read only), at the same times as trainers;
-    * confirmed registrants: ``attendee``, while joining is open (from
+    * managers: ``observer`` (read only), at the same times as trainers, of
+      the sessions whose audience reaches their territories (company-wide
+      ones included: ``webinars.observe_room``); other sessions refused (4403);
+    * confirmed registrants still in the session's audience (a person who
+      left a territory's distributor no longer is): ``attendee``, while joining is open (from
       ``WEBINAR_JOIN_OPENS_MINUTES`` before the start, or whenever the
       session is live) — otherwise refused with the session's status;
     * anyone else: refused (4403), without telling whether the session exists
@@ -95,8 +101,16 @@ def room_entry(*, user: User, session_id: int) -> RoomEntry | RoomRefusal:
     if is_moderator(user, session):
         role = TRAINER
     elif roles.MANAGER in granted:
+        if not can(user, "webinars.observe_room", session):
+            return RoomRefusal(
+                FORBIDDEN,
+                OTHER_TERRITORY,
+                _("This web-conference is for other territories than yours."),
+            )
         role = OBSERVER
-    elif session.registrations.filter(user=user, status=RegistrationStatus.CONFIRMED).exists():
+    elif session.registrations.filter(user=user, status=RegistrationStatus.CONFIRMED).exists() and (
+        session.audience_everyone or audience_includes(session, user=user)
+    ):
         role = ATTENDEE
     else:
         return RoomRefusal(
