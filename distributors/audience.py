@@ -97,3 +97,12 @@ def audience_place_filter(queryset: QuerySet[M], *, distributors: QuerySet[Distr
         | _through_exists(model, "audience_territories", territory__in=distributors.values("territory_id"))
     )
     return queryset.filter(Q(audience_everyone=True) | place)
+
+
+def audience_open_to(obj: Audience, *, distributor: Distributor) -> bool:
+    """Whether ``obj`` may be offered to ``distributor``'s team: open to
+    everyone, to no place in particular, or to its territory or itself."""
+    return audience_place_filter(
+        type(obj)._default_manager.filter(pk=obj.pk),
+        distributors=Distributor.objects.filter(pk=distributor.pk),
+    ).exists()
