@@ -99,6 +99,11 @@ UNNAMED = {
     "<path:object_id>/": "the admin's redirect from an object's old address to its change page",
 }
 
+# Pages made from the code, not from data (the same for every signed-in
+# person): fetched once signed in, where no tenant's marker may appear, and
+# walked signed out like the others.
+DATA_FREE = {"api-schema"}
+
 # The admin is for staff only: signed-out, a learner's and an admin's walks cover it.
 ADMIN_WALKERS = {"anonymous", "learner of A", "admin"}
 UNSAFE = ("post", "put", "patch", "delete")
@@ -215,6 +220,10 @@ class Actor:
     user: object | None
     fill_with: str  # the tenant whose ids fill the path
     forbidden: dict[str, set[str]]  # tenant -> categories this actor must never see
+    # Another person of the same role already walks the routes without
+    # parameters (the two tenants are built alike): this one walks the routes
+    # with object ids only.
+    objects_only: bool = False
 
 
 def actors(tenants: Tenants) -> list[Actor]:
@@ -224,7 +233,7 @@ def actors(tenants: Tenants) -> list[Actor]:
         Actor("anonymous", None, "B", {"A": everything, "B": everything}),
         Actor("learner of A", tenants.a.staff, "B", {"B": everything}),
         Actor("lead of A", tenants.a.lead, "B", {"B": everything}),
-        Actor("member of B", tenants.b.staff, "A", {"A": everything}),
+        Actor("member of B", tenants.b.staff, "A", {"A": everything}, objects_only=True),
         Actor("manager of B", tenants.b.manager, "A", {"A": network_data}),
         Actor("trainer", tenants.trainer, "B", {"A": {"private"}, "B": {"private"}}),
         Actor("admin", tenants.admin, "B", {}),
@@ -251,6 +260,11 @@ def _leaks(text: str, actor: Actor, route: Route, tenant_key: str) -> list[str]:
 def _schema_paths(tenants: Tenants) -> dict[str, set[str]]:
     response = _client(tenants.admin).get(reverse("api-schema"), {"format": "json"})
     assert response.status_code == 200, response.status_code
+    text = body_text(response)
+    shown = [
+        marker(key, category) for key in "AB" for category in CATEGORIES if marker(key, category) in text
+    ]
+    assert not shown, f"the schema is made from the code, yet it shows {shown}"
     return {
         path: {method for method in operations if method in ("get", *UNSAFE)}
         for path, operations in response.json()["paths"].items()
@@ -303,6 +317,10 @@ def test_every_route_is_walked_and_isolates_tenants():
                 continue
             route = routes_by_name[name]
             if name.startswith("admin:") and actor.name not in ADMIN_WALKERS:
+                continue
+            if actor.user is not None and name in DATA_FREE:
+                continue
+            if actor.objects_only and not route.params:
                 continue
             for url in addresses:
                 response = client.get(url)
