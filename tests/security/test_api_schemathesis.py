@@ -28,7 +28,10 @@ from tests.security.tenants import tenants_build
 pytestmark = pytest.mark.django_db
 
 MAX_EXAMPLES = 3
-BUDGET_SECONDS = 60
+# Past this, each remaining operation gets one generated request (besides its
+# schema examples): every operation is still sent, and a loaded machine
+# does not stretch the run.
+BUDGET_SECONDS = 40
 CSRF_TOKEN = "schemathesisschemathesisschemat1"  # 32 characters: a valid CSRF secret
 CHECKS = [not_a_server_error, response_schema_conformance]
 
@@ -55,14 +58,14 @@ def _back_to_normal():
     signals.request_finished.connect(close_old_connections)
 
 
-def _examples_pass(operation, *, app, cookies: dict[str, str]) -> int:
+def _examples_pass(operation, *, app, cookies: dict[str, str], max_examples: int) -> int:
     """Send the operation's examples and a few generated requests; raise on
     the first failing check. Returns how many requests were sent."""
     sent = 0
 
     @hypothesis.given(case=operation.as_strategy())
     @hypothesis.settings(
-        max_examples=MAX_EXAMPLES,
+        max_examples=max_examples,
         deadline=None,
         derandomize=True,
         database=None,
@@ -97,12 +100,12 @@ def test_api_conforms_to_its_schema():
                 if operation.label in KNOWN_ISSUES:
                     continue
                 try:
-                    sent += _examples_pass(operation, app=app, cookies=cookies)
+                    late = time.monotonic() - started > BUDGET_SECONDS
+                    examples = 1 if late else MAX_EXAMPLES
+                    sent += _examples_pass(operation, app=app, cookies=cookies, max_examples=examples)
                 except (Exception, BaseExceptionGroup) as error:  # one line per operation, then on
                     failures.append(f"{who}: {operation.label}: {error}")
     finally:
         _back_to_normal()
     assert not failures, f"{len(failures)} operations failed\n" + "\n".join(failures)
     assert sent >= len(operations) * len(people), sent
-    elapsed = time.monotonic() - started
-    assert elapsed < BUDGET_SECONDS, f"{sent} requests took {elapsed:.0f} s"
