@@ -81,3 +81,28 @@ def audience_filter(queryset: QuerySet[M], *, user: User) -> QuerySet[M]:
 def audience_includes(obj: Audience, *, user: User) -> bool:
     """Whether ``user`` is in the audience of ``obj`` (one object)."""
     return audience_filter(type(obj)._default_manager.filter(pk=obj.pk), user=user).exists()
+
+
+def audience_place_filter(queryset: QuerySet[M], *, distributors: QuerySet[Distributor]) -> QuerySet[M]:
+    """Only the objects open to everyone, or whose places (territories or
+    distributors) include one of ``distributors``: what may be offered to
+    their teams, whatever the kind of person."""
+    model = queryset.model
+    no_place = ~_through_exists(model, "audience_territories") & ~_through_exists(
+        model, "audience_distributors"
+    )
+    place = (
+        no_place
+        | _through_exists(model, "audience_distributors", distributor__in=distributors)
+        | _through_exists(model, "audience_territories", territory__in=distributors.values("territory_id"))
+    )
+    return queryset.filter(Q(audience_everyone=True) | place)
+
+
+def audience_open_to(obj: Audience, *, distributor: Distributor) -> bool:
+    """Whether ``obj`` may be offered to ``distributor``'s team: open to
+    everyone, to no place in particular, or to its territory or itself."""
+    return audience_place_filter(
+        type(obj)._default_manager.filter(pk=obj.pk),
+        distributors=Distributor.objects.filter(pk=distributor.pk),
+    ).exists()

@@ -297,8 +297,8 @@ class EnrollmentDetailOutputSerializer(EnrollmentOutputSerializer):
 
 
 class CertificateOutputSerializer(serializers.ModelSerializer):
-    course = serializers.SlugRelatedField[Course](slug_field="slug", read_only=True)
-    path = serializers.SlugRelatedField[LearningPath](slug_field="slug", read_only=True)
+    course = serializers.SlugRelatedField[Course](slug_field="slug", read_only=True, allow_null=True)
+    path = serializers.SlugRelatedField[LearningPath](slug_field="slug", read_only=True, allow_null=True)
     state = serializers.SerializerMethodField()
     pdf_url = serializers.SerializerMethodField()
     verification_url = serializers.SerializerMethodField()
@@ -401,8 +401,8 @@ class PathEnrollmentOutputSerializer(serializers.Serializer):
 
 class AssignmentOutputSerializer(serializers.ModelSerializer):
     distributor = serializers.SerializerMethodField()
-    course = serializers.SlugRelatedField[Course](slug_field="slug", read_only=True)
-    path = serializers.SlugRelatedField[LearningPath](slug_field="slug", read_only=True)
+    course = serializers.SlugRelatedField[Course](slug_field="slug", read_only=True, allow_null=True)
+    path = serializers.SlugRelatedField[LearningPath](slug_field="slug", read_only=True, allow_null=True)
     created_by = serializers.CharField(source="created_by.__str__")
     n_people = serializers.IntegerField()
     n_done = serializers.IntegerField()

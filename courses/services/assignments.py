@@ -29,6 +29,7 @@ from courses.services.certificates import certificate_valid
 from courses.services.learning import enrollment_create
 from courses.services.paths import path_enroll
 from courses.services.reminder_schedule import reminders_schedule_assignee
+from distributors.audience import audience_open_to
 from distributors.choices import MembershipRole
 from distributors.selectors import team_current_by_user
 
@@ -76,9 +77,12 @@ def assignee_add(
     return assignee
 
 
-def _assigned_item_check(*, course: Course | None, path: LearningPath | None) -> None:
-    """Exactly one of a course and a path, and a published one (drafts are
-    not ready for learners)."""
+def _assigned_item_check(
+    *, course: Course | None, path: LearningPath | None, distributor: Distributor
+) -> None:
+    """Exactly one of a course and a path, a published one (drafts are not
+    ready for learners) and one whose audience includes the distributor (a
+    course meant for other places is not theirs to follow)."""
     if (course is None) == (path is None):
         raise field_error("course", _("Choose a course or a learning path."))
     item = course or path
@@ -86,6 +90,12 @@ def _assigned_item_check(*, course: Course | None, path: LearningPath | None) ->
     if not item.is_published:
         raise field_error(
             "course" if course else "path", _("Only published courses and paths can be assigned.")
+        )
+    if not audience_open_to(item, distributor=distributor):
+        raise field_error(
+            "course" if course else "path",
+            _("This is not meant for %(distributor)s: its audience does not include them.")
+            % {"distributor": distributor.name},
         )
 
 
@@ -156,7 +166,7 @@ def assignment_create(
     require(actor, "courses.assign", distributor)
     now = moment(at)
     today = timezone.localdate(now)
-    _assigned_item_check(course=course, path=path)
+    _assigned_item_check(course=course, path=path, distributor=distributor)
     _due_check(due_on=due_on, due_days=due_days, today=today)
     role = _assigned_role(target=target, role=role)
     team = team_current_by_user(distributor=distributor)

@@ -18,6 +18,7 @@ from courses import selectors, services
 from courses.forms import AssignmentForm
 from courses.models import Course, LearningPath, PublicationStatus
 from courses.views._common import PAGE_SIZE, require_perm
+from distributors.audience import audience_place_filter
 
 
 @login_required
@@ -55,8 +56,13 @@ def assignment_new(request: AuthenticatedHttpRequest) -> HttpResponse:
         request.POST or None,
         initial={"distributor": chosen, "target": "distributor"},
         distributors=distributors,
-        courses=Course.objects.filter(status=PublicationStatus.PUBLISHED).order_by("title"),
-        paths=LearningPath.objects.filter(status=PublicationStatus.PUBLISHED).order_by("title"),
+        # Only what is meant for the distributors this person may assign to.
+        courses=audience_place_filter(
+            Course.objects.filter(status=PublicationStatus.PUBLISHED), distributors=distributors
+        ).order_by("title"),
+        paths=audience_place_filter(
+            LearningPath.objects.filter(status=PublicationStatus.PUBLISHED), distributors=distributors
+        ).order_by("title"),
         people=people,
     )
     if request.method == "POST" and form.is_valid():

@@ -39,6 +39,7 @@ from courses.selectors import (
     my_certificates,
 )
 from distributors import scoping
+from distributors.audience import audience_filter
 from distributors.engagement.facts import monthly_sessions
 from distributors.engagement.models import (
     CertifiedHeadcount,
@@ -495,11 +496,10 @@ def my_progress(*, user: User, today: datetime.date | None = None) -> MyProgress
     )
 
 
-def upcoming_monthly_sessions(*, limit: int = 3) -> list[Any]:
-    """The next sessions of the monthly series (one query)."""
-    return list(
-        sessions_scheduled(since=timezone.now(), series_rule=settings.ENGAGEMENT_MONTHLY_SERIES_RRULE)[:limit]
-    )
+def upcoming_monthly_sessions(*, user: User, limit: int = 3) -> list[Any]:
+    """The next sessions of the monthly series whose audience includes ``user`` (one query)."""
+    sessions = sessions_scheduled(since=timezone.now(), series_rule=settings.ENGAGEMENT_MONTHLY_SERIES_RRULE)
+    return list(audience_filter(sessions, user=user)[:limit])
 
 
 def statement_events(*, user: User) -> QuerySet[EngagementEvent]:

@@ -297,7 +297,7 @@ def me(request: AuthenticatedHttpRequest) -> HttpResponse:
             "week_rows": list(zip(labels, data.weeks, strict=True)),
             "upcoming_sessions": [
                 session
-                for session in selectors.upcoming_monthly_sessions()
+                for session in selectors.upcoming_monthly_sessions(user=request.user)
                 if session.pk not in {r.session_id for r in data.upcoming}
             ],
         },

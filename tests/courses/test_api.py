@@ -248,6 +248,20 @@ def test_assignments_api(client, network, course, django_assert_num_queries):
     ]:
         response = client.post(api("assignment-list"), payload, content_type="application/json")
         assert response.status_code == 400 and field in response.json()["fields"], payload
+    # A course meant for another distributor: its id posted directly is refused all the same.
+    theirs = build_course(
+        owner=network.trainer, audience_everyone=False, audience_distributors=[network.distributor_b]
+    )
+    for actor in (network.manager_a, network.lead_a):
+        client.force_login(actor)
+        response = client.post(
+            api("assignment-list"),
+            {"distributor": network.distributor_a.pk, "course": theirs.slug, "due_days": 3},
+            content_type="application/json",
+        )
+        assert response.status_code == 400 and "course" in response.json()["fields"], response.json()
+    assert not Assignment.objects.filter(course=theirs).exists()
+    client.force_login(network.manager_a)
     services.assignment_create(
         actor=network.manager_a,
         distributor=network.distributor_a,

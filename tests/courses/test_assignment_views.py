@@ -82,6 +82,34 @@ def test_create_an_assignment_from_the_page(client, network, course):
     assert response.status_code == 400 and Assignment.objects.count() == 1
 
 
+def test_only_what_is_meant_for_the_distributor_is_offered_and_assigned(client, network, course):
+    from tests.distributors.factories import DistributorFactory
+
+    ivoire = DistributorFactory(name="Ivoire Labo", territory=network.territory_a, country="CI")
+    theirs = build_course(owner=network.trainer, title="Cours Dist B", audience_everyone=False)
+    services.course_update(
+        actor=network.trainer, course=theirs, audience_distributors=[network.distributor_b]
+    )
+    ivoire_only = build_course(
+        owner=network.trainer, title="Cours Ivoire", audience_everyone=False, audience_distributors=[ivoire]
+    )
+    client.force_login(network.manager_a)
+    body = client.get(_url("assignment_new"), {"distributor": network.distributor_a.pk}).content.decode()
+    assert "Cours Dist B" not in body and course.title in body
+    data = {"distributor": network.distributor_a.pk, "target": "distributor", "due_days": 15}
+    response = client.post(_url("assignment_new"), {**data, "course": theirs.pk})
+    assert response.status_code == 400
+    # Offered (it is meant for one of the manager's distributors), but not for this one.
+    response = client.post(_url("assignment_new"), {**data, "course": ivoire_only.pk})
+    assert response.status_code == 400
+    assert "Ceci n’est pas destiné à Dist A : son public ne l’inclut pas." in response.content.decode()
+    assert not Assignment.objects.exists()
+    response = client.post(
+        _url("assignment_new"), {**data, "distributor": ivoire.pk, "course": ivoire_only.pk}
+    )
+    assert Assignment.objects.get().distributor == ivoire
+
+
 def test_lead_assigns_within_own_distributor(client, network, course):
     client.force_login(network.lead_a)
     body = client.get(_url("assignment_new")).content.decode()

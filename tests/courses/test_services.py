@@ -9,6 +9,7 @@ from academy.errors import ApplicationError
 from academy.models import EngagementEvent
 from courses import services
 from courses.models import (
+    Assignment,
     Certificate,
     CertificateStatus,
     Course,
@@ -535,6 +536,46 @@ def test_assignment_input_is_validated(network, course):
         with pytest.raises(ApplicationError) as error:
             services.assignment_create(actor=network.manager_a, distributor=network.distributor_a, **kwargs)
         assert field in error.value.fields, kwargs
+
+
+def test_only_what_is_meant_for_the_distributor_can_be_assigned(network):
+    elsewhere = {"audience_everyone": False, "audience_distributors": [network.distributor_b]}
+    other_territory = build_course(
+        owner=network.trainer, audience_everyone=False, audience_territories=[network.territory_b]
+    )
+    path = services.path_create(actor=network.trainer, title="Ailleurs", language="fr", **elsewhere)
+    services.path_course_add(actor=network.trainer, path=path, course=build_course(owner=network.trainer))
+    services.path_publish(actor=network.trainer, path=path)
+    cases = [
+        ({"course": build_course(owner=network.trainer, **elsewhere)}, "course"),
+        ({"course": other_territory}, "course"),
+        ({"path": path}, "path"),
+    ]
+    for kwargs, field in cases:
+        for actor in (network.manager_a, network.lead_a, network.admin):
+            with pytest.raises(ApplicationError) as error:
+                services.assignment_create(
+                    actor=actor, distributor=network.distributor_a, due_days=10, **kwargs
+                )
+            assert field in error.value.fields, (kwargs, actor)
+            assert "Dist A" in error.value.fields[field][0]
+    assert not Assignment.objects.exists()
+    # Meant for the distributor itself, its territory or no place in particular: fine.
+    for course in (
+        build_course(
+            owner=network.trainer, audience_everyone=False, audience_territories=[network.territory_a]
+        ),
+        build_course(
+            owner=network.trainer, audience_everyone=False, audience_distributors=[network.distributor_a]
+        ),
+        build_course(owner=network.trainer, audience_everyone=False),
+    ):
+        assert services.assignment_create(
+            actor=network.manager_a, distributor=network.distributor_a, course=course, due_days=10
+        )
+    assert services.assignment_create(
+        actor=network.manager_b, distributor=network.distributor_b, path=path, due_days=10
+    )
 
 
 def test_assignment_follows_staff_turnover(network, course, django_capture_on_commit_callbacks):

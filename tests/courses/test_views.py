@@ -104,10 +104,13 @@ def test_course_page_outside_the_audience_is_not_found(client, network, course):
     assert client.get(_url("course", course.slug)).status_code == 404
     assert client.post(_url("course_enrol", course.slug)).status_code == 404
     assert client.get(_url("lesson", course.slug, lessons_of(course)[0].pk)).status_code == 404
-    # Once assigned, the course opens even outside its audience.
+    # Only what is meant for a distributor can be assigned to it, but an
+    # assignment made then keeps the course open when its audience narrows.
+    services.course_update(actor=network.trainer, course=course, audience_everyone=True)
     services.assignment_create(
         actor=network.manager_a, distributor=network.distributor_a, course=course, due_days=9
     )
+    services.course_update(actor=network.trainer, course=course, audience_everyone=False)
     assert client.get(_url("lesson", course.slug, lessons_of(course)[0].pk)).status_code == 200
 
 
