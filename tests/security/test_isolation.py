@@ -13,7 +13,6 @@ A new route whose parameter the walk cannot fill fails here: add a line to
 import dataclasses
 import io
 import re
-import time
 import zipfile
 from collections.abc import Iterator
 
@@ -279,7 +278,6 @@ def _schema_template(route: Route) -> str:
 
 
 def test_every_route_is_walked_and_isolates_tenants():
-    started = time.monotonic()
     tenants = tenants_build()
     all_routes = list(routes())
     problems: list[str] = []
@@ -351,4 +349,3 @@ def test_every_route_is_walked_and_isolates_tenants():
                     problems.append(f"anonymous: {method.upper()} {url} ({name}) answered {status}")
 
     assert not problems, "\n".join(problems)
-    assert time.monotonic() - started < 90, "the isolation walk must stay fast"
