@@ -291,32 +291,24 @@ def outboxes() -> dict[str, Outbox[Any]]:
 
 
 def outboxes_drain(
-    *,
-    names: list[str] | None = None,
-    time_budget: float | None = None,
-    on_full_batch: Callable[[], None] | None = None,
+    *, time_budget: float | None = None, on_full_batch: Callable[[], None] | None = None
 ) -> DrainReport:
-    """Drain every registered outbox (or those named) within one time
-    budget shared between them; ``on_full_batch`` is called at most once."""
+    """Drain every registered outbox within one time budget shared between
+    them; ``on_full_batch`` is called at most once, for the first full batch."""
     budget = settings.OUTBOX_TIME_BUDGET_SECONDS if time_budget is None else time_budget
     started = time.monotonic()
     total = DrainReport()
-    for name, box in _outboxes.items():
-        if names is not None and name not in names:
-            continue
+    once = [on_full_batch] if on_full_batch is not None else []
+
+    def full() -> None:
+        if once:
+            once.pop()()
+
+    for box in _outboxes.values():
         left = budget - (time.monotonic() - started)
         if left <= 0:
             total.more = True
             break
-        called = False
-
-        def full() -> None:
-            nonlocal called, on_full_batch
-            if on_full_batch is not None and not called:
-                called = True
-                on_full_batch()
-                on_full_batch = None
-
         total.add(outbox_drain(box, time_budget=left, on_full_batch=full))
     return total
 

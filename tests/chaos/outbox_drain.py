@@ -250,11 +250,11 @@ def main() -> int:
         now = timezone.now()
         stuck = rows.filter(Q(status="pending") | Q(claimed_at__isnull=False)).count()
         sent_rows = rows.filter(status="sent").count()
-        host = "127.0.0.1"
+        from academy.services import message_id
         from webinars.services import reminder_key
 
         expected = {
-            f"<{reminder_key(row)}@{host}>" for row in rows.only("pk", "registration_id", "kind", "revision")
+            message_id(reminder_key(row)) for row in rows.only("pk", "registration_id", "kind", "revision")
         }
         with sink.lock:
             received = dict(sink.counts)
