@@ -21,7 +21,6 @@ The contract:
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.signals import setting_changed
@@ -29,7 +28,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
 from academy.models import User
-from academy.services import email_send
+from academy.services import email_send, message_id
 
 
 class ChannelError(Exception):
@@ -67,14 +66,13 @@ class EmailChannel(ReminderChannel):
         return bool(user.email)
 
     def send(self, message: ReminderMessage) -> None:
-        host = urlsplit(settings.SITE_URL).hostname or "academy"
         try:
             email_send(
                 user=message.user,
                 template=message.template,
                 context=message.context,
                 attachments=message.attachments,
-                headers={"Message-ID": f"<{message.idempotency_key}@{host}>"},
+                headers={"Message-ID": message_id(message.idempotency_key)},
             )
         except OSError as error:  # SMTP refused or unreachable
             raise ChannelError(f"{type(error).__name__}: {error}") from error
