@@ -40,5 +40,12 @@ app.conf.beat_schedule = {
         # a lost run delays it by an hour, not a week.
         "schedule": crontab(minute=7),
     },
+    # Certificates past their recertification grace period read superseded
+    # at once (their state is computed); this records it and cancels their
+    # reminders, so a lost run changes nothing anyone sees.
+    "courses-recertification-close": {
+        "task": "courses.recertification_close",
+        "schedule": crontab(minute=11),
+    },
     "webinars-room-presence-sweep": {"task": "webinars.room_presence_sweep", "schedule": 60.0},
 }

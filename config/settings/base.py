@@ -484,6 +484,13 @@ OUTBOX_DISPATCHERS = env.int("OUTBOX_DISPATCHERS", default=2)
 # A send never outlasts half a lease, so a claim is not taken over mid-send.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 
+# Courses: when a new version requires recertification, certificates stay
+# valid this many days, and holders are reminded these many days before the end.
+COURSES_RECERTIFICATION_GRACE_DAYS = env.int("COURSES_RECERTIFICATION_GRACE_DAYS", default=60)
+COURSES_RECERTIFICATION_REMINDER_DAYS = env.list(
+    "COURSES_RECERTIFICATION_REMINDER_DAYS", cast=int, default=[30, 7, 1]
+)
+
 # Web-conferences (webinars): join window, attendance threshold, session
 # generation horizon, reminder outbox and channels, BigBlueButton.
 WEBINAR_JOIN_OPENS_MINUTES = env.int("WEBINAR_JOIN_OPENS_MINUTES", default=15)

@@ -314,6 +314,7 @@ class CertificateOutputSerializer(serializers.ModelSerializer):
             "course_version",
             "issued_on",
             "expires_on",
+            "recertify_by",
             "state",
             "pdf_url",
             "verification_url",
@@ -335,6 +336,11 @@ class VerificationOutputSerializer(serializers.Serializer):
     title = serializers.CharField()
     issued_on = serializers.DateField()
     expires_on = serializers.DateField(allow_null=True)
+    recertify_by = serializers.DateField(
+        allow_null=True,
+        help_text="Set when a new course version requires recertification: the certificate "
+        "stays valid until this day included, and is superseded the day after.",
+    )
     state = serializers.ChoiceField(choices=["valid", "expired", "superseded", "replaced", "revoked"])
 
 

@@ -257,6 +257,7 @@ class CertificateVerifyView(APIView):
             "title": certificate.title,
             "issued_on": certificate.issued_on,
             "expires_on": certificate.expires_on,
+            "recertify_by": certificate.recertify_by,
             "state": certificate.state(),
         }
         return Response(s.VerificationOutputSerializer(data).data)

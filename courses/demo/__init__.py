@@ -420,7 +420,8 @@ def _history(courses: dict[str, Course], paths: dict[str, LearningPath]) -> None
         (38, lambda: _follow(_person(f"aminata.fall@{sn}"), intolerance, start=38, quiz=("fail", "pass"))),
         (36, lambda: _follow(_person(f"jean.mbarga@{cm_}"), quality, start=36)),
         (34, lambda: _follow(_person(f"esther.ngo@{cm_}"), quality, start=34, lessons=2, step_days=4)),
-        # A new major version of the water course: holders must recertify.
+        # A new major version of the water course: holders must recertify (they
+        # are in the grace period).
         (
             30,
             lambda: _new_version(water, "Méthode ISO 9308-1:2014 et nouveau milieu chromogène.", days_ago=30),

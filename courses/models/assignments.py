@@ -183,6 +183,8 @@ class ReminderKind(models.TextChoices):
     EXPIRY_7 = "expiry_7", _("Certificate expires in 7 days")
     DUE_SOON = "due_soon", _("Assignment due soon")
     OVERDUE = "overdue", _("Assignment overdue")
+    RECERTIFICATION_NOTICE = "recert_notice", _("Recertification required: notice")
+    RECERTIFICATION_DUE = "recert_due", _("Recertification due soon")
 
 
 # The statuses every outbox shares.
@@ -191,9 +193,11 @@ ReminderStatus = OutboxStatus
 
 class Reminder(BaseModel):
     """One e-mail to send once, at ``send_at``: before a certificate expires,
-    or before / after an assignment's due date.
+    when a new course version requires recertification and before its grace
+    period ends, or before / after an assignment's due date.
 
-    A row exists before anything is sent, unique per target and kind; the
+    A row exists before anything is sent, unique per target, kind and
+    ``days_before``; the
     outbox dispatcher (``academy.outbox``) claims due rows with a lease
     (``claim_token``/``claimed_at``), sends, then marks them ``sent`` — or
     leaves them ``pending`` with a later ``next_attempt_at`` when sending
@@ -201,6 +205,9 @@ class Reminder(BaseModel):
     """
 
     kind = models.CharField(_("kind"), max_length=16, choices=ReminderKind.choices)
+    # Days before the date the reminder is about, for kinds sent several
+    # times at configurable offsets (recertification); 0 otherwise.
+    days_before = models.PositiveSmallIntegerField(_("days before"), default=0)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
@@ -240,7 +247,7 @@ class Reminder(BaseModel):
         ordering = ["send_at", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["certificate", "kind"],
+                fields=["certificate", "kind", "days_before"],
                 condition=models.Q(certificate__isnull=False),
                 name="reminder_once_per_certificate_kind",
             ),

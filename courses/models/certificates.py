@@ -22,9 +22,11 @@ class CertificateQuerySet(models.QuerySet["Certificate"]):
     def valid_on(self, day: datetime.date, *, tz: datetime.tzinfo | None = None) -> "CertificateQuerySet":
         """Certificates that were (or are) valid on ``day``: issued on or
         before it, not expired before it (a certificate is still valid on its
-        expiry day), and not revoked, superseded or replaced before the end
-        of it. ``day`` ends at midnight in ``tz`` (default: the current time
-        zone); a certificate whose status changed later was still valid then.
+        expiry day), not past the end of a recertification grace period (it
+        is still valid on its ``recertify_by`` day), and not revoked,
+        superseded or replaced before the end of it. ``day`` ends at midnight
+        in ``tz`` (default: the current time zone); a certificate whose status
+        changed later was still valid then.
         This is the one definition of validity that every query uses."""
         day_end = datetime.datetime.combine(
             day + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz or timezone.get_current_timezone()
@@ -37,6 +39,7 @@ class CertificateQuerySet(models.QuerySet["Certificate"]):
         return self.filter(
             still_valid,
             models.Q(expires_on__isnull=True) | models.Q(expires_on__gte=day),
+            models.Q(recertify_by__isnull=True) | models.Q(recertify_by__gte=day),
             issued_on__lte=day,
         )
 
@@ -49,6 +52,10 @@ class Certificate(BaseModel):
     issue so the certificate reads the same later. Expiry is a date; whether
     a certificate is expired is computed against a day (see ``state``, and
     ``Certificate.objects.valid_on`` for queries).
+
+    ``recertify_by`` is set when a new version of the course requires
+    recertification: the certificate stays valid until the end of that day
+    (the grace period), and is superseded from the day after.
     """
 
     user = models.ForeignKey(
@@ -95,6 +102,7 @@ class Certificate(BaseModel):
     course_version = models.PositiveIntegerField(_("course version"), default=1)
     issued_on = models.DateField(_("issued on"), default=timezone.localdate)
     expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    recertify_by = models.DateField(_("recertify by"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=16, choices=CertificateStatus.choices, default=CertificateStatus.VALID
     )
@@ -122,16 +130,21 @@ class Certificate(BaseModel):
             models.Index(fields=["course", "status", "expires_on"]),
             models.Index(fields=["path", "status", "expires_on"]),
             models.Index(fields=["user", "status"]),
+            models.Index(fields=["status", "recertify_by"]),
         ]
 
     def __str__(self) -> str:
         return f"{self.title} — {self.holder_name}"
 
     def state(self, today: datetime.date | None = None) -> str:
-        """``valid``, ``expired``, ``superseded``, ``replaced`` or ``revoked`` on ``today``."""
+        """``valid``, ``expired``, ``superseded``, ``replaced`` or ``revoked``
+        on ``today``. Past its ``recertify_by`` day a certificate is
+        superseded, even before the periodic run records it."""
         if self.status != CertificateStatus.VALID:
             return self.status
         today = today or timezone.localdate()
+        if self.recertify_by is not None and self.recertify_by < today:
+            return CertificateStatus.SUPERSEDED.value
         if self.expires_on is not None and self.expires_on < today:
             return "expired"
         return "valid"
@@ -139,3 +152,10 @@ class Certificate(BaseModel):
     @property
     def is_valid(self) -> bool:
         return self.state() == "valid"
+
+    def recertification_due(self, today: datetime.date | None = None) -> datetime.date | None:
+        """The last day of the grace period while the certificate is valid
+        in it, else None."""
+        if self.recertify_by is None or self.state(today) != "valid":
+            return None
+        return self.recertify_by

@@ -15,6 +15,7 @@ from courses.selectors.assignments import (
     assignment_list,
     certified_headcount,
     completion_list,
+    recertification_due_list,
     team_members,
 )
 from courses.selectors.catalogue import (

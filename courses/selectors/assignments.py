@@ -1,7 +1,8 @@
 """Assignments and team training figures, scoped to who asks.
 
 These are the reads other teams use for engagement dashboards:
-``certified_headcount``, ``assignee_status_list`` and ``completion_list``.
+``certified_headcount``, ``assignee_status_list``, ``completion_list`` and
+``recertification_due_list``.
 Every one takes the acting user and only returns distributors they may see:
 admins all, managers the distributors of their territories, a team lead
 their own distributor, anyone else nothing.
@@ -19,6 +20,7 @@ from courses.models import (
     Assignee,
     Assignment,
     Certificate,
+    CertificateStatus,
     Course,
     Enrollment,
     EnrollmentStatus,
@@ -139,6 +141,29 @@ def certified_headcount(
     return [
         HeadcountRow(course=course, staff=staff, certified=certified.get(course.pk, 0)) for course in courses
     ]
+
+
+def recertification_due_list(
+    *, user: User, distributor: "Distributor", today: datetime.date | None = None
+) -> QuerySet[Certificate]:
+    """Certificates of the distributor's current staff that are in a
+    recertification grace period today (still valid, ``recertify_by`` today
+    or later), soonest due first, with holder and course. Empty when
+    ``user`` may not follow the distributor (a lead: only their own; a
+    manager: their territories' distributors). Two queries."""
+    if not assignable_distributors(user=user).filter(pk=distributor.pk).exists():
+        return Certificate.objects.none()
+    today = today or timezone.localdate()
+    return (
+        Certificate.objects.valid_on(today)
+        .filter(
+            status=CertificateStatus.VALID,
+            recertify_by__gte=today,
+            user__in=team_current(distributor=distributor).values("user"),
+        )
+        .select_related("user", "course")
+        .order_by("recertify_by", "user__last_name", "user__first_name", "id")
+    )
 
 
 def completion_list(

@@ -16,6 +16,15 @@ def certificate_public(*, code: str) -> Certificate | None:
     public page shows (name, title, dates, status)."""
     return (
         Certificate.objects.filter(code=code.strip().upper())
-        .only("code", "holder_name", "title", "issued_on", "expires_on", "status", "course_version")
+        .only(
+            "code",
+            "holder_name",
+            "title",
+            "issued_on",
+            "expires_on",
+            "status",
+            "course_version",
+            "recertify_by",
+        )
         .first()
     )

@@ -11,7 +11,8 @@ learning: enrolment, lessons opened and completed
 quizzes: attempts started and submitted
 paths: learning path enrolment
 assignments: assignments and staff turnover
-recertification: renewing a certificate (enrolling again)
+recertification: renewing a certificate (enrolling again); recertification
+    required by a new version: notice, grace period, then superseded
 reminders: the dispatcher that sends due reminders once
 authoring: courses, modules, lessons, quizzes, learning paths, publication
 """
@@ -64,8 +65,13 @@ from courses.services.files import cover_content_type
 from courses.services.learning import enrollment_create, lesson_complete, lesson_open
 from courses.services.paths import path_enroll
 from courses.services.quizzes import quiz_attempt_start, quiz_attempt_submit
-from courses.services.recertification import certificate_recertify
+from courses.services.recertification import (
+    certificate_recertify,
+    recertification_close_due,
+    recertification_require,
+)
 from courses.services.reminders import (
+    RECERTIFICATION_KINDS,
     REMINDER_OUTBOX,
     reminder_key,
     reminder_requeue,

@@ -14,13 +14,10 @@ from academy.errors import ApplicationError
 from academy.models import User
 from academy.permissions import require
 from courses.models import (
-    Certificate,
-    CertificateStatus,
     Choice,
     Course,
     CourseVersion,
     Enrollment,
-    EnrollmentSource,
     EnrollmentStatus,
     LearningPath,
     Lesson,
@@ -36,8 +33,7 @@ from courses.models.content import RESERVED_SLUGS
 from courses.services import files
 from courses.services._common import field_error, full_clean, moment
 from courses.services.completion import progress_percent_map
-from courses.services.learning import enrollment_create
-from courses.services.reminder_schedule import reminders_cancel
+from courses.services.recertification import recertification_require
 from courses.video import PROVIDERS, embed_url
 
 COURSE_FIELDS = frozenset(
@@ -217,9 +213,10 @@ def course_publish(
     """Publish a draft or archived course, or publish a new major version of
     a published one.
 
-    With ``new_version`` and ``require_recertification``, every valid
-    certificate of an older version is marked as needing recertification and
-    its holder is enrolled again (source: recertification).
+    With ``new_version`` and ``require_recertification``, every holder of a
+    valid certificate of an older version is given notice and a grace period
+    before it is superseded, and is enrolled again (source: recertification;
+    see ``recertification_require``).
     """
     require(actor, "courses.edit_course", course)
     course = Course.objects.select_for_update().get(pk=course.pk)
@@ -247,28 +244,8 @@ def course_publish(
             requires_recertification=bool(new_version and require_recertification),
         )
     if new_version and require_recertification:
-        _require_recertification(course=course, at=now)
+        recertification_require(course=course, at=now)
     return course
-
-
-def _require_recertification(*, course: Course, at: Any) -> int:
-    stale = list(
-        Certificate.objects.select_for_update()
-        .filter(course=course, status=CertificateStatus.VALID, course_version__lt=course.version)
-        .select_related("user")
-    )
-    for certificate in stale:
-        certificate.status = CertificateStatus.SUPERSEDED
-        certificate.status_changed_at = at
-        certificate.status_reason = _("Version %(version)s of the course was published.") % {
-            "version": course.version
-        }
-        certificate.save(update_fields=["status", "status_changed_at", "status_reason", "updated_at"])
-        reminders_cancel(certificate=certificate)
-        enrollment_create(
-            user=certificate.user, course=course, source=EnrollmentSource.RECERTIFICATION, at=at
-        )
-    return len(stale)
 
 
 @transaction.atomic

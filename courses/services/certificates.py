@@ -58,9 +58,10 @@ def courses_held(*, user: User, courses: Sequence[Course]) -> set[int]:
 
 def recertification_open(certificate: Certificate, today: datetime.date | None = None) -> bool:
     """Whether the holder may (or must) take the course again: the
-    certificate is no longer valid, or expires within 60 days."""
+    certificate is no longer valid, is in a recertification grace period, or
+    expires within 60 days."""
     today = today or timezone.localdate()
-    if certificate.state(today) != "valid":
+    if certificate.state(today) != "valid" or certificate.recertify_by is not None:
         return True
     return (
         certificate.expires_on is not None

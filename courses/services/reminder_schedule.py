@@ -7,6 +7,7 @@ the dispatcher in ``reminders`` sends the rows that are due.
 
 import datetime
 
+from django.conf import settings
 from django.utils import timezone
 
 from courses.models import Assignee, Certificate, Reminder, ReminderKind, ReminderStatus
@@ -22,11 +23,13 @@ def _schedule(
     send_at: datetime.datetime,
     certificate: Certificate | None = None,
     assignee: Assignee | None = None,
+    days_before: int = 0,
 ) -> Reminder:
     target = {"certificate": certificate} if certificate is not None else {"assignee": assignee}
     owner = certificate.user if certificate is not None else assignee.user  # type: ignore[union-attr]
     reminder, created = Reminder.objects.get_or_create(
         kind=kind,
+        days_before=days_before,
         **target,
         defaults={"user": owner, "send_at": send_at, "next_attempt_at": send_at},
     )
@@ -56,6 +59,40 @@ def reminders_schedule_certificate(*, certificate: Certificate, now: datetime.da
             else local_morning(day, certificate.user)
         )
         scheduled.append(_schedule(kind=kind, send_at=send_at, certificate=certificate))
+    return scheduled
+
+
+def recertification_reminder_days() -> list[int]:
+    """The days before the end of a recertification grace period on which
+    holders are reminded (``COURSES_RECERTIFICATION_REMINDER_DAYS``),
+    largest first, each once."""
+    return sorted(
+        {int(days) for days in settings.COURSES_RECERTIFICATION_REMINDER_DAYS if int(days) > 0}, reverse=True
+    )
+
+
+def reminders_schedule_recertification(*, certificate: Certificate, now: datetime.datetime) -> list[Reminder]:
+    """Schedule the notice that recertification is required (now) and the
+    reminders before ``recertify_by`` (``recertification_reminder_days``),
+    in the holder's morning. Days already reached are left to the notice.
+    Scheduling again changes nothing that was sent."""
+    if certificate.recertify_by is None:
+        return []
+    user = certificate.user
+    today = timezone.localdate(now, user.tzinfo)
+    scheduled = [_schedule(kind=ReminderKind.RECERTIFICATION_NOTICE, send_at=now, certificate=certificate)]
+    for days in recertification_reminder_days():
+        day = certificate.recertify_by - datetime.timedelta(days=days)
+        if day <= today:
+            continue
+        scheduled.append(
+            _schedule(
+                kind=ReminderKind.RECERTIFICATION_DUE,
+                send_at=local_morning(day, user),
+                certificate=certificate,
+                days_before=days,
+            )
+        )
     return scheduled
 
 

@@ -1,5 +1,6 @@
 """Reminder e-mails: the rows scheduled by ``reminder_schedule`` when
-something becomes due are sent by the outbox dispatcher (``academy.outbox``:
+something becomes due (a certificate's expiry, a recertification required by
+a new course version, an assignment's due date) are sent by the outbox dispatcher (``academy.outbox``:
 claim with a lease, send with the row's idempotency key as ``Message-ID``,
 mark, retry with backoff, ``failed`` rows retried from the admin).
 
@@ -12,7 +13,7 @@ import datetime
 import logging
 
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -31,11 +32,16 @@ from courses.services.reminder_schedule import EXPIRY_KINDS
 
 logger = logging.getLogger(__name__)
 
+RECERTIFICATION_KINDS = {ReminderKind.RECERTIFICATION_NOTICE, ReminderKind.RECERTIFICATION_DUE}
+
 
 def _still_relevant(reminder: Reminder, today: datetime.date) -> bool:
     if reminder.certificate_id is not None:
         certificate = reminder.certificate
-        return certificate is not None and certificate.state(today) == "valid"
+        if certificate is None or certificate.state(today) != "valid":
+            return False
+        # Recertification reminders: only while the grace period runs.
+        return reminder.kind not in RECERTIFICATION_KINDS or certificate.recertify_by is not None
     assignee = reminder.assignee
     return (
         assignee is not None
@@ -53,17 +59,40 @@ def _recertification_enrol(certificate: Certificate) -> None:
     certificate_recertify(user=certificate.user, certificate=certificate)
 
 
+def _recertification_message(
+    reminder: Reminder, certificate: Certificate, url: str
+) -> tuple[str, dict, str, str]:
+    assert certificate.recertify_by is not None
+    date = formats.date_format(certificate.recertify_by, "DATE_FORMAT")
+    version = certificate.course.version if certificate.course is not None else None
+    context = {"certificate": certificate, "days": reminder.days_before, "url": url, "version": version}
+    if reminder.kind == ReminderKind.RECERTIFICATION_NOTICE:
+        title = _("“%(title)s” has a new version: recertify by %(date)s") % {
+            "title": certificate.title,
+            "date": date,
+        }
+        return "courses/emails/recertification_notice", context, title, url
+    title = ngettext(
+        "Recertify for “%(title)s” within %(days)s day (by %(date)s)",
+        "Recertify for “%(title)s” within %(days)s days (by %(date)s)",
+        reminder.days_before,
+    ) % {"title": certificate.title, "days": reminder.days_before, "date": date}
+    return "courses/emails/recertification_due", context, title, url
+
+
 def _message(reminder: Reminder) -> tuple[str, dict, str, str]:
     """Template, context, notification title and link of a reminder."""
     if reminder.certificate_id is not None:
         certificate = reminder.certificate
         assert certificate is not None
-        days = EXPIRY_KINDS[ReminderKind(reminder.kind)]
         if certificate.course is not None:
             url = reverse("courses:course", args=[certificate.course.slug])
         else:
             assert certificate.path is not None
             url = reverse("courses:path", args=[certificate.path.slug])
+        if reminder.kind in RECERTIFICATION_KINDS:
+            return _recertification_message(reminder, certificate, url)
+        days = EXPIRY_KINDS[ReminderKind(reminder.kind)]
         context = {"certificate": certificate, "days": days, "url": url}
         title = ngettext(
             "Your certificate “%(title)s” expires in %(days)s day",

@@ -137,8 +137,9 @@ def assignment_cancel(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 @login_required
 @require_GET
 def team_training(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """A distributor's training: certified headcount per assigned course and
-    the status of each person's assignments."""
+    """A distributor's training: certified headcount per assigned course,
+    who is in a recertification grace period, and the status of each
+    person's assignments."""
     require_perm(request, "courses.view_assignments")
     distributor = get_object_or_404(selectors.assignable_distributors(user=request.user), pk=pk)
     rows = selectors.assignee_status_list(user=request.user, distributor=distributor)
@@ -149,6 +150,9 @@ def team_training(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         {
             "distributor": distributor,
             "headcount": selectors.certified_headcount(user=request.user, distributor=distributor),
+            "recertification_due": selectors.recertification_due_list(
+                user=request.user, distributor=distributor
+            ),
             "page": page,
         },
     )

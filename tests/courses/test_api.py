@@ -193,6 +193,7 @@ def test_public_verification_endpoint(client, network, course, django_assert_num
         "title": course.title,
         "issued_on": certificate.issued_on.isoformat(),
         "expires_on": None,
+        "recertify_by": None,
         "state": "valid",
     }
     response = client.get(api("certificate-verify", "NOPE-NOPE-NOPE-NOPE"))

@@ -141,8 +141,8 @@ def test_team_training_page(client, network, course, django_assert_num_queries):
     complete_course(network.staff_a, course)
     client.force_login(network.lead_a)
     # session, user, membership, distributor, count, page, headcount (follows, courses, staff, certified),
-    # unread notifications
-    with django_assert_num_queries(11):
+    # recertification due (follows, list), unread notifications
+    with django_assert_num_queries(13):
         body = client.get(_url("team", network.distributor_a.pk)).content.decode()
     assert "Effectif certifié" in body
     assert "<td>1</td><td>2</td>" in body  # 1 certified of 2 current staff

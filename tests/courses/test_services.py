@@ -441,7 +441,9 @@ def test_new_major_version_may_require_recertification(network):
     )
     course.refresh_from_db()
     assert course.version == 3
-    assert set(Certificate.objects.values_list("status", flat=True)) == {"superseded"}
+    # Notice and a grace period: still valid until then.
+    assert set(Certificate.objects.values_list("status", flat=True)) == {"valid"}
+    assert Certificate.objects.filter(recertify_by__isnull=False).count() == 2
     again = Enrollment.objects.filter(course=course, status="active")
     assert {(e.user, e.source, e.course_version) for e in again} == {
         (network.staff_a, "recertification", 3),
