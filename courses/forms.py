@@ -113,7 +113,10 @@ class PublishForm(forms.Form):
     require_recertification = forms.BooleanField(
         label=_("Holders of the old version must recertify"),
         required=False,
-        help_text=_("Their certificates are marked as needing recertification and they are enrolled again."),
+        help_text=_(
+            "They are told at once and enrolled again; their certificates stay valid for a grace "
+            "period, then need recertification."
+        ),
     )
     notes = forms.CharField(label=_("What changed"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
