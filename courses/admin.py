@@ -193,7 +193,7 @@ class PathEnrollmentAdmin(admin.ModelAdmin):
 
 @admin.register(Certificate)
 class CertificateAdmin(admin.ModelAdmin):
-    list_display = ["code", "holder_name", "title", "issued_on", "expires_on", "status"]
+    list_display = ["code", "holder_name", "title", "issued_on", "expires_on", "recertify_by", "status"]
     list_filter = ["status", "course", "path"]
     search_fields = ["code", "holder_name", "title", "user__email"]
     raw_id_fields = ["user", "course", "path", "enrollment", "path_enrollment"]
@@ -235,7 +235,16 @@ class AssigneeAdmin(admin.ModelAdmin):
 
 @admin.register(Reminder)
 class ReminderAdmin(admin.ModelAdmin):
-    list_display = ["kind", "user", "send_at", "status", "attempts", "next_attempt_at", "sent_at"]
+    list_display = [
+        "kind",
+        "days_before",
+        "user",
+        "send_at",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+    ]
     list_filter = ["status", "kind"]
     search_fields = ["user__email", "last_error"]
     raw_id_fields = ["user", "certificate", "assignee"]
