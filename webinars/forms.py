@@ -1,4 +1,5 @@
 import zoneinfo
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -7,6 +8,9 @@ from academy.models import Role, User, time_zone_choices
 from distributors.selectors import distributor_choices, territory_choices
 from webinars.channels import channel_choices
 from webinars.models import PollKind, Series, Session
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
 
 AUDIENCE_FIELDS = [
     "audience_everyone",
@@ -207,7 +211,7 @@ class PollForm(forms.Form):
 _LOCAL_INPUT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 
 
-def _local_time_field(label: str) -> forms.DateTimeField:
+def _local_time_field(label: "str | _StrPromise") -> forms.DateTimeField:
     return forms.DateTimeField(
         label=label,
         input_formats=_LOCAL_INPUT,
