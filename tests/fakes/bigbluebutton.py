@@ -26,7 +26,7 @@ import httpx
 
 from webinars.bigbluebutton import BigBlueButton
 
-SECRET = "8cd8ef52e8e101574e400365b55e11a6"  # noqa: S105 (a test secret)
+SECRET = "8cd8ef52e8e101574e400365b55e11a6"
 URL = "https://bbb.test/bigbluebutton/"
 DOMAIN = "bbb.test"
 
