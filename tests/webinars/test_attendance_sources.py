@@ -495,3 +495,41 @@ def test_follow_ups_wait_for_final_attendance_and_go_out_once(session, network, 
     assert mail.outbox == []
     assert Attendance.objects.get(user=network.lead_a).attended
     assert EngagementEvent.objects.filter(verb=Verb.WEBINAR_ATTENDED, actor=network.lead_a).count() == 1
+
+
+def test_the_attendance_page_query_count(client, session, network, django_assert_num_queries):
+    for person in (network.staff_a, network.lead_a, network.lead_b):
+        services.registration_create(user=person, session=session)
+    _live(session)
+    for minutes, person in enumerate((network.staff_a, network.lead_a, network.lead_b)):
+        services.attendance_interval_open(session=session, user=person, at=_at(session, minutes))
+        services.attendance_checkin(user=person, session=session, code="482913", at=_at(session, 30))
+    end_session(session)
+    services.attendance_interval_add(
+        actor=network.trainer,
+        session=session,
+        user=network.staff_a,
+        joined_at=_at(session, 40),
+        left_at=_at(session, 50),
+    )
+    client.force_login(network.trainer)
+    url = reverse("webinars:attendance_intervals", args=[session.pk])
+    # session, user, membership, hosted session with its trainers and materials,
+    # the host check, registrations with their attendance, every interval with
+    # who corrected it (one query, not one per person), unread notifications
+    with django_assert_num_queries(10):
+        response = client.get(url)
+    assert response.status_code == 200
+    assert response.content.decode().count('name="interval"') == 7
+
+
+def test_the_one_beat_polls_bigbluebutton_every_minute(bbb_session, fake_bbb, network):
+    from config.celery_app import app as celery_app
+    from webinars import tasks
+
+    entry = celery_app.conf.beat_schedule["webinars-bbb-attendance-poll"]
+    assert (entry["task"], entry["schedule"]) == ("webinars.bbb_attendance_poll", 60.0)
+    _join(fake_bbb, bbb_session, network.staff_a)
+    assert tasks.bbb_attendance_poll() == 1
+    assert tasks.bbb_attendance_poll() == 1  # safe to run twice: still one open interval
+    assert AttendanceInterval.objects.filter(left_at__isnull=True).count() == 1
