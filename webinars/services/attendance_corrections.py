@@ -6,7 +6,7 @@ A correction after the follow-ups went out sends nothing: the follow-up is
 sent once, from the attendance final ``WEBINAR_ATTENDANCE_SETTLE_MINUTES``
 after the end. A later correction updates the minutes, the attended mark
 and the engagement log (an attendance that comes to count is recorded
-then), never a second message.
+then; one already recorded stays in the log), never a second message.
 """
 
 import datetime
