@@ -48,4 +48,6 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute=11),
     },
     "webinars-room-presence-sweep": {"task": "webinars.room_presence_sweep", "schedule": 60.0},
+    # While a BigBlueButton session is live: its attendee list, should a webhook be lost.
+    "webinars-bbb-attendance-poll": {"task": "webinars.bbb_attendance_poll", "schedule": 60.0},
 }

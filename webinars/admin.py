@@ -22,6 +22,7 @@ from webinars.models import (
     RoomMute,
     Series,
     Session,
+    VideoEvent,
     WebinarPreference,
 )
 
@@ -103,6 +104,7 @@ class ReminderAdmin(admin.ModelAdmin):
 class IntervalInline(admin.TabularInline):
     model = AttendanceInterval
     extra = 0
+    raw_id_fields = ["corrected_by"]
 
 
 @admin.register(Attendance)
@@ -117,10 +119,21 @@ class AttendanceAdmin(admin.ModelAdmin):
 
 @admin.register(AttendanceInterval)
 class AttendanceIntervalAdmin(admin.ModelAdmin):
-    list_display = ["attendance", "joined_at", "left_at", "source"]
+    list_display = ["attendance", "joined_at", "left_at", "source", "corrected_by", "corrected_at"]
     list_filter = ["source"]
     search_fields = ["attendance__user__email", "attendance__session__title"]
-    raw_id_fields = ["attendance"]
+    raw_id_fields = ["attendance", "corrected_by"]
+
+
+@admin.register(VideoEvent)
+class VideoEventAdmin(admin.ModelAdmin):
+    """BigBlueButton webhook events already applied (kept so a replay changes nothing)."""
+
+    list_display = ["kind", "session", "occurred_at", "received_at"]
+    list_filter = ["kind"]
+    search_fields = ["key", "session__title"]
+    raw_id_fields = ["session"]
+    readonly_fields = ["session", "key", "kind", "occurred_at", "received_at"]
 
 
 @admin.register(Feedback)

@@ -31,6 +31,23 @@ class BigBlueButtonError(Exception):
 
 
 @dataclass(frozen=True)
+class Attendee:
+    """One person in a running meeting, as ``getMeetingInfo`` lists them:
+    ``user_id`` is the ``userID`` given when they joined (ours: the account's
+    primary key), else BigBlueButton's internal one."""
+
+    user_id: str
+    full_name: str
+    role: str
+
+
+@dataclass(frozen=True)
+class MeetingInfo:
+    running: bool
+    attendees: list[Attendee]
+
+
+@dataclass(frozen=True)
 class Recording:
     record_id: str
     meeting_id: str
@@ -165,6 +182,22 @@ class BigBlueButton:
             if error.key not in {"notFound", "invalidMeetingIdentifier"}:
                 raise
 
+    def meeting_info(self, *, meeting_id: str) -> MeetingInfo:
+        """Who is in the meeting now; a meeting that is not running (never
+        created, or ended) has nobody in it."""
+        try:
+            root = self._call("getMeetingInfo", {"meetingID": meeting_id})
+        except BigBlueButtonError as error:
+            if error.key in {"notFound", "invalidMeetingIdentifier"}:
+                return MeetingInfo(running=False, attendees=[])
+            raise
+        return parse_meeting_info(root)
+
+    def hooks_create(self, *, callback_url: str, meeting_id: str) -> None:
+        """Ask bbb-webhooks to send this meeting's events to ``callback_url``
+        (idempotent: the same hook registered again is a warning, not an error)."""
+        self._call("hooks/create", {"callbackURL": callback_url, "meetingID": meeting_id})
+
     def recordings(self, *, meeting_id: str) -> list[Recording]:
         root = self._call("getRecordings", {"meetingID": meeting_id})
         return parse_recordings(root)
@@ -191,6 +224,27 @@ def parse_response(content: bytes) -> ET.Element:
             _("BigBlueButton refused the request: %(detail)s") % {"detail": detail}, key=key
         )
     return root
+
+
+def parse_meeting_info(root: ET.Element) -> MeetingInfo:
+    attendees = [
+        Attendee(
+            user_id=(item.findtext("userID") or "").strip(),
+            full_name=item.findtext("fullName") or "",
+            role=item.findtext("role") or "",
+        )
+        for item in root.iterfind("attendees/attendee")
+    ]
+    return MeetingInfo(running=(root.findtext("running") or "").lower() == "true", attendees=attendees)
+
+
+def webhook_checksum(*, callback_url: str, body: str, secret: str, algorithm: str = "sha1") -> str:
+    """The checksum bbb-webhooks puts on a callback: the hex digest of the
+    registered callback URL, the form-encoded body exactly as sent, and the
+    shared secret, one after the other."""
+    if algorithm not in {"sha1", "sha256", "sha384", "sha512"}:
+        raise ValueError(f"Unsupported BigBlueButton checksum algorithm: {algorithm}")
+    return hashlib.new(algorithm, f"{callback_url}{body}{secret}".encode()).hexdigest()
 
 
 def parse_recordings(root: ET.Element) -> list[Recording]:

@@ -1,4 +1,5 @@
 import zoneinfo
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -7,6 +8,9 @@ from academy.models import Role, User, time_zone_choices
 from distributors.selectors import distributor_choices, territory_choices
 from webinars.channels import channel_choices
 from webinars.models import PollKind, Series, Session
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
 
 AUDIENCE_FIELDS = [
     "audience_everyone",
@@ -202,3 +206,39 @@ class PollForm(forms.Form):
 
     def clean_options(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data["options"].splitlines() if line.strip()]
+
+
+_LOCAL_INPUT = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+
+
+def _local_time_field(label: "str | _StrPromise") -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label=label,
+        input_formats=_LOCAL_INPUT,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+
+class IntervalForm(forms.Form):
+    """The times of a presence interval, in the trainer's time zone."""
+
+    joined_at = _local_time_field(_("Joined at"))
+    left_at = _local_time_field(_("Left at"))
+
+
+class IntervalAddForm(IntervalForm):
+    user = forms.TypedChoiceField(label=_("Person"), coerce=int)
+
+    def __init__(self, *args: object, people: list[tuple[int, str]], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["user"].choices = people  # type: ignore[attr-defined]
+        self.order_fields(["user", "joined_at", "left_at"])
+
+
+class CheckinForm(forms.Form):
+    code = forms.CharField(
+        label=_("Check-in code"),
+        max_length=20,
+        help_text=_("The code the trainer reads out or shows during the web-conference."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )

@@ -24,3 +24,9 @@ def sessions_upkeep() -> dict[str, int]:
 def room_presence_sweep() -> int:
     """Every minute: close the presence of connections gone silent."""
     return services.room_presence_sweep()
+
+
+@shared_task(name="webinars.bbb_attendance_poll")
+def bbb_attendance_poll() -> int:
+    """Every minute: who is in each live BigBlueButton meeting (fallback to its webhooks)."""
+    return services.bbb_attendance_poll()

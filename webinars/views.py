@@ -8,13 +8,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from academy.downloads import private_file_response
@@ -31,7 +32,10 @@ from webinars.forms import (
     AttendanceImportForm,
     AttendanceMarkForm,
     CancelForm,
+    CheckinForm,
     FeedbackForm,
+    IntervalAddForm,
+    IntervalForm,
     MaterialForm,
     PollForm,
     PreferencesForm,
@@ -134,6 +138,45 @@ def session_join(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         messages.error(request, error.message)
         return redirect("webinars:session_detail", pk=session.pk)
     return redirect(url)
+
+
+@login_required
+def session_checkin(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Check in with the code the trainer gives (people on the phone). Wrong
+    codes are counted per person (``webinar_checkin``) and then refused for a while."""
+    session = selectors.session_get(user=request.user, pk=pk)
+    form = CheckinForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        wrong_codes = throttle("webinar_checkin", str(request.user.pk))
+        wait = wrong_codes.peek()
+        if wait is not None:
+            return throttled_response(request, wait)
+        try:
+            services.attendance_checkin(user=request.user, session=session, code=form.cleaned_data["code"])
+        except ApplicationError as error:
+            if error.code == "wrong_code":
+                wrong_codes.record()
+            apply_error(form, error)
+        else:
+            messages.success(request, _("You are checked in. Your presence counts until the end."))
+            return redirect("webinars:session_detail", pk=session.pk)
+    return render(request, "webinars/session_checkin.html", {"session": session, "form": form})
+
+
+@csrf_exempt
+@require_POST
+def bbb_webhook(request: HttpRequest) -> HttpResponse:
+    """Callbacks of bbb-webhooks: no sign-in and no CSRF token, the checksum
+    on the URL is the proof (401 and nothing stored without the right one)."""
+    try:
+        report = services.bbb_webhook_receive(
+            body=request.body.decode("utf-8", errors="replace"), checksum=request.GET.get("checksum", "")
+        )
+    except ApplicationError as error:
+        return JsonResponse({"detail": error.message, "code": error.code}, status=error.status)
+    return JsonResponse(
+        {"applied": report.applied, "duplicates": report.duplicates, "ignored": report.ignored}
+    )
 
 
 @login_required
@@ -599,6 +642,83 @@ def attendance_mark(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         _("Attendance saved."),
     )
     return redirect("webinars:session_manage", pk=pk)
+
+
+def _interval_id(request: HttpRequest) -> int:
+    value = request.POST.get("interval", "")
+    return int(value) if value.isdigit() else 0
+
+
+@login_required
+def attendance_intervals(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The trainer's attendance page: each registrant's intervals with their
+    source, corrected by hand (times changed, one added, one deleted)."""
+    session = _hosted(request, pk)
+    registrations = list(selectors.attendance_intervals_list(session=session))
+    people = [(registration.user_id, str(registration.user)) for registration in registrations]
+    add_form = IntervalAddForm(people=people)
+    edit: tuple[int, IntervalForm] | None = None
+    action = request.POST.get("action", "")
+    if request.method == "POST" and action == "delete":
+        _run(
+            request,
+            lambda: services.attendance_interval_delete(
+                actor=request.user, session=session, interval_id=_interval_id(request)
+            ),
+            _("The interval is deleted; minutes are recomputed."),
+        )
+        return redirect("webinars:attendance_intervals", pk=pk)
+    if request.method == "POST" and action == "add":
+        add_form = IntervalAddForm(request.POST, people=people)
+        if add_form.is_valid():
+            person = next(r.user for r in registrations if r.user_id == add_form.cleaned_data["user"])
+            try:
+                services.attendance_interval_add(
+                    actor=request.user,
+                    session=session,
+                    user=person,
+                    joined_at=add_form.cleaned_data["joined_at"],
+                    left_at=add_form.cleaned_data["left_at"],
+                )
+            except ApplicationError as error:
+                apply_error(add_form, error)
+            else:
+                messages.success(request, _("The interval is added; minutes are recomputed."))
+                return redirect("webinars:attendance_intervals", pk=pk)
+    elif request.method == "POST" and action == "save":
+        form = IntervalForm(request.POST)
+        edit = (_interval_id(request), form)
+        if form.is_valid():
+            try:
+                services.attendance_interval_update(
+                    actor=request.user,
+                    session=session,
+                    interval_id=edit[0],
+                    joined_at=form.cleaned_data["joined_at"],
+                    left_at=form.cleaned_data["left_at"],
+                )
+            except ApplicationError as error:
+                apply_error(form, error)
+            else:
+                messages.success(request, _("The interval is corrected; minutes are recomputed."))
+                return redirect("webinars:attendance_intervals", pk=pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "webinars/attendance_intervals.html",
+        {
+            "session": session,
+            "registrations": registrations,
+            "add_form": add_form,
+            "edit_id": edit[0] if edit else None,
+            "edit_form": edit[1] if edit else None,
+            "threshold": services.attendance_threshold_minutes(session),
+            "actual_minutes": services.session_actual_minutes(session),
+            "final_at": services.attendance_final_at(session),
+            "editable": session.status in ("live", "ended"),
+        },
+        status=status,
+    )
 
 
 @login_required

@@ -336,6 +336,8 @@ REST_FRAMEWORK = {
         # calendar feeds: reads per feed, and unknown feed addresses per client
         "calendar_feed": env.str("THROTTLE_CALENDAR_FEED", default="60/hour"),
         "calendar_feed_unknown": env.str("THROTTLE_CALENDAR_FEED_UNKNOWN", default="20/hour"),
+        # wrong web-conference check-in codes, per person
+        "webinar_checkin": env.str("THROTTLE_WEBINAR_CHECKIN", default="10/hour"),
     },
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "academy.api.pagination.PageNumberPagination",
@@ -498,6 +500,9 @@ WEBINAR_ATTENDANCE_MIN_SHARE = env.float("WEBINAR_ATTENDANCE_MIN_SHARE", default
 WEBINAR_GENERATE_MONTHS_AHEAD = env.int("WEBINAR_GENERATE_MONTHS_AHEAD", default=3)
 WEBINAR_FOLLOW_UP_DELAY_MINUTES = env.int("WEBINAR_FOLLOW_UP_DELAY_MINUTES", default=60)
 WEBINAR_AUTO_END_AFTER_MINUTES = env.int("WEBINAR_AUTO_END_AFTER_MINUTES", default=120)
+# Attendance is final this long after a session ends (late reports, the video
+# service's last events, a trainer's corrections); follow-ups wait for it.
+WEBINAR_ATTENDANCE_SETTLE_MINUTES = env.int("WEBINAR_ATTENDANCE_SETTLE_MINUTES", default=30)
 WEBINAR_REMINDER_CHANNELS = {"email": "webinars.channels.EmailChannel"}
 # Live room: a connection without heartbeat for this long is considered gone.
 WEBINAR_ROOM_STALE_SECONDS = env.int("WEBINAR_ROOM_STALE_SECONDS", default=90)
@@ -508,6 +513,9 @@ BBB_URL = env.str("BBB_URL", default="")
 BBB_SECRET = env.str("BBB_SECRET", default="")
 BBB_CHECKSUM_ALGORITHM = env.str("BBB_CHECKSUM_ALGORITHM", default="sha1")
 BBB_TIMEOUT_SECONDS = env.float("BBB_TIMEOUT_SECONDS", default=10.0)
+# bbb-webhooks signs its callbacks with the server's shared secret (BBB_SECRET)
+# and its own checksum algorithm (its ``hooks.checksumAlgorithm``).
+BBB_WEBHOOK_CHECKSUM_ALGORITHM = env.str("BBB_WEBHOOK_CHECKSUM_ALGORITHM", default="sha1")
 
 # Engagement measurement (distributors.engagement): rollups, score, at-risk rules.
 # Rollups count the uncounted events this many per transaction, for at most

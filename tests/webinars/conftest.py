@@ -45,3 +45,17 @@ def live_room(network, settings, monkeypatch):
     RegistrationFactory(session=session, user=network.staff_a)
     RegistrationFactory(session=session, user=network.staff_b)
     return services.session_start(actor=network.trainer, session=session)
+
+
+@pytest.fixture
+def fake_bbb(settings, monkeypatch):
+    """The local BigBlueButton server (``tests.fakes.bigbluebutton``), used by
+    every BigBlueButton client the app makes."""
+    from tests.fakes.bigbluebutton import FakeBigBlueButton
+    from webinars import bigbluebutton
+
+    fake = FakeBigBlueButton()
+    settings.BBB_URL = fake.url
+    settings.BBB_SECRET = fake.secret
+    monkeypatch.setattr(bigbluebutton.BigBlueButton, "from_settings", classmethod(lambda cls: fake.client()))
+    return fake

@@ -140,6 +140,7 @@ class Session(BaseModel, Audience):
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
+    checkin_code = models.CharField(_("check-in code"), max_length=8, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("web-conference")
@@ -336,9 +337,14 @@ class Reminder(BaseModel):
 
 
 class AttendanceSource(models.TextChoices):
+    """Where a stretch of presence (or a whole attendance) comes from."""
+
     PRESENCE = "presence", _("Live room presence")
-    MANUAL = "manual", _("Marked by hand")
+    BIGBLUEBUTTON = "bbb", _("BigBlueButton")
+    JOIN = "join", _("Video link opened")
+    CHECKIN = "checkin", _("Check-in code")
     IMPORT = "import", _("Imported report")
+    MANUAL = "manual", _("Marked by hand")
 
 
 class Attendance(BaseModel):
@@ -394,8 +400,34 @@ class Attendance(BaseModel):
         return f"{self.user} @ {self.session}"
 
 
+class VideoEvent(models.Model):
+    """A BigBlueButton webhook event already applied: its key (event,
+    connection, time) is unique, so a replayed callback changes nothing."""
+
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="video_events", verbose_name=_("web-conference")
+    )
+    key = models.CharField(_("event key"), max_length=255, unique=True)
+    kind = models.CharField(_("event"), max_length=64)
+    occurred_at = models.DateTimeField(_("occurred at"))
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("video service event")
+        verbose_name_plural = _("video service events")
+        ordering = ["occurred_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} @ {self.occurred_at:%Y-%m-%d %H:%M:%S}"
+
+
 class AttendanceInterval(models.Model):
-    """One stretch of presence: from joining to leaving (open while present)."""
+    """One stretch of presence: from joining to leaving (open while present).
+
+    ``source`` says who reported it; ``external_key`` is the video service's
+    own name for the connection (BigBlueButton's internal user ID), so that
+    its "left" closes that connection and no other. ``corrected_by`` and
+    ``corrected_at`` record the trainer who last set its times by hand."""
 
     attendance = models.ForeignKey(
         Attendance, on_delete=models.CASCADE, related_name="intervals", verbose_name=_("attendance")
@@ -405,6 +437,16 @@ class AttendanceInterval(models.Model):
     source = models.CharField(
         _("source"), max_length=16, choices=AttendanceSource.choices, default=AttendanceSource.PRESENCE
     )
+    external_key = models.CharField(_("connection on the video service"), max_length=128, blank=True)
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("corrected by"),
+    )
+    corrected_at = models.DateTimeField(_("corrected at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("presence interval")
@@ -526,6 +568,7 @@ __all__ = [
     "Series",
     "Session",
     "SessionStatus",
+    "VideoEvent",
     "VideoProvider",
     "WebinarPreference",
     "new_calendar_token",

@@ -50,6 +50,7 @@ from webinars.selectors.room import (
 from webinars.selectors.sessions import (
     FeedbackSummary,
     attendance_by_distributor_month,
+    attendance_intervals_list,
     attendance_last_month,
     attendance_list_mine,
     calendar_feed,

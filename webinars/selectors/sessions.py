@@ -32,6 +32,7 @@ from distributors.audience import audience_filter
 from distributors.selectors import distributor_visible_queryset
 from webinars.models import (
     Attendance,
+    AttendanceInterval,
     Feedback,
     Material,
     Registration,
@@ -244,6 +245,19 @@ def registrant_list(*, session: Session, include_cancelled: bool = False) -> Que
     if not include_cancelled:
         qs = qs.filter(ACTIVE)
     return qs.select_related("user", "distributor", "attendance").order_by("status", "created_at", "id")
+
+
+def attendance_intervals_list(*, session: Session) -> QuerySet[Registration]:
+    """The confirmed registrants of a session for its trainers, each with its
+    attendance and that attendance's intervals (source, times, who corrected
+    them), in three queries. The caller checks ``webinars.manage_session``."""
+    intervals = AttendanceInterval.objects.select_related("corrected_by").order_by("joined_at", "id")
+    return (
+        Registration.objects.filter(session=session, status=RegistrationStatus.CONFIRMED)
+        .select_related("user", "attendance")
+        .prefetch_related(Prefetch("attendance__intervals", queryset=intervals))
+        .order_by("user__last_name", "user__first_name", "id")
+    )
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from webinars.services.attendance import (
     ImportReport,
+    attendance_final_at,
     attendance_finalise,
     attendance_for,
     attendance_import,
@@ -10,6 +11,22 @@ from webinars.services.attendance import (
     attendance_mark,
     attendance_recompute,
     attendance_threshold_minutes,
+    session_actual_minutes,
+)
+from webinars.services.attendance_corrections import (
+    attendance_interval_add,
+    attendance_interval_delete,
+    attendance_interval_update,
+)
+from webinars.services.attendance_sources import (
+    WebhookReport,
+    attendance_checkin,
+    attendance_join_record,
+    bbb_attendance_poll,
+    bbb_attendance_sync,
+    bbb_webhook_receive,
+    bbb_webhook_url,
+    checkin_code_ensure,
 )
 from webinars.services.engagement import (
     calendar_token_regenerate,

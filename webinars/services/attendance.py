@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,9 +32,27 @@ from webinars.models import (
 )
 
 
+def session_actual_minutes(session: Session) -> float:
+    """How long the session really ran (from its start to its end), or its
+    planned duration while either is unknown."""
+    if session.started_at is not None and session.ended_at is not None:
+        return max(0.0, (session.ended_at - session.started_at).total_seconds() / 60)
+    return float(session.duration_minutes)
+
+
 def attendance_threshold_minutes(session: Session) -> float:
-    """Minutes of presence from which a person counts as having attended."""
-    return session.duration_minutes * settings.WEBINAR_ATTENDANCE_MIN_SHARE
+    """Minutes of presence from which a person counts as having attended: a
+    share of the session's actual duration (so ending early does not make
+    everyone absent), of the planned one while it is unknown."""
+    return session_actual_minutes(session) * settings.WEBINAR_ATTENDANCE_MIN_SHARE
+
+
+def attendance_final_at(session: Session) -> datetime.datetime | None:
+    """When the session's attendance is final: its end plus
+    ``WEBINAR_ATTENDANCE_SETTLE_MINUTES`` (None while it has not ended)."""
+    if session.status != SessionStatus.ENDED or session.ended_at is None:
+        return None
+    return session.ended_at + datetime.timedelta(minutes=settings.WEBINAR_ATTENDANCE_SETTLE_MINUTES)
 
 
 def attendance_for(*, session: Session, user: User) -> Attendance:
@@ -66,13 +85,18 @@ def _window(session: Session, now: datetime.datetime) -> tuple[datetime.datetime
 
 
 def attendance_recompute(*, attendance: Attendance, now: datetime.datetime | None = None) -> Attendance:
-    """Minutes = the union of the person's intervals inside the session (an
-    open interval counts until now); ``attended`` follows the threshold unless
-    a trainer marked it by hand."""
+    """Minutes = the union of the person's intervals inside the session,
+    whatever their sources (an open interval counts until now; overlaps count
+    once). Opening the video link ("join") is the weakest evidence: once an
+    imported report covers the person, it no longer counts. ``attended``
+    follows the threshold unless a trainer marked it by hand."""
     now = now or timezone.now()
     session = attendance.session
     start, end = _window(session, now)
-    spans = sorted((max(i.joined_at, start), min(i.left_at or now, end)) for i in attendance.intervals.all())
+    intervals = list(attendance.intervals.all())
+    if any(i.source == AttendanceSource.IMPORT for i in intervals):
+        intervals = [i for i in intervals if i.source != AttendanceSource.JOIN]
+    spans = sorted((max(i.joined_at, start), min(i.left_at or now, end)) for i in intervals)
     total = datetime.timedelta()
     current_start: datetime.datetime | None = None
     current_end: datetime.datetime | None = None
@@ -96,34 +120,55 @@ def attendance_recompute(*, attendance: Attendance, now: datetime.datetime | Non
 
 @transaction.atomic
 def attendance_interval_open(
-    *, session: Session, user: User, at: datetime.datetime | None = None
+    *,
+    session: Session,
+    user: User,
+    at: datetime.datetime | None = None,
+    source: str = AttendanceSource.PRESENCE,
+    external_key: str = "",
 ) -> AttendanceInterval:
-    """Record that ``user`` entered the room (idempotent while an interval is open)."""
+    """Record that ``user`` is present from ``at`` according to ``source``
+    (idempotent while an interval of that source, and connection
+    ``external_key`` when given, is open)."""
     attendance = attendance_for(session=session, user=user)
-    open_interval = attendance.intervals.filter(left_at__isnull=True).first()
+    open_intervals = attendance.intervals.filter(left_at__isnull=True, source=source)
+    if external_key:
+        open_intervals = open_intervals.filter(external_key=external_key)
+    open_interval = open_intervals.first()
     if open_interval is not None:
         return open_interval
     return AttendanceInterval.objects.create(
-        attendance=attendance, joined_at=at or timezone.now(), source=AttendanceSource.PRESENCE
+        attendance=attendance, joined_at=at or timezone.now(), source=source, external_key=external_key
     )
 
 
 @transaction.atomic
 def attendance_interval_close(
-    *, session: Session, user: User, at: datetime.datetime | None = None
+    *,
+    session: Session,
+    user: User,
+    at: datetime.datetime | None = None,
+    source: str = AttendanceSource.PRESENCE,
+    external_key: str = "",
 ) -> Attendance | None:
-    """Record that ``user`` left the room and update their minutes."""
+    """Record that ``user`` is no longer present according to ``source``
+    (only that connection when ``external_key`` is given) and update their
+    minutes; what other sources report stays open."""
     attendance = Attendance.objects.filter(session=session, user=user).first()
     if attendance is None:
         return None
     at = at or timezone.now()
-    for interval in attendance.intervals.filter(left_at__isnull=True):
+    open_intervals = attendance.intervals.filter(left_at__isnull=True, source=source)
+    if external_key:
+        open_intervals = open_intervals.filter(external_key=external_key)
+    for interval in open_intervals:
         interval.left_at = max(at, interval.joined_at)
         interval.save(update_fields=["left_at"])
     return attendance_recompute(attendance=attendance, now=at)
 
 
-def _record_engagement(attendance: Attendance) -> None:
+def attendance_engagement_record(attendance: Attendance) -> None:
+    """Record an attendance in the engagement log, once, when it counts as attended."""
     if not attendance.attended or attendance.recorded_at is not None:
         return
     session = attendance.session
@@ -143,13 +188,17 @@ def attendance_finalise(*, session: Session) -> None:
     """At the end of a session: close open intervals, compute everyone's
     minutes and record each attendance once in the engagement log."""
     end = session.ended_at or timezone.now()
-    AttendanceInterval.objects.filter(attendance__session=session, left_at__isnull=True).update(left_at=end)
+    still_open = AttendanceInterval.objects.filter(attendance__session=session, left_at__isnull=True)
+    # Every source's open interval ends with the session (a "join" click is not presence for ever).
+    still_open.filter(joined_at__lte=end).update(left_at=end)
+    still_open.update(left_at=F("joined_at"))
     for attendance in session.attendances.select_related("session", "user").prefetch_related("intervals"):
         attendance_recompute(attendance=attendance, now=end)
-        _record_engagement(attendance)
+        attendance_engagement_record(attendance)
 
 
-def _require_started(session: Session) -> None:
+def attendance_require_started(session: Session) -> None:
+    """Attendance is written only for a session that is live or has ended."""
     if session.status not in (SessionStatus.LIVE, SessionStatus.ENDED):
         raise ApplicationError(
             _("Attendance can be recorded once the web-conference has started."), code="bad_status"
@@ -164,7 +213,7 @@ def attendance_mark(
     hand-made mark wins over presence tracking."""
     require(actor, "webinars.manage_session", session)
     session = Session.objects.get(pk=session.pk)
-    _require_started(session)
+    attendance_require_started(session)
     if minutes is not None and not 0 <= minutes <= 24 * 60:
         message = _("Enter a number of minutes between 0 and 1440.")
         raise ApplicationError(message, fields={"minutes": [message]})
@@ -177,7 +226,7 @@ def attendance_mark(
         attendance.minutes_attended = session.duration_minutes
     attendance.save()
     if session.status == SessionStatus.ENDED:
-        _record_engagement(attendance)
+        attendance_engagement_record(attendance)
     return attendance
 
 
@@ -469,7 +518,7 @@ def attendance_import(
         message = _("The file is too large (2 MB at most).")
         raise ApplicationError(message, fields={"file": [message]})
     session = Session.objects.get(pk=session.pk)
-    _require_started(session)
+    attendance_require_started(session)
     zone = zoneinfo.ZoneInfo(time_zone or session.time_zone)
     reader = _report_reader(_decode(content))
     columns = _report_columns(reader.fieldnames or [])
@@ -481,7 +530,7 @@ def attendance_import(
     for attendance in attendances:
         attendance_recompute(attendance=attendance)
         if session.status == SessionStatus.ENDED:
-            _record_engagement(attendance)
+            attendance_engagement_record(attendance)
         report.attended += int(attendance.attended)
     report.people = len(attendances)
     return report

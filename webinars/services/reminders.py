@@ -5,8 +5,11 @@ row's channel with its idempotency key, mark, retry with backoff, ``failed``
 rows retried from the admin).
 
 A reminder that no longer applies when its turn comes (registration
-cancelled, session over) is cancelled; a follow-up whose session has not
-ended yet waits (deferred, not an attempt).
+cancelled, session over) is cancelled; a follow-up waits (deferred, not an
+attempt) until its session's attendance is final: the session ended and
+``WEBINAR_ATTENDANCE_SETTLE_MINUTES`` passed. It is then sent once, "thank
+you" or "we missed you" from that final attendance; later corrections send
+nothing.
 """
 
 import datetime
@@ -39,6 +42,7 @@ from webinars.models import (
     SessionStatus,
     WebinarPreference,
 )
+from webinars.services.attendance import attendance_final_at
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +60,8 @@ FOLLOW_UP_RECHECK = datetime.timedelta(minutes=15)
 
 def _follow_up_due(session: Session) -> datetime.datetime:
     end = session.ended_at or session.ends_at
-    return end + datetime.timedelta(minutes=settings.WEBINAR_FOLLOW_UP_DELAY_MINUTES)
+    delay = max(settings.WEBINAR_FOLLOW_UP_DELAY_MINUTES, settings.WEBINAR_ATTENDANCE_SETTLE_MINUTES)
+    return end + datetime.timedelta(minutes=delay)
 
 
 def timed_due(session: Session, kind: str) -> datetime.datetime:
@@ -183,7 +188,8 @@ def _message(reminder: Reminder, now: datetime.datetime) -> ReminderMessage | st
     if kind == ReminderKind.FOLLOW_UP:
         if registration.status != RegistrationStatus.CONFIRMED:
             return "cancel"
-        if session.status != SessionStatus.ENDED:
+        final_at = attendance_final_at(session)
+        if final_at is None or now < final_at:
             return "defer"
     site = settings.SITE_URL
     context = {
@@ -242,7 +248,8 @@ def _deliver(reminder: Reminder, now: datetime.datetime) -> None:
     if decision == "cancel":
         raise OutboxCancel
     if decision == "defer":
-        raise OutboxDefer(now + FOLLOW_UP_RECHECK)
+        final_at = attendance_final_at(reminder.registration.session)
+        raise OutboxDefer(final_at if final_at is not None and final_at > now else now + FOLLOW_UP_RECHECK)
     assert isinstance(decision, ReminderMessage)
     channel = channel_get(reminder.channel) or channel_get(DEFAULT_CHANNEL)
     if channel is None:

@@ -30,7 +30,7 @@ from webinars.models import (
 )
 from webinars.selectors import TRAINER_EARLY, join_is_open
 from webinars.services import attendance as attendance_services
-from webinars.services import reminders, room, room_polls
+from webinars.services import attendance_sources, reminders, room, room_polls
 from webinars.services._common import full_clean
 from webinars.services.registrations import waitlist_promote
 
@@ -305,6 +305,7 @@ def session_start(*, actor: User, session: Session) -> Session:
         )
     if session.video_provider == VideoProvider.BIGBLUEBUTTON:
         _bbb_create(session)
+        attendance_sources.bbb_webhook_register(client=_bbb(), session=session)
     with transaction.atomic():
         locked = Session.objects.select_for_update().get(pk=session.pk)
         if locked.status != SessionStatus.SCHEDULED:
@@ -312,6 +313,7 @@ def session_start(*, actor: User, session: Session) -> Session:
         locked.status = SessionStatus.LIVE
         locked.started_at = timezone.now()
         locked.save(update_fields=["status", "started_at", "updated_at"])
+        attendance_sources.checkin_code_ensure(session=locked)
         room.room_status_changed(session=locked)
     return locked
 
@@ -323,16 +325,32 @@ class SessionEndResult:
     video_warning: str = ""
 
 
+def _bbb_final_attendance(session: Session, at: datetime.datetime) -> str:
+    """Read the meeting's attendee list one last time before it closes, so
+    whoever is still there counts to the end; a failure is a warning."""
+    try:
+        attendance_sources.bbb_attendance_sync(session=session, client=BigBlueButton.from_settings(), at=at)
+    except BigBlueButtonError as error:
+        logger.warning("BigBlueButton attendee list of session %s not read: %s", session.pk, error.message)
+        return error.message
+    return ""
+
+
 def session_end(
     *, actor: User | None, session: Session, at: datetime.datetime | None = None
 ) -> SessionEndResult:
     """End a live (or started) session: presence intervals are closed,
     attendance is computed and recorded in the engagement log, follow-ups
-    become due. A BigBlueButton meeting is then closed; a failure there is
+    become due. For BigBlueButton, the attendee list is read one last time
+    first (whoever is still there counts to the end); the meeting is then
+    closed; a failure there is
     returned as a warning, the session stays ended."""
     if actor is not None:
         require(actor, "webinars.manage_session", session)
     now = at or timezone.now()
+    result = SessionEndResult(session=session)
+    if session.video_provider == VideoProvider.BIGBLUEBUTTON and session.status == SessionStatus.LIVE:
+        result.video_warning = _bbb_final_attendance(session, now)
     with transaction.atomic():
         locked = Session.objects.select_for_update().get(pk=session.pk)
         if locked.status not in (SessionStatus.LIVE, SessionStatus.SCHEDULED):
@@ -348,21 +366,22 @@ def session_end(
         room_polls.polls_close_open(session=locked)
         room.room_connections_clear(session=locked)
         room.room_status_changed(session=locked)
-    result = SessionEndResult(session=locked)
+    result.session = locked
     if locked.video_provider == VideoProvider.BIGBLUEBUTTON:
         try:
             BigBlueButton.from_settings().end(
                 meeting_id=locked.bbb_meeting_id, moderator_password=locked.bbb_moderator_password
             )
         except BigBlueButtonError as error:
-            result.video_warning = error.message
+            result.video_warning = result.video_warning or error.message
             logger.warning("BigBlueButton end failed for session %s: %s", locked.pk, error.message)
     return result
 
 
 def session_join_url(*, user: User, session: Session) -> str:
     """The video link for ``user``: trainers of the session (moderators) from
-    an hour before; confirmed registrants only while joining is open. Raises
+    an hour before; confirmed registrants only while joining is open. An
+    external link handed out opens the person's "join" interval. Raises
     ``ApplicationError`` (403) otherwise, and when the video service fails."""
     is_host = can(user, "webinars.manage_session", session)
     now = timezone.now()
@@ -390,6 +409,7 @@ def session_join_url(*, user: User, session: Session) -> str:
             raise ApplicationError(
                 _("The trainer has not added the video link yet."), code="no_link", status=403
             )
+        attendance_sources.attendance_join_record(session=session, user=user, at=now)
         return session.video_url
     # BigBlueButton answers SUCCESS to a repeated create, so the first to join opens the room.
     _bbb_create(session)
