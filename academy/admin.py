@@ -74,7 +74,7 @@ class UserAdmin(BaseUserAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
-    @admin.action(description=_("Anonymise (erase the person, keep their history)"))
+    @admin.action(description=_("Anonymise (erase the person, keep their history)"), permissions=["change"])
     def anonymise(self, request: HttpRequest, queryset: QuerySet[User]) -> TemplateResponse | None:
         if not request.POST.get("confirm"):
             return _confirmation(
@@ -91,6 +91,9 @@ class UserAdmin(BaseUserAdmin):
             )
         done = 0
         for user in queryset.order_by("pk"):
+            if user.pk == request.user.pk:
+                self.message_user(request, _("You cannot anonymise your own account here."), messages.ERROR)
+                continue
             try:
                 user_anonymise(user=user)
             except ApplicationError as error:

@@ -144,6 +144,8 @@ def user_anonymise(*, user: User) -> User:
     ErasureRequest.objects.filter(user=locked, status=ErasureStatus.PENDING).update(
         status=ErasureStatus.DONE, processed_at=now
     )
+    if user is not locked:
+        user.refresh_from_db()  # the caller's copy reads as erased too
     return locked
 
 
@@ -329,6 +331,15 @@ def _academy_export(user: User) -> dict[str, Any]:
 
 
 def _academy_erase(user: User) -> None:
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    # Sign-in records name the person by address; the admin's history by name.
+    for record in (AccessAttempt, AccessFailureLog, AccessLog):
+        record.objects.filter(username__iexact=user.email).delete()
+    user_type = ContentType.objects.get_for_model(User)
+    LogEntry.objects.filter(content_type=user_type, object_id=str(user.pk)).update(object_repr=erased_name())
     Notification.objects.filter(user=user).delete()
     emails = OutgoingEmail.objects.filter(user=user)
     emails.filter(status=OutboxStatus.PENDING).update(

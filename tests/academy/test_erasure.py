@@ -7,8 +7,13 @@ import json
 import zipfile
 
 import pytest
+from axes.models import AccessAttempt, AccessLog
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core import mail
+from django.db import connection
 from django.db.models import Model
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -495,3 +500,47 @@ def test_only_admins_process_requests(client, history):
     assert response.status_code == 302  # to the admin sign-in
     assert ErasureRequest.objects.get(pk=request.pk).status == "pending"
     assert Enrollment.objects.filter(user=history.staff_a).exists()
+
+
+def test_export_queries_do_not_grow_with_the_data(client, history, django_assert_num_queries):
+    counts = []
+    for person in (history.staff_a, UserFactory()):
+        with CaptureQueriesContext(connection) as queries:
+            user_data_export(user=person)
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    with django_assert_num_queries(counts[0]):
+        user_data_export(user=history.staff_b)
+
+
+def test_sign_in_records_and_admin_history_forget_the_person(history):
+    person = history.staff_a
+    address, name = person.email, person.get_full_name()
+    AccessAttempt.objects.create(
+        username=address, ip_address="192.0.2.1", user_agent="x", failures_since_start=1
+    )
+    AccessLog.objects.create(username=address, ip_address="192.0.2.1", user_agent="x")
+    AccessLog.objects.create(username=history.staff_b.email, ip_address="192.0.2.2", user_agent="x")
+    LogEntry.objects.create(
+        user=history.admin,
+        content_type=ContentType.objects.get_for_model(User),
+        object_id=str(person.pk),
+        object_repr=name,
+        action_flag=CHANGE,
+    )
+    user_anonymise(user=person)
+    assert not AccessAttempt.objects.filter(username=address).exists()
+    assert not AccessLog.objects.filter(username=address).exists()
+    assert AccessLog.objects.filter(username=history.staff_b.email).exists()
+    assert not LogEntry.objects.filter(object_repr=name).exists()
+
+
+def test_an_admin_does_not_anonymise_themselves_by_mistake(client, history):
+    client.force_login(history.admin)
+    response = client.post(
+        reverse("admin:academy_user_changelist"),
+        {"action": "anonymise", "_selected_action": [history.admin.pk], "confirm": "yes"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert User.objects.get(pk=history.admin.pk).erased_at is None
