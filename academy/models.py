@@ -369,8 +369,8 @@ class EngagementEvent(models.Model):
 
 class ErasureStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
-    DONE = "done", _("Done")
-    REFUSED = "refused", _("Refused")
+    DONE = "done", pgettext_lazy("erasure request", "Done")
+    REFUSED = "refused", pgettext_lazy("erasure request", "Refused")
 
 
 class ErasureRequest(models.Model):
