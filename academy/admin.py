@@ -95,7 +95,7 @@ class UserAdmin(BaseUserAdmin):
                 self.message_user(request, _("You cannot anonymise your own account here."), messages.ERROR)
                 continue
             try:
-                user_anonymise(user=user)
+                user_anonymise(user=user, by=request.user)  # type: ignore[arg-type]
             except ApplicationError as error:
                 self.message_user(request, error.message, messages.ERROR)
             else:

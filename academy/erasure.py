@@ -39,6 +39,7 @@ from academy.models import (
     User,
 )
 from academy.outbox import OutboxStatus
+from academy.services import email_enqueue
 
 Export = Callable[[User], Any]
 Erase = Callable[[User], None]
@@ -115,11 +116,12 @@ def _refuse_if_objected(user: User) -> None:
 
 
 @transaction.atomic
-def user_anonymise(*, user: User) -> User:
+def user_anonymise(*, user: User, by: User | None = None) -> User:
     """Anonymise ``user``: every app erases its part, then the account loses
     its name, address, phone, password and groups, is deactivated and dated
     ``erased_at``. Events, attempts and attendance stay attached to the row.
-    Pending erasure requests of the person are closed as done.
+    Pending erasure requests of the person are closed as done (by ``by``, the
+    administrator, when given).
 
     Refused (``ApplicationError``, nothing changed) while an app objects.
     Harmless on an account already anonymised: it is returned unchanged.
@@ -142,7 +144,7 @@ def user_anonymise(*, user: User) -> User:
     locked.groups.clear()
     locked.user_permissions.clear()
     ErasureRequest.objects.filter(user=locked, status=ErasureStatus.PENDING).update(
-        status=ErasureStatus.DONE, processed_at=now
+        status=ErasureStatus.DONE, processed_at=now, processed_by=by
     )
     if user is not locked:
         user.refresh_from_db()  # the caller's copy reads as erased too
@@ -186,18 +188,12 @@ def erasure_request_approve(*, request: ErasureRequest, by: User) -> ErasureRequ
     """Erase the person of a pending request and tell them by e-mail (to the
     address they had). Refused, with nothing changed, while an app objects
     (the reason is the error's message) or when already processed."""
-    from academy.services import email_enqueue
-
     locked = _locked_pending(request)
     person = locked.user
     _refuse_if_objected(person)
     recipient = _stand_in(person)
-    user_anonymise(user=person)
+    user_anonymise(user=person, by=by)
     locked.refresh_from_db()
-    locked.status = ErasureStatus.DONE
-    locked.processed_by = by
-    locked.processed_at = locked.processed_at or timezone.now()
-    locked.save()
     email_enqueue(
         key=f"academy.erasure.{locked.pk}.done",
         topic="academy.erasure",
@@ -213,8 +209,6 @@ REASON_MAX_LENGTH = 2000
 @transaction.atomic
 def erasure_request_refuse(*, request: ErasureRequest, by: User, reason: str) -> ErasureRequest:
     """Refuse a pending request, saying why (required), and tell the person by e-mail."""
-    from academy.services import email_enqueue
-
     reason = (reason or "").strip()
     if not reason:
         message = _("Say why the erasure is refused.")

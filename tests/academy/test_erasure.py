@@ -425,6 +425,7 @@ def test_admin_cannot_delete_accounts(client, history):
 
 def test_admin_anonymise_action_asks_then_anonymises(client, history):
     client.force_login(history.admin)
+    waiting = erasure_request_create(user=history.staff_a)
     changelist = reverse("admin:academy_user_changelist")
     selected = [history.staff_a.pk, history.lead_a.pk]
     response = client.post(changelist, {"action": "anonymise", "_selected_action": selected})
@@ -437,6 +438,8 @@ def test_admin_anonymise_action_asks_then_anonymises(client, history):
     assert response.status_code == 200
     assert User.objects.get(pk=history.staff_a.pk).erased_at is not None
     assert User.objects.get(pk=history.lead_a.pk).erased_at is None  # still leads Dist A
+    waiting.refresh_from_db()
+    assert waiting.status == "done" and waiting.processed_by == history.admin
     shown = [str(message) for message in response.context["messages"]]
     assert any("Dist A" in message for message in shown)
     # Twice is harmless.
