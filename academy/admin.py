@@ -1,30 +1,200 @@
+from typing import TYPE_CHECKING
+
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from academy.models import Notification, OutgoingEmail, User
+from academy.erasure import erasure_request_approve, erasure_request_refuse, user_anonymise
+from academy.errors import ApplicationError
+from academy.models import ErasureRequest, ErasureStatus, Notification, OutgoingEmail, User
 from academy.outbox import outbox_retry
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise
+
+
+def _confirmation(
+    model_admin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet,
+    *,
+    action: str,
+    title: "_StrOrPromise",
+    question: "_StrOrPromise",
+    with_reason: bool = False,
+    error: str = "",
+) -> TemplateResponse:
+    """The page an irreversible admin action asks for confirmation on."""
+    return TemplateResponse(
+        request,
+        "admin/academy/action_confirmation.html",
+        {
+            **model_admin.admin_site.each_context(request),
+            "title": title,
+            "question": question,
+            "objects": list(queryset),
+            "action": action,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "opts": model_admin.model._meta,
+            "with_reason": with_reason,
+            "reason": request.POST.get("reason", ""),
+            "error": error,
+        },
+    )
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    """Accounts are never deleted here (deleting would take the person's
+    history with it): the "Anonymise" action erases them instead."""
+
     ordering = ["email"]
     list_display = ["email", "first_name", "last_name", "role", "language", "country", "is_active"]
-    list_filter = ["role", "language", "is_active", "country"]
+    list_filter = ["role", "language", "is_active", ("erased_at", admin.EmptyFieldListFilter), "country"]
     search_fields = ["email", "first_name", "last_name", "phone"]
-    readonly_fields = ["last_login", "date_joined"]
+    readonly_fields = ["last_login", "date_joined", "erased_at"]
+    actions = ["anonymise"]
     filter_horizontal = ["groups", "user_permissions"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         (_("Person"), {"fields": ["first_name", "last_name", "phone", "country"]}),
         (_("Preferences"), {"fields": ["language", "time_zone"]}),
         (_("Access"), {"fields": ["role", "is_active", "groups", "user_permissions"]}),
-        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
+        (_("Dates"), {"fields": ["last_login", "date_joined", "erased_at"]}),
     ]
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "role", "password1", "password2"]}),
     ]
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    @admin.action(description=_("Anonymise (erase the person, keep their history)"), permissions=["change"])
+    def anonymise(self, request: HttpRequest, queryset: QuerySet[User]) -> TemplateResponse | None:
+        if not request.POST.get("confirm"):
+            return _confirmation(
+                self,
+                request,
+                queryset,
+                action="anonymise",
+                title=_("Anonymise these accounts?"),
+                question=_(
+                    "Their names, e-mail addresses, phone numbers and the text they wrote will be "
+                    "erased for good, and they will no longer be able to sign in. Their activity "
+                    "stays, without their name, in their distributors' figures."
+                ),
+            )
+        done = 0
+        for user in queryset.order_by("pk"):
+            if user.pk == request.user.pk:
+                self.message_user(request, _("You cannot anonymise your own account here."), messages.ERROR)
+                continue
+            try:
+                user_anonymise(user=user, by=request.user)  # type: ignore[arg-type]
+            except ApplicationError as error:
+                self.message_user(request, error.message, messages.ERROR)
+            else:
+                done += 1
+        if done:
+            message = ngettext("%(count)s account anonymised.", "%(count)s accounts anonymised.", done)
+            self.message_user(request, message % {"count": done}, messages.SUCCESS)
+        return None
+
+
+@admin.register(ErasureRequest)
+class ErasureRequestAdmin(admin.ModelAdmin):
+    """Requests people made to be erased: approve (the account is anonymised)
+    or refuse with a reason; the person is told by e-mail either way."""
+
+    list_display = ["user", "requested_at", "status", "processed_by", "processed_at"]
+    list_filter = ["status", "requested_at"]
+    search_fields = ["user__email", "user__first_name", "user__last_name", "reason"]
+    date_hierarchy = "requested_at"
+    actions = ["approve", "refuse"]
+    readonly_fields = ["user", "requested_at", "status", "processed_by", "processed_at", "reason"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def _pending(self, request: HttpRequest, queryset: QuerySet[ErasureRequest]) -> list[ErasureRequest]:
+        pending = list(queryset.filter(status=ErasureStatus.PENDING).select_related("user").order_by("pk"))
+        if len(pending) < queryset.count():
+            message = _("Requests already processed were left as they are.")
+            self.message_user(request, message, messages.WARNING)
+        return pending
+
+    @admin.action(description=_("Approve: anonymise the people"))
+    def approve(self, request: HttpRequest, queryset: QuerySet[ErasureRequest]) -> TemplateResponse | None:
+        if not request.POST.get("confirm"):
+            return _confirmation(
+                self,
+                request,
+                queryset,
+                action="approve",
+                title=_("Approve these erasure requests?"),
+                question=_(
+                    "Each person's account will be anonymised for good and they will be told by e-mail."
+                ),
+            )
+        done = 0
+        for erasure in self._pending(request, queryset):
+            try:
+                erasure_request_approve(request=erasure, by=request.user)  # type: ignore[arg-type]
+            except ApplicationError as error:
+                self.message_user(request, error.message, messages.ERROR)
+            else:
+                done += 1
+        if done:
+            message = ngettext("%(count)s person erased.", "%(count)s people erased.", done)
+            self.message_user(request, message % {"count": done}, messages.SUCCESS)
+        return None
+
+    @admin.action(description=_("Refuse, saying why"))
+    def refuse(self, request: HttpRequest, queryset: QuerySet[ErasureRequest]) -> TemplateResponse | None:
+        title = _("Refuse these erasure requests?")
+        question = _("Each person will receive the reason by e-mail; their account stays as it is.")
+        if not request.POST.get("confirm"):
+            return _confirmation(
+                self, request, queryset, action="refuse", title=title, question=question, with_reason=True
+            )
+        done = 0
+        for erasure in self._pending(request, queryset):
+            try:
+                erasure_request_refuse(
+                    request=erasure,
+                    by=request.user,  # type: ignore[arg-type]
+                    reason=request.POST.get("reason", ""),
+                )
+            except ApplicationError as error:
+                if error.fields.get("reason"):  # the same for every request: ask again
+                    return _confirmation(
+                        self,
+                        request,
+                        queryset,
+                        action="refuse",
+                        title=title,
+                        question=question,
+                        with_reason=True,
+                        error=error.message,
+                    )
+                self.message_user(request, error.message, messages.ERROR)
+            else:
+                done += 1
+        if done:
+            message = ngettext("%(count)s request refused.", "%(count)s requests refused.", done)
+            self.message_user(request, message % {"count": done}, messages.SUCCESS)
+        return None
 
 
 @admin.register(Notification)

@@ -9,7 +9,9 @@ class AcademyConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported once the models are loaded, as Django requires of ready().
+        from academy.erasure import ACADEMY_PART, personal_data_register
         from academy.outbox import outbox_register
         from academy.services import EMAIL_OUTBOX
 
         outbox_register(EMAIL_OUTBOX)
+        personal_data_register(ACADEMY_PART)

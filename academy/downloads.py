@@ -73,3 +73,15 @@ def private_file_response(
         raise Http404 from error
     streamed = FileResponse(handle, as_attachment=as_attachment, filename=filename, content_type=content_type)
     return _protect(streamed, cache=cache)
+
+
+def generated_file_response(
+    content: bytes, *, filename: str, content_type: str = GENERIC, cache: str = "private, no-store"
+) -> HttpResponseBase:
+    """A file made for the person who asked (an export), always downloaded,
+    with the same protective headers as :func:`private_file_response`. The
+    calling view has checked that ``content`` is theirs to have."""
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, upload_name_normalise(filename)) or ""
+    response["Content-Length"] = str(len(content))
+    return _protect(response, cache=cache)

@@ -109,3 +109,10 @@ def apply_error(
         target = field if field in form.fields else None
         for message in messages:
             form.add_error(target, message)
+
+
+class ErasureRequestForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("I understand that my account will be erased for good and that I can no longer sign in."),
+        error_messages={"required": _("Tick the box to confirm that you want your account erased.")},
+    )

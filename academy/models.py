@@ -55,8 +55,31 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("Administrator")
 
 
+# What an anonymised account is called wherever a name is shown.
+FORMER_MEMBER = _("Former member")
+
+
+class UserQuerySet(models.QuerySet["User"]):
+    def delete(self) -> tuple[int, dict[str, int]]:
+        """Refused: accounts are anonymised, never deleted (see ``academy.erasure``)."""
+        raise AccountDeletionRefused
+
+
+class AccountDeletionRefused(Exception):
+    """Raised when code tries to delete an account: deleting would cascade the
+    person's history (events, attempts, attendance) away and change the past
+    figures of their distributor. ``academy.erasure.user_anonymise`` erases
+    the person and keeps the history."""
+
+    def __init__(self) -> None:
+        super().__init__("Accounts are not deleted: anonymise them with academy.erasure.user_anonymise.")
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
+
+    def get_queryset(self) -> UserQuerySet:
+        return UserQuerySet(self.model, using=self._db)
 
     def _create(self, email: str, password: str | None, **fields: object) -> "User":
         if not email:
@@ -97,6 +120,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     phone = PhoneNumberField(_("phone"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    erased_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
 
     objects = UserManager()
 
@@ -118,10 +142,21 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.get_full_name() or self.email
 
     def get_full_name(self) -> str:
+        if self.erased_at is not None:
+            return str(FORMER_MEMBER)  # in the reader's language
         return f"{self.first_name} {self.last_name}".strip()
 
     def get_short_name(self) -> str:
+        if self.erased_at is not None:
+            return str(FORMER_MEMBER)
         return self.first_name or self.email
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise AccountDeletionRefused
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
 
     # Administrator rights follow the role; they are not separate switches.
     @property
@@ -327,3 +362,60 @@ class EngagementEvent(models.Model):
     @property
     def xapi_verb(self) -> str:
         return XAPI_VERBS[self.verb]
+
+
+# ---------------------------------------------------------------- erasure
+
+
+class ErasureStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    DONE = "done", pgettext_lazy("erasure request", "Done")
+    REFUSED = "refused", pgettext_lazy("erasure request", "Refused")
+
+
+class ErasureRequest(models.Model):
+    """A person's request to have their account erased (anonymised, see
+    ``academy.erasure``). An administrator approves it (the account is
+    anonymised) or refuses it with a reason; the person is told either way.
+    A person has at most one pending request."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="erasure_requests",
+        verbose_name=_("person"),
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ErasureStatus.choices, default=ErasureStatus.PENDING
+    )
+    processed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("processed by"),
+    )
+    processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True, max_length=2000)
+
+    class Meta:
+        verbose_name = _("erasure request")
+        verbose_name_plural = _("erasure requests")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(status="pending"),
+                name="erasure_request_one_pending_per_person",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="pending") | models.Q(processed_at__isnull=False),
+                name="erasure_request_processed_has_date",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "requested_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.status} {self.requested_at:%Y-%m-%d}"

@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from academy.models import EngagementEvent, Notification, User
+from academy.models import EngagementEvent, ErasureRequest, ErasureStatus, Notification, User
 
 
 def notification_list(*, user: User) -> QuerySet[Notification]:
@@ -22,3 +22,8 @@ def activity_uncounted(*, limit: int) -> list[int]:
     return list(
         EngagementEvent.objects.filter(counted=False).order_by("id").values_list("id", flat=True)[:limit]
     )
+
+
+def erasure_request_pending(*, user: User) -> ErasureRequest | None:
+    """The person's own erasure request waiting for an administrator, if any."""
+    return ErasureRequest.objects.filter(user=user, status=ErasureStatus.PENDING).first()

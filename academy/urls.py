@@ -10,6 +10,8 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", views.profile, name="profile"),
+    path("profile/data/", views.personal_data_download, name="personal_data_download"),
+    path("profile/erasure/", views.erasure_request, name="erasure_request"),
     path(
         "password/change/",
         auth_views.PasswordChangeView.as_view(

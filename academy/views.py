@@ -18,15 +18,16 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language
 
-from academy import roles, services
+from academy import erasure, roles, services
+from academy.downloads import generated_file_response
 from academy.errors import ApplicationError
-from academy.forms import LoginForm, PasswordResetForm, ProfileForm, apply_error
+from academy.forms import ErasureRequestForm, LoginForm, PasswordResetForm, ProfileForm, apply_error
 from academy.headers import csp_violations_log
 from academy.health import health_report
 from academy.home import panels_for
 from academy.http import AuthenticatedHttpRequest
 from academy.models import User
-from academy.selectors import notification_list
+from academy.selectors import erasure_request_pending, notification_list
 from academy.throttling import limit_page
 
 
@@ -88,7 +89,47 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
             with translation.override(user.language):  # the language just chosen
                 messages.success(request, _("Your profile has been saved."))
             return response
-    return render(request, "academy/profile.html", {"form": form})
+    return render(
+        request,
+        "academy/profile.html",
+        {"form": form, "erasure_request": erasure_request_pending(user=user)},
+    )
+
+
+@login_required
+@require_GET
+def personal_data_download(request: AuthenticatedHttpRequest) -> HttpResponseBase:
+    """The signed-in person's own data (a ZIP of one JSON file per app); there
+    is no way to name anybody else's."""
+    content, filename = erasure.user_data_archive(user=request.user)
+    return generated_file_response(content, filename=filename, content_type="application/zip")
+
+
+@login_required
+def erasure_request(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Ask for one's own erasure (an administrator processes the request)."""
+    user = request.user
+    pending = erasure_request_pending(user=user)
+    form = ErasureRequestForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST" and pending is None:
+        if form.is_valid():
+            try:
+                erasure.erasure_request_create(user=user)
+            except ApplicationError as error:
+                apply_error(form, error)
+            else:
+                messages.success(
+                    request, _("Your request has been sent. You will receive an e-mail once it is processed.")
+                )
+                return redirect("academy:profile")
+        status = 400
+    return render(
+        request,
+        "academy/erasure_request.html",
+        {"form": form, "pending": pending, "objections": erasure.erasure_objections(user=user)},
+        status=status,
+    )
 
 
 @require_POST

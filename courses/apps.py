@@ -9,8 +9,10 @@ class CoursesConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported once the models are loaded, as Django requires of ready().
+        from academy.erasure import personal_data_register
         from academy.outbox import outbox_register
-        from courses import receivers  # noqa: F401  (connects the receivers)
+        from courses import erasure, receivers  # noqa: F401  (connects the receivers)
         from courses.services import REMINDER_OUTBOX
 
         outbox_register(REMINDER_OUTBOX)
+        personal_data_register(erasure.PART)

@@ -10,8 +10,10 @@ class DistributorsConfig(AppConfig):
     def ready(self) -> None:
         # Imported once the models are loaded, as Django requires of ready().
         from academy import activity, roles
-        from distributors import receivers  # noqa: F401  (connects the receivers)
+        from academy.erasure import personal_data_register
+        from distributors import erasure, receivers  # noqa: F401  (connects the receivers)
         from distributors.selectors import membership_distributor, membership_roles
 
         roles.role_source_register(membership_roles)
         activity.distributor_source_register(membership_distributor)
+        personal_data_register(erasure.PART)

@@ -9,8 +9,10 @@ class WebinarsConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported once the models are loaded, as Django requires of ready().
+        from academy.erasure import personal_data_register
         from academy.outbox import outbox_register
-        from webinars import receivers  # noqa: F401  (connects the signal receivers)
+        from webinars import erasure, receivers  # noqa: F401  (connects the signal receivers)
         from webinars.services import REMINDER_OUTBOX
 
         outbox_register(REMINDER_OUTBOX)
+        personal_data_register(erasure.PART)

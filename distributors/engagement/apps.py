@@ -10,3 +10,10 @@ class EngagementConfig(AppConfig):
     name = "distributors.engagement"
     label = "engagement"
     verbose_name = _("Engagement")
+
+    def ready(self) -> None:
+        # Imported once the models are loaded, as Django requires of ready().
+        from academy.erasure import personal_data_register
+        from distributors.engagement import erasure
+
+        personal_data_register(erasure.PART)
