@@ -80,7 +80,7 @@ def personal_data_parts() -> tuple[PersonalData, ...]:
 
 def erased_email(user: User) -> str:
     """The address an anonymised account keeps: unique, and never deliverable."""
-    return f"erased-{user.pk}@invalid"
+    return f"erased-{user.pk}@erased.invalid"
 
 
 def erased_text() -> str:
