@@ -284,3 +284,13 @@ def test_no_attempts_left_is_refused_with_its_own_code(learner):
     assert error.value.code == "no_attempts_left"
     assert error.value.status == 403
     assert error.value.message == "You have used all the attempts allowed for this quiz."
+
+
+def test_the_questions_after_a_deleted_one_are_still_checked(learner):
+    quiz = quiz_build(kinds=["single", "true_false"], pass_mark=100)
+    deleted, kept = quiz.questions.order_by("position")
+    attempt = attempt_on(quiz, learner)
+    deleted.delete()
+    with pytest.raises(ApplicationError) as error:
+        services.quiz_attempt_submit(user=learner, attempt=attempt, answers={})
+    assert error.value.fields == {f"question_{kept.pk}": ["Answer this question."]}
