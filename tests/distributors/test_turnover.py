@@ -199,3 +199,8 @@ def test_a_distributors_turnover_counts_its_own_memberships_only(network):
     quarters = selectors.distributor_turnover(distributor=network.distributor_a, quarters=2, today=TODAY)
     assert [(q.quarter, q.joined, q.headcount) for q in quarters] == [(3, 1, 3), (4, 0, 3)]
     assert len(selectors.distributor_turnover(distributor=network.distributor_a, today=TODAY)) == 8
+
+
+def test_quarter_numbers_are_whole_numbers():
+    quarters = selectors.turnover_by_quarter([], quarters=4, today=D(2024, 12, 31))
+    assert [f"{q.year}-Q{q.quarter}" for q in quarters] == ["2024-Q1", "2024-Q2", "2024-Q3", "2024-Q4"]
