@@ -564,3 +564,40 @@ def test_register_adds_an_outbox_by_name():
     with mock.patch.dict(outbox._outboxes, {}, clear=True):
         outbox.outbox_register(added)
         assert outbox.outboxes() == {"rules-added": added}
+
+
+def test_a_defer_carries_its_time():
+    until = NOW + datetime.timedelta(minutes=5)
+    defer = OutboxDefer(until)
+    assert (defer.until, defer.args) == (until, (until,))
+
+
+@override_settings(OUTBOX_TIME_BUDGET_SECONDS=0)
+def test_the_shared_budget_defaults_to_the_setting():
+    rows(1)
+    with mock.patch.dict(outbox._outboxes, {"rules": box()}, clear=True):
+        total = outboxes_drain()
+    assert (total.sent, total.more) == (0, True)
+
+
+def test_a_wake_up_queues_one_dispatcher_run_after_the_commit(django_capture_on_commit_callbacks):
+    queued = mock.Mock()
+    with mock.patch("academy.tasks.task_named", return_value=queued) as named:
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            outbox.outbox_wake()
+        assert not named.called  # nothing before the commit
+        assert len(callbacks) == 1
+        callbacks[0]()
+    named.assert_called_once_with("academy.outbox_drain")
+    queued.delay.assert_called_once_with()
+
+
+def test_a_wake_up_while_the_broker_is_down_is_only_logged(django_capture_on_commit_callbacks):
+    broken = mock.Mock()
+    broken.delay.side_effect = ConnectionError("broker down")
+    with (
+        mock.patch("academy.tasks.task_named", return_value=broken),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        outbox.outbox_wake()
+    assert broken.delay.called
