@@ -48,16 +48,16 @@ def _template(settings, tmp_path):
     settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
 
 
-def rows(count: int, *, due_at: datetime.datetime = NOW) -> list[int]:
+def rows(count: int, *, due_at: datetime.datetime = NOW, topic: str = "t") -> list[int]:
     """``count`` pending e-mails due by ``due_at`` (the last exactly then, each one a
     microsecond after the previous, in id order); their ids."""
     user = UserFactory()
     with mock.patch("academy.services.outbox_wake"):
         for index in range(count):
             email_enqueue(
-                key=f"rule-{uuid.uuid4()}-{index}", topic="t", user=user, template="academy/emails/rule"
+                key=f"rule-{uuid.uuid4()}-{index}", topic=topic, user=user, template="academy/emails/rule"
             )
-    ids = list(OutgoingEmail.objects.order_by("pk").values_list("pk", flat=True))[-count:]
+    ids = list(OutgoingEmail.objects.order_by("pk").values_list("pk", flat=True))[-count:] if count else []
     for index, pk in enumerate(ids):
         OutgoingEmail.objects.filter(pk=pk).update(
             next_attempt_at=due_at - datetime.timedelta(microseconds=count - 1 - index)
@@ -601,3 +601,116 @@ def test_a_wake_up_while_the_broker_is_down_is_only_logged(django_capture_on_com
     ):
         outbox.outbox_wake()
     assert broken.delay.called
+
+
+@override_settings(OUTBOX_TIME_BUDGET_SECONDS=0)
+def test_a_drain_budget_defaults_to_the_setting():
+    rows(1)
+    report = outbox_drain(box(), now=NOW)
+    assert (report.sent, report.more) == (0, True)
+
+
+def test_the_drain_claims_the_earliest_due_first_whatever_the_id():
+    first, second = rows(2)
+    OutgoingEmail.objects.filter(pk=first).update(next_attempt_at=NOW)
+    OutgoingEmail.objects.filter(pk=second).update(next_attempt_at=NOW - datetime.timedelta(minutes=1))
+    order: list[int] = []
+    outbox_drain(box(lambda row, now: order.append(row.pk)), now=NOW, batch_size=1, time_budget=10_000)
+    assert order == [second, first]
+
+
+@override_settings(OUTBOX_BATCH_SIZE=1)
+def test_full_batches_without_a_callback_are_fine():
+    rows(2)
+    with mock.patch.dict(outbox._outboxes, {"rules": box()}, clear=True):
+        assert outboxes_drain(time_budget=10_000).sent == 2
+
+
+def _two_outboxes(budget: float, *, second_rows: int):
+    """Outbox one: one row whose send takes 60 s. Outbox two: ``second_rows``
+    rows, 45 s each. One row per claim; the clock is the sends' durations."""
+    rows(1, topic="one")
+    rows(second_rows, topic="two")
+    clock = {"now": 1000.0}
+
+    def taking(seconds):
+        def deliver(row, now):
+            clock["now"] += seconds
+
+        return deliver
+
+    one = Outbox(name="one", rows=lambda: OutgoingEmail.objects.filter(topic="one"), deliver=taking(60))
+    two = Outbox(name="two", rows=lambda: OutgoingEmail.objects.filter(topic="two"), deliver=taking(45))
+    with (
+        mock.patch.dict(outbox._outboxes, {"one": one, "two": two}, clear=True),
+        mock.patch.object(outbox.time, "monotonic", side_effect=lambda: clock["now"]),
+        override_settings(OUTBOX_BATCH_SIZE=1, OUTBOX_TIME_BUDGET_SECONDS=50),
+    ):
+        return outboxes_drain(time_budget=budget)
+
+
+@pytest.mark.parametrize(
+    ("budget", "second_rows", "sent", "more"),
+    [
+        # The second outbox gets what the first left: 40 s, one 45 s send.
+        (100, 2, 2, True),
+        (100, 1, 2, False),
+        # Half a second left is still time to start.
+        (60.5, 2, 2, True),
+        # Nothing left: the second outbox is not drained, and work may be left.
+        (60, 0, 1, True),
+        (60, 1, 1, True),
+    ],
+)
+def test_outboxes_share_one_time_budget(budget, second_rows, sent, more):
+    total = _two_outboxes(budget, second_rows=second_rows)
+    assert (total.sent, total.more) == (sent, more)
+
+
+@override_settings(OUTBOX_LEASE_SECONDS=60)
+def test_rows_given_back_are_unclaimed_with_their_attempt_returned():
+    # Sends take half the lease: each claim sends one row and gives the rest back,
+    # and the budget ends the drain after the second claim.
+    ids = rows(4)
+    report, _sizes = _drain_with_sends_taking(30, count=0, batch_size=4, budget=31)
+    assert (report.sent, report.released, report.more) == (2, 3 + 2, True)
+    left = OutgoingEmail.objects.filter(pk__in=ids[2:]).order_by("pk")
+    assert list(left.values_list("status", "claim_token", "claimed_at", "attempts")) == [
+        ("pending", None, None, 0),
+        ("pending", None, None, 0),
+    ]
+
+
+@override_settings(OUTBOX_LEASE_SECONDS=60)
+def test_a_slow_batch_gives_back_only_the_rows_it_still_holds():
+    _first, *rest = rows(3)
+    rival = uuid.uuid4()
+    clock = {"now": 1000.0}
+
+    def deliver(row, now):
+        # While the first row is sent, another dispatcher takes the others over.
+        OutgoingEmail.objects.filter(pk__in=rest).update(claim_token=rival)
+        clock["now"] += 30
+
+    with mock.patch.object(outbox.time, "monotonic", side_effect=lambda: clock["now"]):
+        report = outbox_drain(box(deliver), now=NOW, batch_size=3, time_budget=10_000)
+    assert (report.sent, report.released) == (1, 0)
+    assert list(OutgoingEmail.objects.filter(pk__in=rest).values_list("claim_token", "attempts")) == [
+        (rival, 1),
+        (rival, 1),
+    ]
+
+
+@override_settings(OUTBOX_BACKOFF_SECONDS=60, OUTBOX_MAX_ATTEMPTS=3)
+def test_the_drain_hands_its_clock_to_each_send():
+    [pk] = rows(1)
+    seen = []
+
+    def deliver(row, now):
+        seen.append(now)
+        raise OSError("refused")
+
+    outbox_drain(box(deliver), now=NOW, time_budget=10_000)
+    assert seen == [NOW]
+    row = OutgoingEmail.objects.get(pk=pk)
+    assert (row.claimed_at, row.next_attempt_at) == (None, NOW + datetime.timedelta(seconds=60))
