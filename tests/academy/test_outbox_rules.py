@@ -714,3 +714,85 @@ def test_the_drain_hands_its_clock_to_each_send():
     assert seen == [NOW]
     row = OutgoingEmail.objects.get(pk=pk)
     assert (row.claimed_at, row.next_attempt_at) == (None, NOW + datetime.timedelta(seconds=60))
+
+
+def _raise(error):
+    def deliver(row, now):
+        raise error
+
+    return deliver
+
+
+@pytest.mark.parametrize(
+    ("deliver", "attempts_before", "count"),
+    [
+        (_raise(OutboxCancel()), 0, "cancelled"),
+        (_raise(OutboxDefer(NOW + datetime.timedelta(hours=1))), 0, "deferred"),
+        (_raise(OSError("refused")), 0, "retried"),
+        (_raise(OSError("refused")), 5, "failed"),
+        (lambda row, now: None, 0, "sent"),
+    ],
+)
+@override_settings(OUTBOX_MAX_ATTEMPTS=6)
+def test_one_report_counts_every_row_of_each_outcome(deliver, attempts_before, count):
+    report = DrainReport()
+    for _index in range(3):
+        row, token = _claimed_row(attempts_before=attempts_before)
+        outbox_process(box(deliver), row, token=token, now=NOW, report=report)
+    assert getattr(report, count) == 3
+
+
+def test_outcomes_are_logged_with_the_outbox_and_the_row(caplog):
+    row, token = _claimed_row(attempts_before=1)
+    report = DrainReport()
+    with caplog.at_level("WARNING", logger="academy.outbox"):
+        outbox_process(box(_refused), row, token=token, now=NOW, report=report)
+    assert [record.getMessage() for record in caplog.records] == [
+        f"rules {row.pk} not sent (attempt 2): OSError: refused"
+    ]
+
+
+def test_a_claim_lost_after_sending_and_a_failed_follow_up_are_logged(caplog):
+    row, token = _claimed_row(attempts_before=0)
+    OutgoingEmail.objects.filter(pk=row.pk).update(claim_token=uuid.uuid4())
+    with caplog.at_level("WARNING", logger="academy.outbox"):
+        outbox_process(box(), row, token=token, now=NOW, report=DrainReport())
+    assert [record.getMessage() for record in caplog.records] == [
+        f"rules {row.pk} was sent after its claim had been taken over"
+    ]
+    caplog.clear()
+    OutgoingEmail.objects.all().delete()
+    row, token = _claimed_row(attempts_before=0)
+
+    def after_sent(row):
+        raise RuntimeError("store down")
+
+    with caplog.at_level("WARNING", logger="academy.outbox"):
+        outbox_process(box(after_sent=after_sent), row, token=token, now=NOW, report=DrainReport())
+    assert [record.getMessage() for record in caplog.records] == [f"rules {row.pk}: after-send step failed"]
+
+
+def test_a_batch_is_sent_in_due_order_whatever_the_id():
+    first, second = rows(2)
+    OutgoingEmail.objects.filter(pk=second).update(next_attempt_at=NOW - datetime.timedelta(minutes=1))
+    order: list[int] = []
+    outbox_drain(box(lambda row, now: order.append(row.pk)), now=NOW, batch_size=2, time_budget=10_000)
+    assert order == [second, first]
+
+
+def test_a_row_taken_over_between_the_claim_and_the_send_is_not_sent():
+    first, second = rows(2)
+    claim = outbox.outbox_claim
+
+    def claim_then_lose_one(*args, **kwargs):
+        ids = claim(*args, **kwargs)
+        OutgoingEmail.objects.filter(pk=second).update(claim_token=uuid.uuid4())
+        return ids
+
+    sent: list[int] = []
+    with mock.patch.object(outbox, "outbox_claim", side_effect=claim_then_lose_one):
+        report = outbox_drain(
+            box(lambda row, now: sent.append(row.pk)), now=NOW, batch_size=2, time_budget=10_000
+        )
+    assert sent == [first]
+    assert (report.sent, report.lost_claims) == (1, 0)
