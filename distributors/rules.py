@@ -2,7 +2,11 @@
 
 Object permissions take a Distributor, except the field report ones, which
 take a FieldReport. Visibility of lists is enforced by the selectors; these
-answer "may this user act on this object"."""
+answer "may this user act on this object".
+
+The predicates' bodies are plain functions made into predicates with
+``rules.predicate(function, name)`` rather than the decorator: mutation
+testing (tests/mutation) mutates only undecorated functions."""
 
 import rules
 
@@ -11,25 +15,31 @@ from distributors import scoping
 from distributors.selectors import membership_current
 
 
-@rules.predicate
-def is_lead_of(user, distributor) -> bool:
+def _is_lead_of(user, distributor) -> bool:
     if distributor is None:
         return False
     membership = membership_current(user=user)
     return bool(membership and membership.is_lead and membership.distributor_id == distributor.pk)
 
 
-@rules.predicate
-def is_member_of(user, distributor) -> bool:
+is_lead_of = rules.predicate(_is_lead_of, name="is_lead_of")
+
+
+def _is_member_of(user, distributor) -> bool:
     if distributor is None:
         return False
     membership = membership_current(user=user)
     return bool(membership and membership.distributor_id == distributor.pk)
 
 
-@rules.predicate
-def is_territory_manager_of(user, distributor) -> bool:
+is_member_of = rules.predicate(_is_member_of, name="is_member_of")
+
+
+def _is_territory_manager_of(user, distributor) -> bool:
     return distributor is not None and scoping.manages_territory(user, distributor.territory_id)
+
+
+is_territory_manager_of = rules.predicate(_is_territory_manager_of, name="is_territory_manager_of")
 
 
 manages_distributor = is_admin | is_territory_manager_of
@@ -51,19 +61,25 @@ rules.add_perm("distributors.send_field_report", is_member_of)
 
 
 # Field reports: the object is a FieldReport.
-@rules.predicate
-def is_report_sender(user, report) -> bool:
+def _is_report_sender(user, report) -> bool:
     return report is not None and report.sender_id is not None and report.sender_id == user.pk
 
 
-@rules.predicate
-def leads_report_distributor(user, report) -> bool:
+is_report_sender = rules.predicate(_is_report_sender, name="is_report_sender")
+
+
+def _leads_report_distributor(user, report) -> bool:
     return report is not None and is_lead_of(user, report.distributor)
 
 
-@rules.predicate
-def manages_report_distributor(user, report) -> bool:
+leads_report_distributor = rules.predicate(_leads_report_distributor, name="leads_report_distributor")
+
+
+def _manages_report_distributor(user, report) -> bool:
     return report is not None and bool(manages_distributor(user, report.distributor))
+
+
+manages_report_distributor = rules.predicate(_manages_report_distributor, name="manages_report_distributor")
 
 
 rules.add_perm(
@@ -74,9 +90,11 @@ rules.add_perm("distributors.triage_field_report", manages_report_distributor)
 
 
 # Creating a distributor: the object is the Territory it goes in.
-@rules.predicate
-def manages_territory(user, territory) -> bool:
+def _manages_territory(user, territory) -> bool:
     return territory is not None and scoping.manages_territory(user, territory.pk)
+
+
+manages_territory = rules.predicate(_manages_territory, name="manages_territory")
 
 
 rules.add_perm("distributors.add_distributor", is_admin | manages_territory)

@@ -64,7 +64,7 @@ from courses.services.completion import assignees_complete
 from courses.services.files import cover_content_type
 from courses.services.learning import enrollment_create, lesson_complete, lesson_open
 from courses.services.paths import path_enroll
-from courses.services.quizzes import quiz_attempt_start, quiz_attempt_submit
+from courses.services.quizzes import quiz_attempt_start, quiz_attempt_submit, quiz_marks
 from courses.services.recertification import (
     certificate_recertify,
     recertification_close_due,

@@ -122,6 +122,18 @@ def _parse_answers(
     }
 
 
+def quiz_marks(
+    *, chosen: Mapping[int, set[int]], correct: Mapping[int, set[int]], pass_mark: int
+) -> tuple[dict[int, bool], int, bool]:
+    """The marking rule, apart from the rows it is stored in: whether each
+    question is right (exactly its correct answers chosen, no more, no
+    fewer), the score (share of right questions, whole %, rounded down) and
+    whether it reaches ``pass_mark``. No question: score 0."""
+    right = {qid: ids == correct[qid] for qid, ids in chosen.items()}
+    score = sum(right.values()) * 100 // len(right) if right else 0
+    return right, score, score >= pass_mark
+
+
 @transaction.atomic
 def quiz_attempt_submit(
     *,
@@ -157,15 +169,15 @@ def quiz_attempt_submit(
         question.pk: {choice.pk for choice in question.choices.all() if choice.is_correct}
         for question in quiz.questions.filter(pk__in=chosen).prefetch_related("choices")
     }
+    right, score, passed = quiz_marks(chosen=chosen, correct=correct, pass_mark=quiz.pass_mark)
     rows = [
-        QuizAnswer(attempt=attempt, question_id=qid, selected=sorted(ids), is_correct=ids == correct[qid])
+        QuizAnswer(attempt=attempt, question_id=qid, selected=sorted(ids), is_correct=right[qid])
         for qid, ids in chosen.items()
     ]
     QuizAnswer.objects.bulk_create(rows)
-    n_right = sum(1 for row in rows if row.is_correct)
     now = moment(at)
-    attempt.score = n_right * 100 // len(rows) if rows else 0
-    attempt.passed = attempt.score >= quiz.pass_mark
+    attempt.score = score
+    attempt.passed = passed
     attempt.submitted_at = now
     attempt.save(update_fields=["score", "passed", "submitted_at", "updated_at"])
     event(

@@ -163,3 +163,63 @@ class PathFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         return services.path_create(**kwargs)
+
+
+# Every question kind, for the marking tables (tests/courses/test_quiz_marking.py).
+
+
+class SingleChoiceQuestionFactory(QuestionFactory):
+    """One right answer among three."""
+
+    kind = "single"
+    choices = factory.LazyFunction(
+        lambda: [(None, "Contrôle positif", True), (None, "Échantillon seul", False), (None, "Blanc", False)]
+    )
+
+
+class MultipleChoiceQuestionFactory(QuestionFactory):
+    """Two right answers (“A”, “B”) and two wrong ones (“C”, “D”)."""
+
+    kind = "multiple"
+    choices = factory.LazyFunction(
+        lambda: [(None, "A", True), (None, "B", True), (None, "C", False), (None, "D", False)]
+    )
+
+
+class TrueFalseQuestionFactory(QuestionFactory):
+    """“Vrai” right, “Faux” wrong (the course language's default labels when ``choices`` is empty)."""
+
+    kind = "true_false"
+    choices = factory.LazyFunction(lambda: [(None, "Vrai", True), (None, "Faux", False)])
+
+
+QUESTION_FACTORIES = {
+    "single": SingleChoiceQuestionFactory,
+    "multiple": MultipleChoiceQuestionFactory,
+    "true_false": TrueFalseQuestionFactory,
+}
+
+
+def quiz_build(*, kinds=("single",), pass_mark: int = 50, max_attempts: int | None = None, owner=None):
+    """The quiz of a published one-lesson course with one question of each
+    of ``kinds`` (in that order, not shuffled)."""
+    course = build_course(
+        owner=owner,
+        kinds=("quiz",),
+        questions=0,
+        pass_mark=pass_mark,
+        max_attempts=max_attempts,
+        publish=False,
+    )
+    quiz = lessons_of(course)[0].quiz
+    for kind in kinds:
+        QUESTION_FACTORIES[kind](quiz=quiz)
+    services.course_publish(actor=course.owner, course=course)
+    quiz.refresh_from_db()
+    return quiz
+
+
+def choice_ids(question, *texts: str) -> list[int]:
+    """The ids of ``question``'s answers with these texts."""
+    by_text = {choice.text: choice.pk for choice in question.choices.all()}
+    return [by_text[text] for text in texts]
