@@ -71,6 +71,7 @@ from django.db.models import Count, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from academy.models import EngagementEvent
 from distributors.engagement.facts import (
@@ -255,7 +256,7 @@ def change_summary(data: dict[str, Any] | None) -> str:
             _("stopped counting (not compared): %(names)s")
             % {"names": ", ".join(labels[name] for name in change.stopped)}
         )
-    return "; ".join(parts)
+    return pgettext("between the parts of why a score changed", "; ").join(parts)
 
 
 def distributor_score(facts: DistributorFacts, as_of: datetime.date) -> Score:

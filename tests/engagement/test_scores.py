@@ -122,7 +122,14 @@ def test_recency_follows_its_settings(days, expected):
         ({"activity": 50, "completions": None, "quizzes": 100}, 64),  # 2250 / 35 = 64.3
         # every component: (25*80 + 20*60 + 10*40 + 15*20 + 15*100 + 15*0) / 100
         (
-            {"activity": 80, "completions": 60, "quizzes": 40, "webinars": 20, "recency": 100, "certified": 0},
+            {
+                "activity": 80,
+                "completions": 60,
+                "quizzes": 40,
+                "webinars": 20,
+                "recency": 100,
+                "certified": 0,
+            },
             54,
         ),
         ({"activity": 1, "completions": 0}, 1),  # 25 / 45 = 0.56
@@ -394,8 +401,8 @@ def test_why_it_changed_in_english_and_french():
         }
     with translation.override("fr"):
         assert change_summary(data) == (
-            "Affectations terminées \u221230, Web-conférences +10; "
-            "comptent désormais (non comparés) : Réussite aux quiz, Personnel certifié; "
+            "Affectations terminées \u221230, Web-conférences +10 ; "
+            "comptent désormais (non comparés) : Réussite aux quiz, Personnel certifié ; "
             "ne comptent plus (non comparés) : Personnel actif"
         )
 
@@ -510,21 +517,13 @@ def test_the_readme_example_is_what_the_code_computes():
     assert (before.score, now.score) == (80, 59)
     assert (change.before, change.now, change.points) == (80, 87, 7)
     section = readme_section()
-    labels = {
-        "activity": "activity",
-        "completions": "completions",
-        "quizzes": "quizzes",
-        "webinars": "webinars",
-        "recency": "recency",
-        "certified": "certified",
-    }
     weights = settings.ENGAGEMENT_SCORE_WEIGHTS
+
+    def cell(value: int | None) -> str:
+        return "n/a" if value is None else str(value)
+
     for name in COMPONENTS:
-
-        def cell(value):
-            return "n/a" if value is None else str(value)
-
-        row = f"| {labels[name]} | {weights[name]} | {cell(before.components[name])} | {cell(now.components[name])} |"
+        row = f"| {name} | {weights[name]} | {cell(before.components[name])} | {cell(now.components[name])} |"
         assert row in section, row
     assert f"| **score** | | **{before.score}** | **{now.score}** |" in section
     assert f"| **like for like** | | **{change.before}** | **{change.now}** |" in section

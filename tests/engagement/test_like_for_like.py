@@ -1,0 +1,199 @@
+"""Which components apply on which day (due dates, window edges), and the
+like-for-like change end to end: snapshot, risk, dashboard, distributor
+page, digest and API."""
+
+import datetime
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from academy.models import Verb
+from academy.outbox import outboxes_drain
+from academy.services import activity_record
+from courses import services as course_services
+from distributors.engagement.facts import distributor_facts, person_facts
+from distributors.engagement.models import DistributorScore, SnapshotKind
+from distributors.engagement.rollups import rollups_update
+from distributors.engagement.scores import (
+    COMPARE_DAYS,
+    current_snapshots_refresh,
+    distributor_score,
+    person_score,
+    score_change,
+)
+from distributors.engagement.services import digest_send
+from distributors.models import Membership
+from tests.courses.factories import build_course
+
+pytestmark = pytest.mark.django_db
+
+
+def utc_today() -> datetime.date:
+    return timezone.now().astimezone(datetime.UTC).date()
+
+
+def at_noon(day: datetime.date) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(12), tzinfo=datetime.UTC)
+
+
+def act(user, day: datetime.date, verb=Verb.LESSON_COMPLETED) -> None:
+    activity_record(actor=user, verb=verb, minutes=5, occurred_at=at_noon(day))
+
+
+def current(network) -> DistributorScore:
+    return DistributorScore.objects.get(distributor=network.distributor_a, kind=SnapshotKind.CURRENT)
+
+
+@pytest.mark.parametrize(
+    ("days_after_due", "counted"),
+    [(-1, False), (0, True), (1, True)],  # due tomorrow, today, yesterday
+)
+def test_an_assignment_counts_from_its_due_date(network, days_after_due, counted):
+    today = utc_today()
+    course = build_course(owner=network.trainer)
+    due = today + datetime.timedelta(days=1)
+    course_services.assignment_create(
+        actor=network.manager_a, distributor=network.distributor_a, course=course, due_on=due
+    )
+    as_of = due + datetime.timedelta(days=days_after_due)
+    facts = distributor_facts(as_of=as_of)[network.distributor_a.pk]
+    assert (facts.assigned, facts.assigned_done) == ((2, 0) if counted else (0, 0))
+    assert [(h.course_id, h.due) for h in facts.headcounts] == [(course.pk, counted)]
+    score = distributor_score(facts, as_of)
+    assert score.components["completions"] == (0 if counted else None)
+    assert score.components["certified"] == (0 if counted else None)
+    lead = person_facts(as_of=as_of)[network.lead_a.pk]
+    assert (lead.assigned, lead.assigned_courses) == ((1, 1) if counted else (0, 0))
+    assert person_score(lead, as_of).components["completions"] == (0 if counted else None)
+    assert person_score(lead, as_of).components["certified"] == (0 if counted else None)
+
+
+@pytest.mark.parametrize(("days_before", "counted"), [(88, True), (89, True), (90, False)])
+def test_a_quiz_counts_inside_the_window_only(network, days_before, counted):
+    as_of = utc_today()
+    act(network.staff_a, as_of - datetime.timedelta(days=days_before), verb=Verb.QUIZ_FAILED)
+    rollups_update()
+    facts = distributor_facts(as_of=as_of)[network.distributor_a.pk]
+    assert facts.quizzes_failed == (1 if counted else 0)
+    assert distributor_score(facts, as_of).components["quizzes"] == (0 if counted else None)
+
+
+def test_assigning_a_course_due_later_leaves_the_score_as_it_was(network):
+    """Sahel Analyses: one course assigned, due in 30 days."""
+    today = utc_today()
+    for user in (network.lead_a, network.staff_a):
+        act(user, today - datetime.timedelta(days=2))
+    rollups_update()
+    current_snapshots_refresh(today=today)
+    before = current(network)
+    course_services.assignment_create(
+        actor=network.manager_a,
+        distributor=network.distributor_a,
+        course=build_course(owner=network.trainer),
+        due_days=30,
+    )
+    current_snapshots_refresh(today=today)
+    after = current(network)
+    assert (before.score, after.score) == (100, 100)
+    assert (after.completions, after.certified) == (None, None)
+
+
+def ivoire(network) -> datetime.date:
+    """Ivoire Labo Services: active on both days; since the earlier one an
+    assignment fell due (not done) and quizzes were failed."""
+    today = utc_today()
+    Membership.objects.update(joined_on=today - datetime.timedelta(days=200))
+    for user in (network.lead_a, network.staff_a):
+        act(user, today - datetime.timedelta(days=COMPARE_DAYS + 3))
+        act(user, today - datetime.timedelta(days=3))
+    act(network.staff_a, today - datetime.timedelta(days=5), verb=Verb.QUIZ_FAILED)
+    course_services.assignment_create(
+        actor=network.manager_a,
+        distributor=network.distributor_a,
+        course=build_course(owner=network.trainer),
+        due_on=today - datetime.timedelta(days=10),
+        at=at_noon(today - datetime.timedelta(days=20)),
+    )
+    rollups_update()
+    current_snapshots_refresh(today=today)
+    return today
+
+
+def test_components_that_start_to_count_are_not_a_drop(network):
+    today = ivoire(network)
+    row = current(network)
+    # Headline: (25*100 + 20*0 + 10*0 + 15*100 + 15*0) / 85 = 47; a month ago 100.
+    assert (row.activity, row.completions, row.quizzes, row.recency, row.certified) == (100, 0, 0, 100, 0)
+    assert row.score == 47
+    assert row.score_month_ago == 100
+    assert row.score_change == {
+        "before": 100,
+        "now": 100,
+        "points": 0,
+        "components": [
+            {"component": "activity", "before": 100, "now": 100, "points": 0},
+            {"component": "recency", "before": 100, "now": 100, "points": 0},
+        ],
+        "started": ["completions", "quizzes", "certified"],
+        "stopped": [],
+    }
+    assert "score_drop" not in row.risk_codes
+    assert [risk["code"] for risk in row.risks] == ["overdue"]
+    # The stored change is the one computed from both days' facts.
+    earlier = today - datetime.timedelta(days=COMPARE_DAYS)
+    expected = score_change(
+        distributor_score(distributor_facts(as_of=earlier)[network.distributor_a.pk], earlier).components,
+        distributor_score(distributor_facts(as_of=today)[network.distributor_a.pk], today).components,
+    )
+    assert (expected.before, expected.now, expected.started) == (
+        100,
+        100,
+        ["completions", "quizzes", "certified"],
+    )
+
+
+WHY = (
+    "no component moved; started to count (not compared): "
+    "Assignments completed, Quiz success, Certified staff"
+)
+
+
+def test_every_page_says_why_the_score_changed(client, network, settings):
+    ivoire(network)
+    network.manager_a.language = "en"
+    network.manager_a.save()
+    client.force_login(network.manager_a)
+    client.cookies.load({settings.LANGUAGE_COOKIE_NAME: "en"})
+    dashboard = client.get(reverse("engagement:dashboard"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert WHY in dashboard
+    assert "in 30 days, like for like (100 → 100 on the same components)" in dashboard
+    page = client.get(
+        reverse("engagement:distributor", args=[network.distributor_a.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert WHY in page
+
+    api = client.get(
+        reverse("api:distributors-engagement-detail", args=[network.distributor_a.pk]),
+        HTTP_ACCEPT_LANGUAGE="en",
+    ).json()
+    assert api["score"] == 47
+    assert api["score_month_ago"] == 100
+    assert api["score_change"]["points"] == 0
+    assert api["score_change"]["started"] == ["completions", "quizzes", "certified"]
+    assert api["score_change"]["summary"] == WHY
+
+    digest_send(manager=network.manager_a)
+    outboxes_drain()
+    (body,) = [m.body for m in mail.outbox if m.to == [network.manager_a.email]]
+    assert "0 in 30 days, like for like (100 → 100 on the same components)" in body
+    assert f"Why: {WHY}" in body
+
+
+def test_the_api_has_no_change_before_any_earlier_day(client, network):
+    current_snapshots_refresh(today=utc_today())
+    DistributorScore.objects.update(score_change=None, score_month_ago=None)
+    client.force_login(network.manager_a)
+    api = client.get(reverse("api:distributors-engagement-detail", args=[network.distributor_a.pk])).json()
+    assert api["score_change"] is None
