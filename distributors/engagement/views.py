@@ -283,6 +283,7 @@ def team(request: AuthenticatedHttpRequest, pk: int | None = None) -> HttpRespon
             "distributor": distributor,
             "data": data,
             "components": _components(data.current),
+            "change": change_display(data.current.score_change if data.current else None),
             "reasons": [risk_message(risk) for risk in (data.current.risks if data.current else [])],
             "component_labels": component_labels(),
             "is_company": _is_company(request),

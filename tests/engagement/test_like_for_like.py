@@ -173,6 +173,10 @@ def test_every_page_says_why_the_score_changed(client, network, settings):
         reverse("engagement:distributor", args=[network.distributor_a.pk]), HTTP_ACCEPT_LANGUAGE="en"
     ).content.decode()
     assert WHY in page
+    team = client.get(
+        reverse("engagement:team_of", args=[network.distributor_a.pk]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert WHY in team
 
     api = client.get(
         reverse("api:distributors-engagement-detail", args=[network.distributor_a.pk]),
