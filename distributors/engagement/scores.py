@@ -33,11 +33,11 @@ The score as of a day D looks at the window W = D − 89 … D (both included).
 A component enters it only when it applies over that window as a whole:
 
 * **activity** and **recency** always apply (no staff or no activity: 0).
-* **completions** applies when at least one assignment was *due* by the end
-  of D (its due date on or before D). An assignment counts from its due
-  date, not from the day it was made: one due tomorrow counts neither in the
-  assignments nor in the completed ones, one due today or earlier counts in
-  both (completed or not).
+* **completions** applies when at least one assignee was *due* by the end
+  of D (their due date on or before D). An assignment counts from its due
+  date, not from the day it was made: one due tomorrow is not counted at
+  all (even if already completed), one due today or earlier is counted
+  among the assignments, and among the completed ones once completed.
 * **certified** applies when an assigned course has an assignment due by the
   end of D and the distributor has staff; courses not yet due are left out.
 * **quizzes** applies when at least one quiz was taken in W.
@@ -47,12 +47,12 @@ A component enters it only when it applies over that window as a whole:
 Like for like
 -------------
 
-A score is compared with the score ``COMPARE_DAYS`` (30)
-days earlier over the components that apply on *both* days, and only those:
+A score is compared with the score ``COMPARE_DAYS`` (30) days earlier
+over the components that apply on *both* days, and only those:
 both sides are recomputed as the weighted mean of that common set
 (:func:`score_change`). For completions and certified, applying on both days
 means applying for the whole comparison window (a due date, once passed,
-stays passed); for quizzes and webinars it means a quiz taken and a
+stays passed, unless the assignment is cancelled); for quizzes and webinars it means a quiz taken and a
 web-conference held in each of the two 90-day windows. A component that
 starts (or stops) applying between the two days is named as such and left
 out of the difference, so a new assignment or a first quiz never shows as a

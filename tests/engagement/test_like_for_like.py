@@ -5,11 +5,12 @@ page, digest and API."""
 import datetime
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from academy.models import Verb
+from academy.models import EngagementEvent, Verb
 from academy.outbox import outboxes_drain
 from academy.services import activity_record
 from courses import services as course_services
@@ -20,8 +21,12 @@ from distributors.engagement.scores import (
     COMPARE_DAYS,
     current_snapshots_refresh,
     distributor_score,
+    missing_months,
+    month_snapshots_refresh,
     person_score,
     score_change,
+    snapshot_components,
+    snapshots_refresh,
 )
 from distributors.engagement.services import digest_send
 from distributors.models import Membership
@@ -201,3 +206,53 @@ def test_the_api_has_no_change_before_any_earlier_day(client, network):
     client.force_login(network.manager_a)
     api = client.get(reverse("api:distributors-engagement-detail", args=[network.distributor_a.pk])).json()
     assert api["score_change"] is None
+
+
+def test_a_month_snapshot_counts_the_days_of_its_month_only(network):
+    today = utc_today()
+    month = today.replace(day=1) - relativedelta(months=2)
+    last = month + relativedelta(months=1) - datetime.timedelta(days=1)
+    for user, day, minutes in (
+        (network.staff_a, month - datetime.timedelta(days=1), 1000),
+        (network.staff_a, month, 5),
+        (network.lead_a, last, 7),
+        (network.staff_a, last + datetime.timedelta(days=1), 100),
+    ):
+        activity_record(actor=user, verb=Verb.LESSON_COMPLETED, minutes=minutes, occurred_at=at_noon(day))
+    rollups_update()
+    assert month_snapshots_refresh(month=month + datetime.timedelta(days=9), today=today) == 2
+    assert month_snapshots_refresh(month=month, today=today) == 2  # replaced, not added
+    row = DistributorScore.objects.get(distributor=network.distributor_a, kind=SnapshotKind.MONTH)
+    assert (row.period, row.as_of) == (month, last)
+    assert (row.events, row.active_people, row.minutes_learned, row.webinars_attended) == (2, 2, 12, 0)
+    expected = distributor_score(distributor_facts(as_of=last)[network.distributor_a.pk], last)
+    assert row.score == expected.score
+    assert snapshot_components(row) == expected.components
+    other = DistributorScore.objects.get(distributor=network.distributor_b, kind=SnapshotKind.MONTH)
+    assert (other.events, other.active_people, other.minutes_learned) == (0, 0, 0)
+
+
+def test_the_month_in_progress_is_as_of_today(network):
+    today = utc_today()
+    EngagementEvent.objects.update(occurred_at=at_noon(today - datetime.timedelta(days=400)))  # joining
+    act(network.staff_a, today)
+    rollups_update()
+    month_snapshots_refresh(month=today, today=today)
+    row = DistributorScore.objects.get(distributor=network.distributor_a, kind=SnapshotKind.MONTH)
+    assert (row.period, row.as_of, row.events, row.active_people) == (today.replace(day=1), today, 1, 1)
+
+
+def test_snapshots_refresh_writes_the_current_row_and_each_month_asked(network):
+    today = utc_today()
+    assert missing_months(months=12, today=today) == 12
+    assert missing_months(months=1, today=today) == 1
+    assert snapshots_refresh(months=3, today=today) == 2 + 3 * 2
+    assert missing_months(months=3, today=today) == 0
+    assert missing_months(months=4, today=today) == 1
+    assert missing_months(today=today) == 9
+    periods = set(DistributorScore.objects.filter(kind=SnapshotKind.MONTH).values_list("period", flat=True))
+    first = today.replace(day=1)
+    assert periods == {first, first - relativedelta(months=1), first - relativedelta(months=2)}
+    assert DistributorScore.objects.filter(kind=SnapshotKind.CURRENT).count() == 2
+    assert snapshots_refresh(months=0, today=today) == 2 + 2  # at least the month in progress
+    assert snapshots_refresh(today=today) == 2 + 2
