@@ -533,3 +533,11 @@ def test_the_readme_example_is_what_the_code_computes():
     assert f"= {before.score}" in section and f"= {now.score}" in section
     assert f"+{change.points}" in section
     assert re.search(rf"{change.before} → {change.now}", section)
+
+
+def test_why_it_changed_names_every_component_that_stopped_counting():
+    data = change_as_dict(ScoreChange(before=0, now=0, stopped=["activity", "webinars"]))
+    with translation.override("en"):
+        assert change_summary(data) == (
+            "no component moved; stopped counting (not compared): Active staff, Web-conferences"
+        )
