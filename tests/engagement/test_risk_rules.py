@@ -210,11 +210,16 @@ def test_evaluate_risks_in_rule_order():
             {"code": "certified_zero", "courses": ["PCR basics", "ELISA"]},
             "No certified staff left on: PCR basics, ELISA",
         ),
+        (
+            {"code": "onboarding", "count": 2, "days": 14},
+            "2 new staff members have not started the onboarding path after 14 days: ",
+        ),
         ({"code": "something_new"}, "something_new"),
     ],
 )
-def test_risk_messages(risk, english):
-    with translation.override("en"):
+@pytest.mark.parametrize("language", ["en", None])  # None: the wording in the code itself
+def test_risk_messages(risk, english, language):
+    with translation.override(language):
         assert risk_message(risk) == english
 
 
