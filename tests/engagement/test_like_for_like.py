@@ -219,17 +219,23 @@ def test_a_month_snapshot_counts_the_days_of_its_month_only(network):
         (network.staff_a, last + datetime.timedelta(days=1), 100),
     ):
         activity_record(actor=user, verb=Verb.LESSON_COMPLETED, minutes=minutes, occurred_at=at_noon(day))
+    activity_record(actor=network.lead_a, verb=Verb.WEBINAR_ATTENDED, occurred_at=at_noon(month))
+    activity_record(
+        actor=network.lead_a,
+        verb=Verb.WEBINAR_ATTENDED,
+        occurred_at=at_noon(last + datetime.timedelta(days=1)),
+    )
     rollups_update()
     assert month_snapshots_refresh(month=month + datetime.timedelta(days=9), today=today) == 2
     assert month_snapshots_refresh(month=month, today=today) == 2  # replaced, not added
     row = DistributorScore.objects.get(distributor=network.distributor_a, kind=SnapshotKind.MONTH)
     assert (row.period, row.as_of) == (month, last)
-    assert (row.events, row.active_people, row.minutes_learned, row.webinars_attended) == (2, 2, 12, 0)
+    assert (row.events, row.active_people, row.minutes_learned, row.webinars_attended) == (3, 2, 12, 1)
     expected = distributor_score(distributor_facts(as_of=last)[network.distributor_a.pk], last)
     assert row.score == expected.score
     assert snapshot_components(row) == expected.components
     other = DistributorScore.objects.get(distributor=network.distributor_b, kind=SnapshotKind.MONTH)
-    assert (other.events, other.active_people, other.minutes_learned) == (0, 0, 0)
+    assert (other.events, other.active_people, other.minutes_learned, other.webinars_attended) == (0, 0, 0, 0)
 
 
 def test_the_month_in_progress_is_as_of_today(network):
