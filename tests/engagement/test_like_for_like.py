@@ -262,3 +262,20 @@ def test_snapshots_refresh_writes_the_current_row_and_each_month_asked(network):
     assert DistributorScore.objects.filter(kind=SnapshotKind.CURRENT).count() == 2
     assert snapshots_refresh(months=0, today=today) == 2 + 2  # at least the month in progress
     assert snapshots_refresh(today=today) == 2 + 2
+
+
+def test_snapshots_as_of_an_earlier_day(network):
+    past = utc_today() - datetime.timedelta(days=45)
+    assert snapshots_refresh(months=1, today=past) == 2 + 2
+    row = DistributorScore.objects.get(distributor=network.distributor_a, kind=SnapshotKind.CURRENT)
+    month = DistributorScore.objects.get(distributor=network.distributor_a, kind=SnapshotKind.MONTH)
+    assert (row.period, row.as_of) == (past, past)
+    assert (month.period, month.as_of) == (past.replace(day=1), past)
+    assert missing_months(months=1, today=past) == 0
+    assert missing_months(months=1) == 1  # this month has none yet
+
+
+def test_the_current_row_is_not_a_month(network):
+    first = utc_today().replace(day=1)
+    current_snapshots_refresh(today=first)  # its period is the first of the month
+    assert missing_months(months=1, today=first) == 1

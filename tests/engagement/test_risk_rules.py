@@ -214,6 +214,7 @@ def test_evaluate_risks_in_rule_order():
             {"code": "onboarding", "count": 2, "days": 14},
             "2 new staff members have not started the onboarding path after 14 days: ",
         ),
+        ({"code": "certified_zero"}, "No certified staff left on: "),
         ({"code": "something_new"}, "something_new"),
     ],
 )
