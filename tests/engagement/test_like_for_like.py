@@ -15,7 +15,7 @@ from academy.outbox import outboxes_drain
 from academy.services import activity_record
 from courses import services as course_services
 from distributors.engagement.facts import distributor_facts, person_facts
-from distributors.engagement.models import DistributorScore, SnapshotKind
+from distributors.engagement.models import CertifiedHeadcount, DistributorScore, PersonScore, SnapshotKind
 from distributors.engagement.rollups import rollups_update
 from distributors.engagement.scores import (
     COMPARE_DAYS,
@@ -279,3 +279,54 @@ def test_the_current_row_is_not_a_month(network):
     first = utc_today().replace(day=1)
     current_snapshots_refresh(today=first)  # its period is the first of the month
     assert missing_months(months=1, today=first) == 1
+
+
+def test_the_current_snapshot_rows(network):
+    today = utc_today()
+    Membership.objects.update(joined_on=today - datetime.timedelta(days=200))
+    course = build_course(owner=network.trainer)
+    course_services.assignment_create(
+        actor=network.manager_a, distributor=network.distributor_a, course=course, due_days=30
+    )
+    EngagementEvent.objects.update(occurred_at=at_noon(today - datetime.timedelta(days=400)))
+    for user, verb, days, minutes in (
+        (network.staff_a, Verb.LESSON_COMPLETED, 89, 5),  # the window's first day
+        (network.lead_a, Verb.LESSON_COMPLETED, 90, 100),  # the day before it
+        (network.lead_a, Verb.LESSON_COMPLETED, 1, 0),
+    ):
+        activity_record(
+            actor=user, verb=verb, minutes=minutes, occurred_at=at_noon(today - datetime.timedelta(days=days))
+        )
+    rollups_update()
+    assert current_snapshots_refresh(today=today) == 2
+    row = current(network)
+    assert (row.events, row.active_people, row.minutes_learned, row.webinars_attended) == (2, 2, 5, 0)
+    assert (row.staff, row.active_staff, row.last_activity_on) == (2, 2, today - datetime.timedelta(days=1))
+    assert (row.period, row.as_of) == (today, today)
+    # 30 days earlier both were active, the last time 59 days before: recency 2.
+    assert row.score_month_ago == 63  # (25*100 + 15*2) / 40 = 63.25
+    assert row.score_change["now"] == 100
+    assert (row.risks, row.is_at_risk, row.risk_codes) == ([], False, "")
+    quiet = DistributorScore.objects.get(distributor=network.distributor_b, kind=SnapshotKind.CURRENT)
+    assert (quiet.risks, quiet.is_at_risk, quiet.risk_codes) == (
+        [{"code": "inactive", "days": None}],
+        True,
+        ",inactive,",
+    )
+    headcount = CertifiedHeadcount.objects.get()
+    assert (headcount.distributor_id, headcount.course_id, headcount.staff, headcount.certified) == (
+        network.distributor_a.pk,
+        course.pk,
+        2,
+        0,
+    )
+    assert headcount.as_of == today
+    people = {score.user_id: score for score in PersonScore.objects.all()}
+    assert set(people) == {network.lead_a.pk, network.staff_a.pk, network.lead_b.pk, network.staff_b.pk}
+    lead = people[network.lead_a.pk]
+    assert (lead.distributor_id, lead.as_of, lead.last_activity_on) == (
+        network.distributor_a.pk,
+        today,
+        today - datetime.timedelta(days=1),
+    )
+    assert (lead.recency, lead.completions, lead.certified) == (100, None, None)  # not due yet
