@@ -97,13 +97,13 @@ RULES: tuple[Callable[..., Risk | None], ...] = (
 
 
 def evaluate_risks(
-    facts: DistributorFacts, *, score: int, change: "ScoreChange | None", today: datetime.date
+    facts: DistributorFacts, *, change: "ScoreChange | None", today: datetime.date
 ) -> list[Risk]:
     """Every reason for which the distributor is at risk (empty: it is not).
     ``change`` is the like-for-like change over the last 30 days."""
     reasons = []
     for rule in RULES:
-        reason = rule(facts, score=score, change=change, today=today)
+        reason = rule(facts, change=change, today=today)
         if reason is not None:
             reasons.append(reason)
     return reasons

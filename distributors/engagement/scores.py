@@ -386,7 +386,7 @@ def current_snapshots_refresh(*, today: datetime.date | None = None) -> int:
     for item in facts.values():
         score = distributor_score(item, today)
         change = score_change(earlier.get(item.distributor_id), score.components)
-        risks = evaluate_risks(item, score=score.score, change=change, today=today)
+        risks = evaluate_risks(item, change=change, today=today)
         stats = activity.get(item.distributor_id, {})
         rows.append(
             _score_row(

@@ -173,7 +173,7 @@ def test_evaluate_risks_in_rule_order():
         overdue=1,
         onboarding_late=[("Awa", TODAY)],
     )
-    reasons = evaluate_risks(everything, score=10, change=ScoreChange(before=40, now=10), today=TODAY)
+    reasons = evaluate_risks(everything, change=ScoreChange(before=40, now=10), today=TODAY)
     assert [r["code"] for r in reasons] == [
         "inactive",
         "missed_webinars",
@@ -181,7 +181,7 @@ def test_evaluate_risks_in_rule_order():
         "onboarding",
         "score_drop",
     ]
-    assert evaluate_risks(QUIET, score=90, change=None, today=TODAY) == []
+    assert evaluate_risks(QUIET, change=None, today=TODAY) == []
 
 
 @pytest.mark.parametrize(

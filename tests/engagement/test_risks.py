@@ -158,9 +158,7 @@ def test_evaluate_risks_lists_each_reason_once():
     facts = DistributorFacts(distributor_id=1, staff=3, overdue=2, last_activity_on=None)
     codes = [
         r["code"]
-        for r in evaluate_risks(
-            facts, score=10, change=ScoreChange(before=40, now=10), today=timezone.localdate()
-        )
+        for r in evaluate_risks(facts, change=ScoreChange(before=40, now=10), today=timezone.localdate())
     ]
     assert codes == ["inactive", "overdue", "score_drop"]
 
