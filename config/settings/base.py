@@ -374,6 +374,7 @@ SPECTACULAR_SETTINGS = {
         "CoursePublicationStatusEnum": "courses.models.PublicationStatus",
         "EnrollmentStatusEnum": "courses.models.EnrollmentStatus",
         "CertificateStatusEnum": "courses.models.CertificateStatus",
+        "ScoreComponentEnum": "distributors.engagement.scores.COMPONENTS",
         "LessonKindEnum": "courses.models.LessonKind",
         "QuestionKindEnum": "courses.models.QuestionKind",
         "FieldReportKindEnum": "distributors.choices.FieldReportKind",

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
 from courses.models import Assignee, Assignment, Certificate, LessonProgress, PathCourse
@@ -210,3 +210,100 @@ def assignment_status_by_person(
         .order_by()
     )
     return {row["user_id"]: AssignmentStatus(row["done"], row["overdue"], row["due"]) for row in rows}
+
+
+# What counts in a score: an assignment counts from its due date, not from the
+# day it was made, so assigning a course does not lower anyone's figures until
+# the people have had the time they were given. ``due_on`` on or before ``day``.
+
+
+def _due_by(day: datetime.date, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}due_on__lte": day})
+
+
+def courses_assigned_due_on(
+    *, day: datetime.date, tz: datetime.tzinfo | None = None
+) -> dict[int, dict[int, bool]]:
+    """The courses assigned to each distributor at the end of ``day`` (as
+    :func:`courses_assigned_on`), each with whether someone was due to
+    complete it by then (an assignee's due date on or before ``day``):
+    ``{distributor id: {course id: due}}``. One query, two when learning
+    paths are assigned."""
+    day_end = _day_end(day, tz)
+    active = Q(cancelled_at__isnull=True) | Q(cancelled_at__gte=day_end)
+    rows = list(
+        Assignment.objects.filter(active, created_at__lt=day_end)
+        .values("distributor_id", "course_id", "path_id")
+        .annotate(first_due=Min("assignees__due_on"))
+        .values_list("distributor_id", "course_id", "path_id", "first_due")
+        .order_by()
+    )
+    paths = {path_id for _d, _c, path_id, _due in rows if path_id}
+    path_courses: dict[int, list[int]] = defaultdict(list)
+    if paths:
+        for path_id, course_id in PathCourse.objects.filter(path_id__in=paths).values_list(
+            "path_id", "course_id"
+        ):
+            path_courses[path_id].append(course_id)
+    result: dict[int, dict[int, bool]] = defaultdict(dict)
+    for distributor_id, course_id, path_id, first_due in rows:
+        due = first_due is not None and first_due <= day
+        courses = result[distributor_id]
+        for pk in [course_id] if course_id else path_courses.get(path_id, ()):
+            courses[pk] = courses.get(pk, False) or due
+    return result
+
+
+def assignment_due_by_distributor(
+    *, day: datetime.date, tz: datetime.tzinfo | None = None
+) -> dict[int, AssignmentStanding]:
+    """Like :func:`assignment_completion_by_distributor`, except that
+    ``assigned`` and ``done`` count only the assignees due by ``day``
+    (included); ``overdue`` is the same. Distributors without assignees are
+    left out. One query."""
+    day_end = _day_end(day, tz)
+    due = _due_by(day)
+    rows = (
+        Assignee.objects.filter(
+            Q(assignment__cancelled_at__isnull=True) | Q(assignment__cancelled_at__gte=day_end),
+            Q(released_at__isnull=True) | Q(released_at__gte=day_end) | Q(completed_at__lt=day_end),
+            created_at__lt=day_end,
+        )
+        .values("assignment__distributor_id")
+        .annotate(
+            total=Count("id", filter=due),
+            done=Count("id", filter=due & Q(completed_at__lt=day_end)),
+            overdue=Count(
+                "id",
+                filter=(Q(completed_at__isnull=True) | Q(completed_at__gte=day_end))
+                & Q(due_on__lt=day)
+                & (Q(released_at__isnull=True) | Q(released_at__gte=day_end)),
+            ),
+        )
+        .order_by()
+    )
+    return {
+        row["assignment__distributor_id"]: AssignmentStanding(row["total"], row["done"], row["overdue"])
+        for row in rows
+    }
+
+
+def assignment_due_by_person(
+    *, user_ids: Ids, day: datetime.date, tz: datetime.tzinfo | None = None
+) -> dict[int, AssignmentCompletion]:
+    """Like :func:`assignment_completion_by_person`, counting only the
+    assignments due by ``day`` (included). People without such assignments
+    are left out. One query."""
+    day_end = _day_end(day, tz)
+    rows = (
+        Assignee.objects.filter(
+            _due_by(day),
+            assignment__cancelled_at__isnull=True,
+            released_at__isnull=True,
+            user_id__in=user_ids,
+        )
+        .values("user_id")
+        .annotate(total=Count("id"), done=Count("id", filter=Q(completed_at__lt=day_end)))
+        .order_by()
+    )
+    return {row["user_id"]: AssignmentCompletion(row["total"], row["done"]) for row in rows}

@@ -19,10 +19,10 @@ from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncWeek
 
 from courses.selectors import (
-    assignment_completion_by_distributor,
-    assignment_completion_by_person,
+    assignment_due_by_distributor,
+    assignment_due_by_person,
     certificate_holders,
-    courses_assigned_on,
+    courses_assigned_due_on,
     path_course_ids,
     people_started,
 )
@@ -57,6 +57,8 @@ class CourseHeadcount:
     staff: int
     certified: int
     certified_before: int = 0
+    # Someone was due to complete it by the day: it counts in the score.
+    due: bool = True
 
 
 @dataclass
@@ -99,9 +101,12 @@ def certified_pairs(*, day: datetime.date, course_ids: set[int], user_ids: Query
     return certificate_holders(day=day, course_ids=course_ids, user_ids=user_ids, tz=datetime.UTC)
 
 
-def assigned_courses(*, day: datetime.date) -> dict[int, set[int]]:
-    """Courses assigned to each distributor on ``day`` (directly or through a path)."""
-    return courses_assigned_on(day=day, tz=datetime.UTC)
+def assigned_courses(*, day: datetime.date) -> dict[int, dict[int, bool]]:
+    """Courses assigned to each distributor on ``day`` (directly or through a
+    path), each with whether someone was due to complete it by then: a
+    course counts in the certified component from its due date, not from
+    the day it was assigned."""
+    return courses_assigned_due_on(day=day, tz=datetime.UTC)
 
 
 def onboarding_course_ids() -> set[int]:
@@ -190,11 +195,12 @@ def _rollup_facts(facts: dict[int, DistributorFacts], window: Window) -> None:
 
 
 def _assignment_facts(facts: dict[int, DistributorFacts], as_of: datetime.date) -> None:
-    """Assignees as they stood at the end of ``as_of``: how many, how many
-    done, how many overdue. An assignment cancelled or a person released
-    after that day still counts, and so does a released person who had
-    completed it by then."""
-    for distributor_id, counts in assignment_completion_by_distributor(day=as_of, tz=datetime.UTC).items():
+    """Assignees as they stood at the end of ``as_of``: how many were due by
+    then (an assignment counts from its due date), how many of those done,
+    how many overdue. An assignment cancelled or a person released after
+    that day still counts, and so does a released person who had completed
+    it by then."""
+    for distributor_id, counts in assignment_due_by_distributor(day=as_of, tz=datetime.UTC).items():
         item = facts.get(distributor_id)
         if item is not None:
             item.assigned, item.assigned_done, item.overdue = counts.assigned, counts.done, counts.overdue
@@ -266,6 +272,7 @@ def _headcount_facts(
                 staff=len(people),
                 certified=sum(1 for user_id in people if (user_id, course_id) in now_pairs),
                 certified_before=sum(1 for user_id in earlier if (user_id, course_id) in before_pairs),
+                due=assigned[course_id],
             )
             for course_id in sorted(assigned)
         ]
@@ -349,7 +356,7 @@ def person_facts(*, as_of: datetime.date, window_days: int | None = None) -> dic
         item.quizzes_passed, item.quizzes_failed = row["passed"], row["failed"]
         item.minutes_learned, item.webinars_attended = row["minutes"], row["attended"]
 
-    for user_id, completion in assignment_completion_by_person(
+    for user_id, completion in assignment_due_by_person(
         user_ids=staff_ids, day=as_of, tz=datetime.UTC
     ).items():
         people[user_id].assigned, people[user_id].assigned_done = completion.assigned, completion.done
@@ -365,7 +372,7 @@ def person_facts(*, as_of: datetime.date, window_days: int | None = None) -> dic
     course_ids = set().union(*courses.values()) if courses else set()
     pairs = certified_pairs(day=as_of, course_ids=course_ids, user_ids=staff_ids)
     for item in people.values():
-        assigned = courses.get(item.distributor_id, set())
+        assigned = [pk for pk, due in courses.get(item.distributor_id, {}).items() if due]
         item.assigned_courses = len(assigned)
         item.certified_courses = sum(1 for course_id in assigned if (item.user_id, course_id) in pairs)
     return people

@@ -193,7 +193,10 @@ class DistributorScore(ScoreComponents):
     active_people = models.PositiveIntegerField(_("active people"), default=0)
     minutes_learned = models.PositiveIntegerField(_("minutes learned"), default=0)
     webinars_attended = models.PositiveIntegerField(_("web-conferences attended"), default=0)
+    # Like for like (``scores.score_change``): the score a month earlier over
+    # the components that apply on both days, and the change component by component.
     score_month_ago = models.PositiveSmallIntegerField(_("score a month earlier"), null=True, blank=True)
+    score_change = models.JSONField(_("change over a month"), null=True, blank=True)
     risks = models.JSONField(_("at-risk reasons"), default=list, blank=True)
     is_at_risk = models.BooleanField(_("at risk"), default=False)
     # The reason codes as ",code,code," so lists filter on one in SQL.

@@ -6,7 +6,7 @@ on the current score snapshot and worded in the reader's language by
 
 import datetime
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -14,6 +14,9 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from courses.selectors import course_titles
 from distributors.engagement.facts import DistributorFacts
+
+if TYPE_CHECKING:  # scores imports the rules
+    from distributors.engagement.scores import ScoreChange
 
 Risk = dict[str, Any]
 
@@ -60,15 +63,16 @@ def rule_onboarding(facts: DistributorFacts, **_: object) -> Risk | None:
     }
 
 
-def rule_score_drop(
-    facts: DistributorFacts, *, score: int, score_month_ago: int | None, **_: object
-) -> Risk | None:
-    """The score fell by ``ENGAGEMENT_RISK_SCORE_DROP`` (20) points or more in 30 days."""
-    if score_month_ago is None:
+def rule_score_drop(facts: DistributorFacts, *, change: "ScoreChange | None", **_: object) -> Risk | None:
+    """The score fell by ``ENGAGEMENT_RISK_SCORE_DROP`` (20) points or more
+    in 30 days, like for like: over the components that apply on both days
+    (``scores.score_change``), so a component that started or stopped
+    counting never raises it."""
+    if change is None:
         return None
-    drop = score_month_ago - score
+    drop = -change.points
     if drop >= settings.ENGAGEMENT_RISK_SCORE_DROP:
-        return {"code": "score_drop", "points": drop, "before": score_month_ago, "now": score}
+        return {"code": "score_drop", "points": drop, "before": change.before, "now": change.now}
     return None
 
 
@@ -93,12 +97,13 @@ RULES: tuple[Callable[..., Risk | None], ...] = (
 
 
 def evaluate_risks(
-    facts: DistributorFacts, *, score: int, score_month_ago: int | None, today: datetime.date
+    facts: DistributorFacts, *, change: "ScoreChange | None", today: datetime.date
 ) -> list[Risk]:
-    """Every reason for which the distributor is at risk (empty: it is not)."""
+    """Every reason for which the distributor is at risk (empty: it is not).
+    ``change`` is the like-for-like change over the last 30 days."""
     reasons = []
     for rule in RULES:
-        reason = rule(facts, score=score, score_month_ago=score_month_ago, today=today)
+        reason = rule(facts, change=change, today=today)
         if reason is not None:
             reasons.append(reason)
     return reasons
@@ -129,7 +134,7 @@ def risk_message(risk: Risk) -> str:
             risk["count"],
         ) % {**risk, "names": ", ".join(risk.get("names", []))}
     if code == "score_drop":
-        return _("Score down %(points)d points in a month (%(before)d → %(now)d)") % risk
+        return _("Score down %(points)d points in a month, like for like (%(before)d → %(now)d)") % risk
     if code == "certified_zero":
         return _("No certified staff left on: %(courses)s") % {"courses": ", ".join(risk.get("courses", []))}
     return str(code)

@@ -68,6 +68,7 @@ CURRENT_FIELDS = (
     "staff",
     "active_staff",
     "score_month_ago",
+    "score_change",
     "events",
     "active_people",
     "minutes_learned",

@@ -31,7 +31,12 @@ from distributors.engagement.models import (
 )
 from distributors.engagement.risks import risk_message
 from distributors.engagement.rollups import RollupResult, rollups_update
-from distributors.engagement.scores import current_snapshots_refresh, missing_months, snapshots_refresh
+from distributors.engagement.scores import (
+    change_display,
+    current_snapshots_refresh,
+    missing_months,
+    snapshots_refresh,
+)
 from distributors.selectors import team_current_users
 
 
@@ -260,6 +265,7 @@ def digest_send(*, manager: User, week: datetime.date | None = None) -> Engageme
                     "distributor": row.distributor,
                     "score": row.score,
                     "reasons": [risk_message(risk) for risk in row.risks],
+                    "change": change_display(row.score_change),
                     "url": settings.SITE_URL + reverse("engagement:distributor", args=[row.distributor_id]),
                 }
                 for row in at_risk

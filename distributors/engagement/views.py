@@ -26,7 +26,13 @@ from distributors.engagement.charts import bar_chart, line_chart, sparkline
 from distributors.engagement.forms import DashboardFilterForm, NudgeForm
 from distributors.engagement.models import NudgeAudience
 from distributors.engagement.risks import risk_message
-from distributors.engagement.scores import COMPONENTS, component_labels
+from distributors.engagement.scores import (
+    COMPONENTS,
+    change_between,
+    change_display,
+    change_summary,
+    component_labels,
+)
 from distributors.selectors import distributor_visible_queryset, membership_current
 
 PAGE_SIZE = 25
@@ -81,6 +87,7 @@ def _dashboard_row(distributor: Any, history: selectors.MonthlyHistory) -> dict:
             "", "<td>{}</td>", ((n,) for n in history.webinars_attended[-6:])
         ),
         "reasons": [risk_message(risk) for risk in distributor.e_risks or []],
+        "change": change_display(distributor.e_score_change),
         "sparkline": sparkline(
             history.scores, title=_("Score of %(name)s, last 12 months") % {"name": distributor.name}
         ),
@@ -165,7 +172,11 @@ def distributor_engagement(request: AuthenticatedHttpRequest, pk: int) -> HttpRe
         "components": _components(data.current),
         "reasons": [risk_message(risk) for risk in (data.current.risks if data.current else [])],
         "month_labels": labels,
-        "trend_rows": list(zip(labels, data.monthly, strict=True)),
+        "trend_rows": [
+            (label, row, change_summary(change_between(before, row)))
+            for label, row, before in zip(labels, data.monthly, [None, *data.monthly[:-1]], strict=True)
+        ],
+        "change": change_display(data.current.score_change if data.current else None),
         "component_labels": component_labels(),
         "score_chart": line_chart(labels, scores, title=_("Engagement score per month"), max_value=100),
         "events_chart": bar_chart(
@@ -272,6 +283,7 @@ def team(request: AuthenticatedHttpRequest, pk: int | None = None) -> HttpRespon
             "distributor": distributor,
             "data": data,
             "components": _components(data.current),
+            "change": change_display(data.current.score_change if data.current else None),
             "reasons": [risk_message(risk) for risk in (data.current.risks if data.current else [])],
             "component_labels": component_labels(),
             "is_company": _is_company(request),

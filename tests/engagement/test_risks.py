@@ -21,7 +21,7 @@ from distributors.engagement.risks import (
     rule_score_drop,
 )
 from distributors.engagement.rollups import rollups_update
-from distributors.engagement.scores import distributor_score, recency_component, weighted_score
+from distributors.engagement.scores import ScoreChange, distributor_score, recency_component, weighted_score
 from distributors.models import Membership
 from distributors.services import membership_end
 from tests.courses.factories import PathFactory, build_course, complete_course, lessons_of
@@ -126,14 +126,14 @@ def test_onboarding_not_started_fires_after_14_days_and_clears_once_started(netw
 
 def test_score_drop_fires_from_20_points_and_clears_below():
     facts = DistributorFacts(distributor_id=1, staff=2)
-    assert rule_score_drop(facts, score=50, score_month_ago=70) == {
+    assert rule_score_drop(facts, change=ScoreChange(before=70, now=50)) == {
         "code": "score_drop",
         "points": 20,
         "before": 70,
         "now": 50,
     }
-    assert rule_score_drop(facts, score=51, score_month_ago=70) is None
-    assert rule_score_drop(facts, score=10, score_month_ago=None) is None
+    assert rule_score_drop(facts, change=ScoreChange(before=70, now=51)) is None
+    assert rule_score_drop(facts, change=None) is None
 
 
 def test_certified_headcount_falling_to_zero_fires_and_clears(network):
@@ -157,7 +157,8 @@ def test_certified_headcount_falling_to_zero_fires_and_clears(network):
 def test_evaluate_risks_lists_each_reason_once():
     facts = DistributorFacts(distributor_id=1, staff=3, overdue=2, last_activity_on=None)
     codes = [
-        r["code"] for r in evaluate_risks(facts, score=10, score_month_ago=40, today=timezone.localdate())
+        r["code"]
+        for r in evaluate_risks(facts, change=ScoreChange(before=40, now=10), today=timezone.localdate())
     ]
     assert codes == ["inactive", "overdue", "score_drop"]
 

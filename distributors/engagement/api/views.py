@@ -5,7 +5,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.generics import get_object_or_404
@@ -19,7 +19,35 @@ from academy.models import XAPI_VERBS, Verb
 from distributors.engagement import selectors
 from distributors.engagement.api.xapi import XAPI_VERSION, statement, verb_displays
 from distributors.engagement.risks import risk_message
-from distributors.engagement.scores import COMPONENTS
+from distributors.engagement.scores import COMPONENTS, change_summary
+
+
+class ComponentChangeSerializer(serializers.Serializer):
+    component = serializers.ChoiceField(choices=list(COMPONENTS))
+    before = serializers.IntegerField()
+    now = serializers.IntegerField()
+    points = serializers.IntegerField(help_text="now - before")
+
+
+class ScoreChangeSerializer(serializers.Serializer):
+    """The change over 30 days, like for like: both scores are the weighted
+    mean of the components that apply on both days."""
+
+    before = serializers.IntegerField()
+    now = serializers.IntegerField()
+    points = serializers.IntegerField(help_text="now - before")
+    components = ComponentChangeSerializer(
+        many=True, help_text="The components compared, each before and now."
+    )
+    started = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(COMPONENTS)),
+        help_text="Components that count now but did not 30 days ago (not compared).",
+    )
+    stopped = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(COMPONENTS)),
+        help_text="Components that counted 30 days ago but no longer do (not compared).",
+    )
+    summary = serializers.CharField(help_text="Why the score changed, in the reader's language.")
 
 
 class DistributorEngagementOutputSerializer(serializers.Serializer):
@@ -33,12 +61,22 @@ class DistributorEngagementOutputSerializer(serializers.Serializer):
     staff = serializers.IntegerField(source="e_staff", allow_null=True)
     active_staff = serializers.IntegerField(source="e_active_staff", allow_null=True)
     last_activity_on = serializers.DateField(source="e_last_activity_on", allow_null=True)
-    score_month_ago = serializers.IntegerField(source="e_score_month_ago", allow_null=True)
+    score_month_ago = serializers.IntegerField(
+        source="e_score_month_ago",
+        allow_null=True,
+        help_text="The score 30 days ago over the components that apply on both days.",
+    )
+    score_change = serializers.SerializerMethodField()
     at_risk = serializers.BooleanField(source="e_is_at_risk", allow_null=True)
     risks = serializers.SerializerMethodField()
 
     def get_components(self, obj) -> dict[str, int | None]:
         return {name: getattr(obj, f"e_{name}") for name in COMPONENTS}
+
+    @extend_schema_field(ScoreChangeSerializer(allow_null=True))
+    def get_score_change(self, obj) -> dict[str, Any] | None:
+        change = obj.e_score_change
+        return None if change is None else {**change, "summary": change_summary(change)}
 
     def get_risks(self, obj) -> list[dict[str, Any]]:
         return [{**risk, "message": risk_message(risk)} for risk in obj.e_risks or []]
