@@ -18,6 +18,7 @@ from distributors.engagement.risks import (
     rule_overdue,
     rule_score_drop,
 )
+from distributors.engagement.scores import ScoreChange
 from tests.courses.factories import CourseFactory
 
 TODAY = datetime.date(2026, 3, 15)
@@ -178,13 +179,13 @@ def test_onboarding_counts_everyone_late(count):
 )
 def test_score_drop_fires_from_exactly_the_threshold(settings, threshold, before, now, fires):
     settings.ENGAGEMENT_RISK_SCORE_DROP = threshold
-    reason = rule_score_drop(facts(), score=now, score_month_ago=before)
+    reason = rule_score_drop(facts(), change=ScoreChange(before=before, now=now))
     expected = {"code": "score_drop", "points": before - now, "before": before, "now": now}
     assert reason == (expected if fires else None)
 
 
 def test_score_drop_needs_a_score_a_month_ago():
-    assert rule_score_drop(facts(), score=0, score_month_ago=None) is None
+    assert rule_score_drop(facts(), change=None) is None
 
 
 # ------------------------------------------------------------ certified zero
@@ -250,7 +251,7 @@ def test_evaluate_risks_returns_every_reason_in_rule_order():
         overdue=2,
         onboarding_late=[("Ann", days_ago(20))],
     )
-    reasons = evaluate_risks(at_risk, score=30, score_month_ago=70, today=TODAY)
+    reasons = evaluate_risks(at_risk, change=ScoreChange(before=70, now=30), today=TODAY)
     assert [reason["code"] for reason in reasons] == [
         "inactive",
         "missed_webinars",
@@ -264,7 +265,7 @@ def test_evaluate_risks_returns_every_reason_in_rule_order():
 
 def test_evaluate_risks_is_empty_for_a_healthy_distributor():
     healthy = facts(last_activity_on=TODAY, last_sessions_attended=[True, True])
-    assert evaluate_risks(healthy, score=80, score_month_ago=80, today=TODAY) == []
+    assert evaluate_risks(healthy, change=ScoreChange(before=80, now=80), today=TODAY) == []
 
 
 # ------------------------------------------------------------------- wording
@@ -290,7 +291,7 @@ def test_evaluate_risks_is_empty_for_a_healthy_distributor():
         ),
         (
             {"code": "score_drop", "points": 25, "before": 70, "now": 45},
-            "Score down 25 points in a month (70 → 45)",
+            "Score down 25 points in a month, like for like (70 → 45)",
         ),
         ({"code": "certified_zero", "courses": ["A", "B"]}, "No certified staff left on: A, B"),
         ({"code": "certified_zero"}, "No certified staff left on: "),

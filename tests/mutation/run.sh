@@ -4,10 +4,8 @@
 # mutants/ (git-ignored), runs the rule tests once to learn which tests reach
 # which function, then runs each mutant against those tests only.
 #
-#   tests/mutation/run.sh                 # quizzes outbox risks rules turnover
+#   tests/mutation/run.sh                 # quizzes outbox risks rules turnover scores
 #   tests/mutation/run.sh outbox risks    # some modules
-#   tests/mutation/run.sh scores          # after the score rewrite (add its tests to
-#                                         # pytest_add_cli_args_test_selection first)
 #
 # Prints killed / total and the survivors per module; exits 1 if a module
 # kills fewer than MIN_KILL_RATE % (90) of its mutants. Survivors that cannot
@@ -41,7 +39,7 @@ patterns() {
 }
 
 modules=("$@")
-[ ${#modules[@]} -gt 0 ] || modules=(quizzes outbox risks rules turnover)
+[ ${#modules[@]} -gt 0 ] || modules=(quizzes outbox risks rules turnover scores)
 
 # Fresh mutants for the current source (mutmut keeps results between runs).
 rm -rf mutants && mkdir mutants
