@@ -16,6 +16,7 @@ from courses.selectors.assignments import (
     certified_headcount,
     completion_list,
     recertification_due_list,
+    recertification_due_overview,
     team_members,
 )
 from courses.selectors.catalogue import (

@@ -12,7 +12,7 @@ import datetime
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from academy.models import User
@@ -28,7 +28,7 @@ from courses.models import (
 )
 from courses.selectors.learning import assignee_status_annotation
 from distributors import scoping
-from distributors.selectors import team_current
+from distributors.selectors import team_current, teams_current
 
 if TYPE_CHECKING:  # annotations only: the network is read through its selectors
     from distributors.models import Distributor, Membership
@@ -160,6 +160,24 @@ def recertification_due_list(
             status=CertificateStatus.VALID,
             recertify_by__gte=today,
             user__in=team_current(distributor=distributor).values("user"),
+        )
+        .select_related("user", "course")
+        .order_by("recertify_by", "user__last_name", "user__first_name", "id")
+    )
+
+
+def recertification_due_overview(*, user: User, today: datetime.date | None = None) -> QuerySet[Certificate]:
+    """Certificates in a recertification grace period today, across every
+    distributor ``user`` follows (admins: all; a manager: their territories;
+    a lead: their own team; nobody else), soonest due first, each with holder,
+    course and ``distributor_name`` (the holder's current distributor). One query."""
+    today = today or timezone.localdate()
+    teams = teams_current(distributors=assignable_distributors(user=user))
+    return (
+        Certificate.objects.valid_on(today)
+        .filter(status=CertificateStatus.VALID, recertify_by__gte=today, user__in=teams.values("user"))
+        .annotate(
+            distributor_name=Subquery(teams.filter(user=OuterRef("user")).values("distributor__name")[:1])
         )
         .select_related("user", "course")
         .order_by("recertify_by", "user__last_name", "user__first_name", "id")

@@ -21,6 +21,10 @@ from courses.views._common import PAGE_SIZE, require_perm
 from distributors.audience import audience_place_filter
 
 
+# Certificates in grace listed on the assignments page; the team pages list them all.
+RECERTIFICATION_SHOWN = 20
+
+
 @login_required
 @require_GET
 def assignment_list(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -29,10 +33,21 @@ def assignment_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     chosen = next((d for d in distributors if str(d.pk) == request.GET.get("distributor")), None)
     assignments = selectors.assignment_list(user=request.user, distributor=chosen)
     page = Paginator(assignments, PAGE_SIZE).get_page(request.GET.get("page"))
+    if chosen is not None:
+        due = selectors.recertification_due_list(user=request.user, distributor=chosen)
+    else:
+        due = selectors.recertification_due_overview(user=request.user)
+    recertification_due = list(due[: RECERTIFICATION_SHOWN + 1])
     return render(
         request,
         "courses/assignments/list.html",
-        {"page": page, "distributors": distributors, "chosen": chosen},
+        {
+            "page": page,
+            "distributors": distributors,
+            "chosen": chosen,
+            "recertification_due": recertification_due[:RECERTIFICATION_SHOWN],
+            "recertification_more": len(recertification_due) > RECERTIFICATION_SHOWN,
+        },
     )
 
 

@@ -39,6 +39,7 @@ from distributors.selectors.memberships import (
     membership_roles,
     membership_visible_queryset,
     team_current,
+    teams_current,
 )
 from distributors.selectors.network import (
     DISTRIBUTOR_ORDERINGS,

@@ -58,6 +58,12 @@ def team_current(*, distributor: Distributor) -> QuerySet[Membership]:
     )
 
 
+def teams_current(*, distributors: "QuerySet[Distributor]") -> QuerySet[Membership]:
+    """Open memberships of several distributors (a subquery-friendly set:
+    callers pick the columns they need)."""
+    return Membership.objects.filter(distributor__in=distributors, left_on__isnull=True)
+
+
 def distributor_memberships(*, distributor: Distributor) -> QuerySet[Membership]:
     """Every membership of a distributor, current and past, with the person
     and who ended it: current ones first (leads first), then by leaving date."""

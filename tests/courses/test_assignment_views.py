@@ -35,14 +35,14 @@ def test_assignment_list_is_scoped_and_constant(client, network, course, django_
         actor=network.manager_b, distributor=network.distributor_b, course=other, due_days=30
     )
     client.force_login(network.manager_a)
-    # session, user, membership, distributors, count, page, unread notifications
-    with django_assert_num_queries(7):
+    # session, user, membership, distributors, count, page, recertifications due, unread notifications
+    with django_assert_num_queries(8):
         body = client.get(_url("assignments")).content.decode()
     assert course.title in body and "Analyse de l’eau" not in body
     services.assignment_create(
         actor=network.manager_a, distributor=network.distributor_a, course=other, due_days=10
     )
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         body = client.get(_url("assignments")).content.decode()
     assert "Analyse de l’eau" in body
     foreign = Assignment.objects.get(distributor=network.distributor_b)

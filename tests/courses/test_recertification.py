@@ -355,3 +355,42 @@ def test_team_page_empty_state(holders, client):
     client.force_login(holders.lead_a)
     body = client.get(reverse("courses:team", args=[holders.distributor_a.pk])).content.decode()
     assert "Personne dans cette équipe n’a de recertification à faire." in body
+
+
+def test_assignments_page_lists_grace_across_the_territory(in_grace, client, django_assert_num_queries):
+    net = in_grace
+    row_a = (
+        f"<td>{net.staff_a}</td><td>{net.distributor_a.name}</td>"
+        "<td>Kits ELISA : bonnes pratiques</td><td>01/05/2026</td>"
+    )
+    client.force_login(net.manager_a)
+    # session, user, membership, distributors, count (no assignment: no page), grace, unread notifications
+    with django_assert_num_queries(7):
+        body = client.get(reverse("courses:assignments")).content.decode()
+    assert "Recertifications à faire" in body and row_a in body and str(net.staff_b) not in body
+    chosen = client.get(reverse("courses:assignments"), {"distributor": net.distributor_a.pk})
+    assert row_a in chosen.content.decode()
+    client.force_login(net.lead_b)
+    body = client.get(reverse("courses:assignments")).content.decode()
+    assert str(net.staff_b) in body and str(net.staff_a) not in body
+    assert list(selectors.recertification_due_overview(user=net.staff_a)) == []
+    assert list(selectors.recertification_due_overview(user=net.manager_b)) == [net.cert_b]
+    assert selectors.recertification_due_overview(user=net.admin).count() == 2
+
+
+def test_assignments_page_without_grace_shows_no_recertification(holders, client):
+    client.force_login(holders.manager_a)
+    assert "Recertifications à faire" not in client.get(reverse("courses:assignments")).content.decode()
+
+
+def test_assignments_page_caps_the_grace_list(in_grace, client, monkeypatch):
+    from courses.views import assignments
+
+    monkeypatch.setattr(assignments, "RECERTIFICATION_SHOWN", 1)
+    client.force_login(in_grace.admin)
+    body = client.get(reverse("courses:assignments")).content.decode()
+    assert "chaque page de formation d’équipe" in body
+    assert (str(in_grace.staff_a) in body) != (str(in_grace.staff_b) in body)  # one row of two
+    client.force_login(in_grace.manager_a)
+    body = client.get(reverse("courses:assignments")).content.decode()
+    assert str(in_grace.staff_a) in body and "chaque page de formation d’équipe" not in body
