@@ -20,7 +20,6 @@ from courses.models import Course, LearningPath, PublicationStatus
 from courses.views._common import PAGE_SIZE, require_perm
 from distributors.audience import audience_place_filter
 
-
 # Certificates in grace listed on the assignments page; the team pages list them all.
 RECERTIFICATION_SHOWN = 20
 
