@@ -55,34 +55,6 @@ class AssignmentStatus:
     due: int
 
 
-def courses_assigned_on(*, day: datetime.date, tz: datetime.tzinfo | None = None) -> dict[int, set[int]]:
-    """The courses assigned to each distributor at the end of ``day``, directly
-    or through an assigned learning path: ``{distributor id: course ids}``.
-    An assignment counts if it was made by then and not cancelled by then.
-    One query, two when learning paths are assigned."""
-    day_end = _day_end(day, tz)
-    active = Q(cancelled_at__isnull=True) | Q(cancelled_at__gte=day_end)
-    rows = list(
-        Assignment.objects.filter(active, created_at__lt=day_end).values_list(
-            "distributor_id", "course_id", "path_id"
-        )
-    )
-    path_courses: dict[int, list[int]] = defaultdict(list)
-    paths = {path_id for _d, _c, path_id in rows if path_id}
-    if paths:
-        for path_id, course_id in PathCourse.objects.filter(path_id__in=paths).values_list(
-            "path_id", "course_id"
-        ):
-            path_courses[path_id].append(course_id)
-    result: dict[int, set[int]] = defaultdict(set)
-    for distributor_id, course_id, path_id in rows:
-        if course_id:
-            result[distributor_id].add(course_id)
-        else:
-            result[distributor_id].update(path_courses.get(path_id, ()))
-    return result
-
-
 def path_course_ids(*, path_slugs: Iterable[str]) -> set[int]:
     """The courses of the learning paths with these slugs (one query)."""
     return set(PathCourse.objects.filter(path__slug__in=list(path_slugs)).values_list("course_id", flat=True))
@@ -132,60 +104,6 @@ def people_started(*, course_ids: set[int], user_ids: Ids) -> set[int]:
     return opened | certified
 
 
-def assignment_completion_by_distributor(
-    *, day: datetime.date, tz: datetime.tzinfo | None = None
-) -> dict[int, AssignmentStanding]:
-    """Assignees of each distributor as they stood at the end of ``day``:
-    how many, how many done, how many overdue (open after the day and due
-    before it). An assignment cancelled or a person released after that day
-    still counts, and so does a released person who had completed it by
-    then. Distributors without assignees are left out. One query."""
-    day_end = _day_end(day, tz)
-    rows = (
-        Assignee.objects.filter(
-            Q(assignment__cancelled_at__isnull=True) | Q(assignment__cancelled_at__gte=day_end),
-            Q(released_at__isnull=True) | Q(released_at__gte=day_end) | Q(completed_at__lt=day_end),
-            created_at__lt=day_end,
-        )
-        .values("assignment__distributor_id")
-        .annotate(
-            total=Count("id"),
-            done=Count("id", filter=Q(completed_at__lt=day_end)),
-            overdue=Count(
-                "id",
-                filter=(Q(completed_at__isnull=True) | Q(completed_at__gte=day_end))
-                & Q(due_on__lt=day)
-                & (Q(released_at__isnull=True) | Q(released_at__gte=day_end)),
-            ),
-        )
-        .order_by()
-    )
-    return {
-        row["assignment__distributor_id"]: AssignmentStanding(row["total"], row["done"], row["overdue"])
-        for row in rows
-    }
-
-
-def assignment_completion_by_person(
-    *, user_ids: Ids, day: datetime.date, tz: datetime.tzinfo | None = None
-) -> dict[int, AssignmentCompletion]:
-    """The current assignments of each of these people (not cancelled, the
-    person not released): how many, and how many were done by the end of
-    ``day``. People without assignments are left out. One query."""
-    day_end = _day_end(day, tz)
-    rows = (
-        Assignee.objects.filter(
-            assignment__cancelled_at__isnull=True,
-            released_at__isnull=True,
-            user_id__in=user_ids,
-        )
-        .values("user_id")
-        .annotate(total=Count("id"), done=Count("id", filter=Q(completed_at__lt=day_end)))
-        .order_by()
-    )
-    return {row["user_id"]: AssignmentCompletion(row["total"], row["done"]) for row in rows}
-
-
 def assignment_status_by_person(
     *, distributor_id: int, user_ids: Ids, today: datetime.date
 ) -> dict[int, AssignmentStatus]:
@@ -224,11 +142,12 @@ def _due_by(day: datetime.date, prefix: str = "") -> Q:
 def courses_assigned_due_on(
     *, day: datetime.date, tz: datetime.tzinfo | None = None
 ) -> dict[int, dict[int, bool]]:
-    """The courses assigned to each distributor at the end of ``day`` (as
-    :func:`courses_assigned_on`), each with whether someone was due to
-    complete it by then (an assignee's due date on or before ``day``):
-    ``{distributor id: {course id: due}}``. One query, two when learning
-    paths are assigned."""
+    """The courses assigned to each distributor at the end of ``day``,
+    directly or through an assigned learning path, each with whether someone
+    was due to complete it by then (an assignee's due date on or before
+    ``day``): ``{distributor id: {course id: due}}``. An assignment counts if
+    it was made by then and not cancelled by then. One query, two when
+    learning paths are assigned."""
     day_end = _day_end(day, tz)
     active = Q(cancelled_at__isnull=True) | Q(cancelled_at__gte=day_end)
     rows = list(
@@ -257,10 +176,12 @@ def courses_assigned_due_on(
 def assignment_due_by_distributor(
     *, day: datetime.date, tz: datetime.tzinfo | None = None
 ) -> dict[int, AssignmentStanding]:
-    """Like :func:`assignment_completion_by_distributor`, except that
-    ``assigned`` and ``done`` count only the assignees due by ``day``
-    (included); ``overdue`` is the same. Distributors without assignees are
-    left out. One query."""
+    """Assignees of each distributor as they stood at the end of ``day``:
+    ``assigned`` and ``done`` count the assignees due by ``day`` (included),
+    ``overdue`` those still open after the day and due before it. An
+    assignment cancelled or a person released after that day still counts,
+    and so does a released person who had completed it by then.
+    Distributors without assignees are left out. One query."""
     day_end = _day_end(day, tz)
     due = _due_by(day)
     rows = (
@@ -291,9 +212,10 @@ def assignment_due_by_distributor(
 def assignment_due_by_person(
     *, user_ids: Ids, day: datetime.date, tz: datetime.tzinfo | None = None
 ) -> dict[int, AssignmentCompletion]:
-    """Like :func:`assignment_completion_by_person`, counting only the
-    assignments due by ``day`` (included). People without such assignments
-    are left out. One query."""
+    """The current assignments of each of these people (not cancelled, the
+    person not released) due by ``day`` (included): how many, and how many
+    were done by the end of ``day``. People without such assignments are
+    left out. One query."""
     day_end = _day_end(day, tz)
     rows = (
         Assignee.objects.filter(

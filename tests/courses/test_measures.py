@@ -60,27 +60,32 @@ def test_courses_assigned_on_counts_assignments_made_and_not_cancelled_by_the_en
     services.assignment_cancel(actor=network.manager_a, assignment=direct, at=at(next_day(DAY, 2), 0, 0))
     a, b = network.distributor_a.pk, network.distributor_b.pk
 
-    assert selectors.courses_assigned_on(day=DAY - datetime.timedelta(days=1), tz=datetime.UTC) == {}
+    def assigned(day, tz):
+        return {d: set(courses) for d, courses in selectors.courses_assigned_due_on(day=day, tz=tz).items()}
+
+    assert selectors.courses_assigned_due_on(day=DAY - datetime.timedelta(days=1), tz=datetime.UTC) == {}
     on_the_day = {a: {elisa.pk, water.pk, quality.pk}, b: {other.pk}}
-    assert selectors.courses_assigned_on(day=DAY, tz=datetime.UTC) == on_the_day
+    assert assigned(DAY, datetime.UTC) == on_the_day
     # Cancelled at midnight starting the day after next: still assigned the whole next day.
-    assert selectors.courses_assigned_on(day=next_day(DAY), tz=datetime.UTC) == on_the_day
-    assert selectors.courses_assigned_on(day=next_day(DAY, 2), tz=datetime.UTC) == {
+    assert assigned(next_day(DAY), datetime.UTC) == on_the_day
+    assert assigned(next_day(DAY, 2), datetime.UTC) == {
         a: {water.pk, quality.pk},
         b: {other.pk},
     }
     # In Lagos the assignments were made on the next day.
-    assert selectors.courses_assigned_on(day=DAY, tz=LAGOS) == {}
+    assert assigned(DAY, LAGOS) == {}
 
 
-def test_courses_assigned_on_runs_one_query_without_paths(network, time_machine, django_assert_num_queries):
+def test_courses_assigned_due_on_runs_one_query_without_paths(
+    network, time_machine, django_assert_num_queries
+):
     time_machine.move_to(at(DAY), tick=False)
     course = build_course(owner=network.trainer, kinds=("text",))
     services.assignment_create(
         actor=network.manager_a, distributor=network.distributor_a, course=course, due_days=30
     )
     with django_assert_num_queries(1):
-        assert selectors.courses_assigned_on(day=DAY) == {network.distributor_a.pk: {course.pk}}
+        assert selectors.courses_assigned_due_on(day=DAY) == {network.distributor_a.pk: {course.pk: False}}
 
 
 def test_path_course_ids_are_the_courses_of_the_paths_named(network):
@@ -176,7 +181,7 @@ def test_people_started_opened_a_lesson_or_hold_a_certificate(network):
     assert selectors.people_started(course_ids={other.pk}, user_ids=people) == {elsewhere.pk}
 
 
-def test_assignment_completion_by_distributor_as_it_stood_at_the_end_of_the_day(network, time_machine):
+def test_assignment_due_by_distributor_as_it_stood_at_the_end_of_the_day(network, time_machine):
     joined_long_before()
     time_machine.move_to(at(DAY, 9), tick=False)
     course = build_course(owner=network.trainer, kinds=("text",))
@@ -201,15 +206,16 @@ def test_assignment_completion_by_distributor_as_it_stood_at_the_end_of_the_day(
     def standing(day, **kwargs):
         return {
             pk: (c.assigned, c.done, c.overdue)
-            for pk, c in selectors.assignment_completion_by_distributor(day=day, **kwargs).items()
+            for pk, c in selectors.assignment_due_by_distributor(day=day, **kwargs).items()
         }
 
     assert standing(DAY - datetime.timedelta(days=1)) == {}
-    assert standing(DAY) == {a: (2, 0, 0), b: (2, 0, 0)}
-    assert standing(next_day(DAY)) == {a: (2, 1, 0), b: (2, 0, 0)}
-    # Completed at 23:59 UTC: already the next day in Lagos.
-    assert standing(next_day(DAY), tz=LAGOS) == {a: (2, 0, 0), b: (2, 0, 0)}
-    # Due on DAY+2: overdue from the day after; the second course is due that day.
+    # Assigned but not due yet: nothing counts, even done.
+    assert standing(DAY) == {a: (0, 0, 0), b: (0, 0, 0)}
+    assert standing(next_day(DAY)) == {a: (0, 0, 0), b: (0, 0, 0)}
+    assert standing(next_day(DAY), tz=LAGOS) == {a: (0, 0, 0), b: (0, 0, 0)}
+    # Due on DAY+2 (included): counted that day, overdue from the day after;
+    # the second course is due that day too.
     assert standing(next_day(DAY, 2)) == {a: (4, 1, 0), b: (2, 0, 0)}
     assert standing(next_day(DAY, 3)) == {a: (4, 1, 3), b: (2, 0, 2)}
     # staff_b left on DAY+4: no longer counted from that day, still counted before.
@@ -217,7 +223,7 @@ def test_assignment_completion_by_distributor_as_it_stood_at_the_end_of_the_day(
     assert standing(next_day(DAY, 3)) == {a: (4, 1, 3), b: (2, 0, 2)}
 
 
-def test_assignment_completion_by_person_counts_current_assignments_done_by_the_end_of_the_day(
+def test_assignment_due_by_person_counts_current_assignments_done_by_the_end_of_the_day(
     network, time_machine
 ):
     joined_long_before()
@@ -225,13 +231,17 @@ def test_assignment_completion_by_person_counts_current_assignments_done_by_the_
     course = build_course(owner=network.trainer, kinds=("text",))
     cancelled = build_course(owner=network.trainer, kinds=("text",))
     services.assignment_create(
-        actor=network.manager_a, distributor=network.distributor_a, course=course, due_days=30
+        actor=network.manager_a, distributor=network.distributor_a, course=course, due_on=DAY
     )
     stopped = services.assignment_create(
-        actor=network.manager_a, distributor=network.distributor_a, course=cancelled, due_days=30
+        actor=network.manager_a, distributor=network.distributor_a, course=cancelled, due_on=DAY
     )
     services.assignment_create(
-        actor=network.manager_b, distributor=network.distributor_b, course=course, due_days=30
+        actor=network.manager_b, distributor=network.distributor_b, course=course, due_on=DAY
+    )
+    later = build_course(owner=network.trainer, kinds=("text",))
+    services.assignment_create(
+        actor=network.manager_a, distributor=network.distributor_a, course=later, due_on=next_day(DAY)
     )
     services.assignment_cancel(actor=network.manager_a, assignment=stopped)
     time_machine.move_to(at(DAY, 23, 30), tick=False)
@@ -241,14 +251,13 @@ def test_assignment_completion_by_person_counts_current_assignments_done_by_the_
     def completion(day, **kwargs):
         return {
             pk: (c.assigned, c.done)
-            for pk, c in selectors.assignment_completion_by_person(user_ids=people, day=day, **kwargs).items()
+            for pk, c in selectors.assignment_due_by_person(user_ids=people, day=day, **kwargs).items()
         }
 
     assert completion(DAY) == {network.lead_a.pk: (1, 0), network.staff_a.pk: (1, 1)}
-    assert completion(DAY - datetime.timedelta(days=1)) == {
-        network.lead_a.pk: (1, 0),
-        network.staff_a.pk: (1, 0),
-    }
+    # Not due yet the day before; the course due the next day never counts on DAY.
+    assert completion(DAY - datetime.timedelta(days=1)) == {}
+    assert completion(next_day(DAY)) == {network.lead_a.pk: (2, 0), network.staff_a.pk: (2, 1)}
     assert completion(DAY, tz=LAGOS) == {network.lead_a.pk: (1, 0), network.staff_a.pk: (1, 0)}
     distributor_services.membership_end(membership=network.lead_a.memberships.get())
     assert completion(DAY) == {network.staff_a.pk: (1, 1)}

@@ -8,9 +8,6 @@ from django.utils import translation
 
 from distributors.engagement.facts import CourseHeadcount, DistributorFacts
 from distributors.engagement.risks import (
-    RULES,
-    evaluate_risks,
-    risk_message,
     rule_certified_zero,
     rule_inactive,
     rule_missed_webinars,
@@ -230,81 +227,7 @@ def test_certified_zero_is_quiet_without_headcounts():
     assert rule_certified_zero(facts(headcounts=[])) is None
 
 
-# ------------------------------------------------------------------ together
-
-
-def test_every_rule_is_evaluated():
-    assert (
-        rule_inactive,
-        rule_missed_webinars,
-        rule_overdue,
-        rule_onboarding,
-        rule_score_drop,
-        rule_certified_zero,
-    ) == RULES
-
-
-def test_evaluate_risks_returns_every_reason_in_rule_order():
-    at_risk = facts(
-        last_activity_on=days_ago(40),
-        last_sessions_attended=[False, False],
-        overdue=2,
-        onboarding_late=[("Ann", days_ago(20))],
-    )
-    reasons = evaluate_risks(at_risk, change=ScoreChange(before=70, now=30), today=TODAY)
-    assert [reason["code"] for reason in reasons] == [
-        "inactive",
-        "missed_webinars",
-        "overdue",
-        "onboarding",
-        "score_drop",
-    ]
-    assert reasons[0]["days"] == 40
-    assert reasons[4] == {"code": "score_drop", "points": 40, "before": 70, "now": 30}
-
-
-def test_evaluate_risks_is_empty_for_a_healthy_distributor():
-    healthy = facts(last_activity_on=TODAY, last_sessions_attended=[True, True])
-    assert evaluate_risks(healthy, change=ScoreChange(before=80, now=80), today=TODAY) == []
-
-
-# ------------------------------------------------------------------- wording
-
-
-@pytest.mark.parametrize(
-    ("risk", "message"),
-    [
-        ({"code": "inactive", "days": None}, "No activity recorded yet"),
-        ({"code": "inactive", "days": 1}, "No activity for 1 day"),
-        ({"code": "inactive", "days": 31}, "No activity for 31 days"),
-        ({"code": "missed_webinars", "count": 1}, "Missed the last monthly web-conference"),
-        ({"code": "missed_webinars", "count": 3}, "Missed the last 3 monthly web-conferences"),
-        ({"code": "overdue", "count": 1}, "1 overdue assignment"),
-        ({"code": "overdue", "count": 4}, "4 overdue assignments"),
-        (
-            {"code": "onboarding", "count": 1, "names": ["Ann"], "days": 14},
-            "1 new staff member has not started the onboarding path after 14 days: Ann",
-        ),
-        (
-            {"code": "onboarding", "count": 2, "names": ["Ann", "Bob"], "days": 14},
-            "2 new staff members have not started the onboarding path after 14 days: Ann, Bob",
-        ),
-        (
-            {"code": "score_drop", "points": 25, "before": 70, "now": 45},
-            "Score down 25 points in a month, like for like (70 → 45)",
-        ),
-        ({"code": "certified_zero", "courses": ["A", "B"]}, "No certified staff left on: A, B"),
-        ({"code": "certified_zero"}, "No certified staff left on: "),
-        ({"code": "something_new"}, "something_new"),
-    ],
-)
-def test_risk_message_words_every_reason(risk, message):
-    assert risk_message(risk) == message
-
-
-def test_risk_message_without_names_lists_nobody():
-    risk = {"code": "onboarding", "count": 2, "days": 14}
-    assert risk_message(risk) == "2 new staff members have not started the onboarding path after 14 days: "
+# Rule order, evaluate_risks and the wording of every reason: test_score_risk_rules.py.
 
 
 @pytest.mark.django_db
