@@ -196,7 +196,7 @@ def erasure_request_approve(*, request: ErasureRequest, by: User) -> ErasureRequ
     locked.refresh_from_db()
     email_enqueue(
         key=f"academy.erasure.{locked.pk}.done",
-        topic="academy.erasure",
+        topic="academy.erasure.done",  # its address is forgotten once sent
         user=recipient,
         template="academy/emails/erasure_done",
     )

@@ -316,8 +316,15 @@ def _email_deliver(email: OutgoingEmail, now: datetime.datetime) -> None:
     message.send()
 
 
+# E-mails whose address and text are forgotten once sent: the confirmation of
+# an erasure goes to an address the academy must not keep.
+EMAIL_TOPICS_FORGOTTEN_ONCE_SENT = frozenset({"academy.erasure.done"})
+
+
 def _email_after_sent(email: OutgoingEmail) -> None:
-    if email.sensitive:
+    if email.topic in EMAIL_TOPICS_FORGOTTEN_ONCE_SENT:
+        OutgoingEmail.objects.filter(pk=email.pk).update(to="", body="", html="")
+    elif email.sensitive:
         OutgoingEmail.objects.filter(pk=email.pk).update(body="", html="")
 
 

@@ -362,11 +362,15 @@ def test_approving_a_request_erases_and_tells_the_person(history):
     assert done.status == "done" and done.processed_by == history.admin and done.processed_at
     person = User.objects.get(pk=history.staff_a.pk)
     assert person.erased_at is not None
-    email = OutgoingEmail.objects.get(topic="academy.erasure")
+    email = OutgoingEmail.objects.get(topic="academy.erasure.done")
     assert email.to == address and email.user is None
     mail.outbox.clear()
     assert outboxes_drain().sent >= 1
     assert [message.to for message in mail.outbox if message.to == [address]]
+    # Once sent, the academy keeps neither the address nor the text.
+    email.refresh_from_db()
+    assert email.status == OutboxStatus.SENT and (email.to, email.body, email.html) == ("", "", "")
+    assert not OutgoingEmail.objects.filter(to=address).exists()
     with pytest.raises(ApplicationError):
         erasure_request_approve(request=request, by=history.admin)
     with pytest.raises(ApplicationError):
@@ -381,7 +385,7 @@ def test_approving_a_leads_request_is_refused_with_the_reason(history):
     request.refresh_from_db()
     assert request.status == "pending"
     assert User.objects.get(pk=history.lead_a.pk).erased_at is None
-    assert not OutgoingEmail.objects.filter(topic="academy.erasure").exists()
+    assert not OutgoingEmail.objects.filter(topic__startswith="academy.erasure").exists()
 
 
 def test_refusing_needs_a_reason_and_tells_the_person(history):
