@@ -200,6 +200,21 @@ def test_the_poll_opens_and_closes_intervals_from_the_attendee_list(bbb_session,
     assert "getMeetingInfo" in fake_bbb.calls and fake_bbb.refused == []
 
 
+def test_a_poll_with_nobody_new_costs_the_same_however_many_are_there(
+    bbb_session, fake_bbb, network, django_assert_num_queries
+):
+    _join(fake_bbb, bbb_session, network.staff_a)
+    services.bbb_attendance_poll(now=_at(bbb_session, 3))
+    # live sessions, attendees' accounts, savepoint, the open intervals, those who left, release
+    with django_assert_num_queries(6):
+        assert services.bbb_attendance_poll(now=_at(bbb_session, 4)) == 1
+    _join(fake_bbb, bbb_session, network.lead_a)
+    services.bbb_attendance_poll(now=_at(bbb_session, 5))
+    with django_assert_num_queries(6):
+        assert services.bbb_attendance_poll(now=_at(bbb_session, 6)) == 1
+    assert AttendanceInterval.objects.filter(left_at__isnull=True).count() == 2
+
+
 def test_a_server_that_cannot_be_reached_is_skipped_by_the_poll(bbb_session, fake_bbb, network):
     _join(fake_bbb, bbb_session, network.staff_a)
     fake_bbb.down = True

@@ -266,15 +266,17 @@ def bbb_attendance_sync(
         )
     }
     with transaction.atomic():
-        for user in users.values():
-            attendance_interval_open(session=session, user=user, at=at, source=AttendanceSource.BIGBLUEBUTTON)
-        gone = (
-            AttendanceInterval.objects.filter(
-                attendance__session=session, source=AttendanceSource.BIGBLUEBUTTON, left_at__isnull=True
-            )
-            .exclude(attendance__user_id__in=users)
-            .select_related("attendance__user")
+        still_open = AttendanceInterval.objects.filter(
+            attendance__session=session, source=AttendanceSource.BIGBLUEBUTTON, left_at__isnull=True
         )
+        # People already counted cost nothing: only those who just joined are opened.
+        present = set(still_open.values_list("attendance__user_id", flat=True))
+        for user in users.values():
+            if user.pk not in present:
+                attendance_interval_open(
+                    session=session, user=user, at=at, source=AttendanceSource.BIGBLUEBUTTON
+                )
+        gone = still_open.exclude(attendance__user_id__in=users).select_related("attendance__user")
         for interval in gone:
             attendance_interval_close(
                 session=session, user=interval.attendance.user, at=at, source=AttendanceSource.BIGBLUEBUTTON
