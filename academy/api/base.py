@@ -30,7 +30,9 @@ def request_user(request: Request) -> User:
 
 class PaginatedListView(ListModelMixin, GenericAPIView):
     """A paginated list: ``{"count", "next", "previous", "results"}`` with
-    ``?page=`` and ``?page_size=`` (see ``academy.api.pagination``).
+    ``?page=`` and ``?page_size=`` (see ``academy.api.pagination``). A log
+    that grows without end sets ``pagination_class = CursorPagination`` and
+    an ``ordering`` instead: ``{"next", "previous", "results"}``, no count.
 
     A subclass names its output ``serializer_class`` and gives
     ``get_queryset`` (a selector, scoped to the person). It filters with what

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from academy.api.base import FILTER_BACKENDS, PaginatedListView, request_user
+from academy.api.pagination import CursorPagination
 from academy.permissions import require
 from distributors import selectors, services
 from distributors.api import serializers as s
@@ -440,12 +441,16 @@ def _engagement_events(request: Request) -> QuerySet:
 class EngagementEventListView(PaginatedListView):
     """The engagement log, read-only, newest first: their territories'
     distributors for managers, their distributor for a lead, one's own events
-    otherwise. Each event carries its xAPI verb IRI."""
+    otherwise. Each event carries its xAPI verb IRI. Paginated by cursor
+    (``next`` / ``previous``, no ``count``): the log only grows, and a page
+    deep in it costs what the first one does."""
 
     serializer_class = s.EngagementEventOutputSerializer
+    pagination_class = CursorPagination
     filter_backends = FILTER_BACKENDS
     filterset_class = EngagementEventFilter
     ordering_fields = ["occurred_at", "id"]
+    ordering = ["-occurred_at", "-id"]
 
     def get_queryset(self) -> QuerySet:
         return _engagement_events(self.request)

@@ -236,12 +236,70 @@ def test_event_list_constant_queries(client, network, django_assert_num_queries,
     for person in [network.staff_a, network.lead_a] * (1 + extra):
         activity_record(actor=person, verb=Verb.LESSON_COMPLETED, object_name="Lesson", minutes=12)
     client.force_login(network.manager_a)
-    with django_assert_num_queries(5):  # session, user, membership, count, rows
-        body = client.get(url("event-list"), {"verb": "lesson_completed"}).json()
-    assert body["count"] == 2 * (1 + extra)
+    # session, user, membership, rows: nothing counts the log
+    with django_assert_num_queries(4):
+        body = client.get(url("event-list"), {"verb": "lesson_completed", "page_size": 100}).json()
+    assert "count" not in body and body["next"] is None and body["previous"] is None
+    assert len(body["results"]) == 2 * (1 + extra)
     row = body["results"][0]
     assert row["xapi_verb"] == "http://adlnet.gov/expapi/verbs/completed"
     assert (row["distributor"]["name"], row["minutes"]) == ("Dist A", 12)
+
+
+def _all_pages(client, params, *, limit=50):
+    """Follows ``next`` from the first page; returns the pages' event ids."""
+    pages = []
+    response = client.get(url("event-list"), params)
+    for _ in range(limit):
+        body = response.json()
+        pages.append([row["id"] for row in body["results"]])
+        if not body["next"]:
+            return pages
+        response = client.get(body["next"])
+    raise AssertionError("the cursor never ended")
+
+
+def test_event_cursor_walks_the_log_newest_first_without_gaps(client, network):
+    now = timezone.now()
+    ids = []
+    # seven events, three of them at the very same instant: ties are broken by id
+    for minutes in (50, 40, 30, 30, 30, 20, 10):
+        event = activity_record(
+            actor=network.staff_a,
+            verb=Verb.LOGGED_IN,
+            occurred_at=now - datetime.timedelta(minutes=minutes),
+        )
+        ids.append(event.pk)
+    client.force_login(network.manager_a)
+    pages = _all_pages(client, {"verb": "logged_in", "page_size": 2})
+    assert [len(page) for page in pages] == [2, 2, 2, 1]
+    expected = [ids[6], ids[5], ids[4], ids[3], ids[2], ids[1], ids[0]]
+    assert [pk for page in pages for pk in page] == expected
+    oldest_first = _all_pages(client, {"verb": "logged_in", "page_size": 3, "ordering": "id"})
+    assert [pk for page in oldest_first for pk in page] == ids
+
+
+def test_event_cursor_neither_skips_nor_repeats_when_the_log_grows(client, network):
+    now = timezone.now()
+    for minutes in range(6, 0, -1):
+        activity_record(
+            actor=network.staff_a, verb=Verb.LOGGED_IN, occurred_at=now - datetime.timedelta(minutes=minutes)
+        )
+    client.force_login(network.manager_a)
+    first = client.get(url("event-list"), {"verb": "logged_in", "page_size": 3}).json()
+    newer = activity_record(actor=network.staff_a, verb=Verb.LOGGED_IN)
+    second = client.get(first["next"]).json()
+    seen = [row["id"] for row in first["results"] + second["results"]]
+    assert len(seen) == len(set(seen)) == 6 and newer.pk not in seen
+    back = client.get(second["previous"]).json()
+    assert [row["id"] for row in back["results"]] == [row["id"] for row in first["results"]]
+
+
+def test_event_cursor_rejects_a_forged_cursor(client, network):
+    client.force_login(network.manager_a)
+    response = client.get(url("event-list"), {"cursor": "not-a-cursor"})
+    assert response.status_code == 400
+    assert set(response.json()["fields"]) == {"cursor"}
 
 
 def test_event_filters_and_scoping(client, network):
@@ -253,7 +311,8 @@ def test_event_filters_and_scoping(client, network):
     since = (timezone.now() - datetime.timedelta(days=30)).isoformat()
 
     def get(**params):
-        return client.get(url("event-list"), {"verb": "logged_in", **params}).json()["count"]
+        body = client.get(url("event-list"), {"verb": "logged_in", "page_size": 100, **params}).json()
+        return len(body["results"])
 
     assert get() == 3
     assert get(since=since) == 2
@@ -263,8 +322,8 @@ def test_event_filters_and_scoping(client, network):
     assert response.status_code == 400 and set(response.json()["fields"]) == {"verb", "since"}
     client.force_login(network.staff_a)
     assert get() == 2
-    other = client.get(url("event-list"), {"actor": network.staff_b.pk}).json()["count"]
-    assert other == 0
+    other = client.get(url("event-list"), {"actor": network.staff_b.pk, "page_size": 100}).json()
+    assert other["results"] == []
     event_b = network.staff_b.engagement_events.get(verb="logged_in")
     assert client.get(url("event-detail", event_b.pk)).status_code == 404
     client.force_login(network.manager_b)
