@@ -110,7 +110,28 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "timeout": 20,
         }
     )
+elif env.bool("DATABASE_POOL", default=True):
+    # PostgreSQL: one bounded pool of connections per process (psycopg_pool),
+    # shared by every HTTP request thread, the live room's database threads and
+    # the worker's tasks. A request takes a connection when it first queries
+    # and hands it back when it ends, so a process never holds more than
+    # ``DATABASE_POOL_MAX_SIZE``; one that needs more waits up to
+    # ``DATABASE_POOL_TIMEOUT_SECONDS`` for one to come back. Size it so that
+    # processes × max size stays under the server's ``max_connections``
+    # (README, "PostgreSQL and Redis"). Each connection is checked before it
+    # is handed out, so a database restart costs no failed request.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them; Django must not
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # Django passes the pool its check
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
+        "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=10),
+        "timeout": env.float("DATABASE_POOL_TIMEOUT_SECONDS", default=10.0),
+        "max_idle": env.float("DATABASE_POOL_MAX_IDLE_SECONDS", default=300.0),
+    }
 else:
+    # Without the pool (DATABASE_POOL=false, e.g. behind PgBouncer): one
+    # connection per thread, kept CONN_MAX_AGE seconds.
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
