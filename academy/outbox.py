@@ -18,7 +18,9 @@ A dispatcher (:func:`outbox_drain`) sends what is due:
    ``UPDATE … WHERE <still due>``, which only one dispatcher can win.
 2. **Send** each row outside any transaction through its outbox's
    ``deliver``, which passes the row's idempotency key to the channel
-   (e-mail ``Message-ID``, a provider's idempotency key).
+   (e-mail ``Message-ID``, a provider's idempotency key). The rows of a
+   batch share what the outbox's ``batch()`` opens: one SMTP connection for
+   a batch of e-mails, not one per message.
 3. **Mark** it ``sent`` with ``UPDATE … WHERE id = … AND claim_token = <mine>``:
    only the holder of the claim records the outcome. A failure releases
    the claim with a later ``next_attempt_at`` (exponential backoff, capped),
@@ -46,6 +48,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -129,12 +132,15 @@ class Outbox(Generic[M]):
     passing its idempotency key to the channel, or raises ``OutboxCancel`` /
     ``OutboxDefer``; any other exception is a failed attempt.
     ``after_sent(row)`` runs once the row is marked sent (e.g. the in-site
-    notification that goes with an e-mail)."""
+    notification that goes with an e-mail). ``batch()``, when given, is a
+    context entered around the sending of each claimed batch: what a channel
+    shares between the messages of one batch (one SMTP connection)."""
 
     name: str
     rows: Callable[[], QuerySet[M]]
     deliver: Callable[[M, datetime.datetime], None]
     after_sent: Callable[[M], None] | None = None
+    batch: Callable[[], AbstractContextManager[object]] = nullcontext
 
 
 @dataclass
@@ -249,17 +255,18 @@ def outbox_drain(
             on_full_batch = None
         claimed_at = time.monotonic()
         rows = list(box.rows().filter(pk__in=ids, claim_token=token).order_by("next_attempt_at", "pk"))
-        for index, row in enumerate(rows):
-            if time.monotonic() - claimed_at >= stop_using_claim:
-                # Give back what this claim has not reached: due again at once, no attempt spent.
-                rest = [other.pk for other in rows[index:]]
-                report.released += (
-                    box.rows()
-                    .model._default_manager.filter(pk__in=rest, claim_token=token)
-                    .update(claim_token=None, claimed_at=None, attempts=F("attempts") - 1)
-                )
-                break
-            outbox_process(box, row, token=token, now=current, report=report)
+        with box.batch():
+            for index, row in enumerate(rows):
+                if time.monotonic() - claimed_at >= stop_using_claim:
+                    # Give back what this claim has not reached: due again at once, no attempt spent.
+                    rest = [other.pk for other in rows[index:]]
+                    report.released += (
+                        box.rows()
+                        .model._default_manager.filter(pk__in=rest, claim_token=token)
+                        .update(claim_token=None, claimed_at=None, attempts=F("attempts") - 1)
+                    )
+                    break
+                outbox_process(box, row, token=token, now=current, report=report)
         if len(ids) < batch_size and not report.released:
             return report
 

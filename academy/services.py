@@ -2,13 +2,17 @@
 
 import datetime
 import json
-from collections.abc import Iterable, Sequence
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.db.models import Model
 from django.template import TemplateDoesNotExist
@@ -21,6 +25,8 @@ from academy.errors import ApplicationError
 from academy.i18n import in_language_of
 from academy.models import EngagementEvent, Notification, OutgoingEmail, Role, User, Verb
 from academy.outbox import Outbox, OutboxCancel, OutboxStatus, outbox_wake
+
+logger = logging.getLogger(__name__)
 
 PROFILE_FIELDS = ("first_name", "last_name", "language", "time_zone", "country", "phone")
 
@@ -305,15 +311,57 @@ def emails_withdraw(*, topic: str, key_prefix: str) -> int:
     ).update(status=OutboxStatus.CANCELLED, body="", html="", claim_token=None, claimed_at=None)
 
 
+# The connection to the mail server that the e-mails of one dispatch batch
+# share (set by _email_batch, read by _email_deliver).
+_email_connection: ContextVar[BaseEmailBackend | None] = ContextVar("email_connection", default=None)
+
+
+@contextmanager
+def _email_batch() -> Iterator[None]:
+    """One connection to the mail server for a whole dispatch batch, opened
+    by its first e-mail and closed when the batch ends."""
+    backend = get_connection()
+    token = _email_connection.set(backend)
+    try:
+        yield
+    finally:
+        _email_connection.reset(token)
+        try:
+            backend.close()
+        except Exception:  # the batch's e-mails are out; a failed QUIT changes nothing
+            logger.warning("closing the mail server connection failed", exc_info=True)
+
+
 def _email_deliver(email: OutgoingEmail, now: datetime.datetime) -> None:
     if email.user_id is not None and email.user is not None and not email.user.is_active:
         raise OutboxCancel
+    backend = _email_connection.get()
     message = EmailMultiAlternatives(
-        subject=email.subject, body=email.body, to=[email.to], headers={"Message-ID": message_id(email.key)}
+        subject=email.subject,
+        body=email.body,
+        to=[email.to],
+        headers={"Message-ID": message_id(email.key)},
+        connection=backend,
     )
     if email.html:
         message.attach_alternative(email.html, "text/html")
-    message.send()
+    if backend is None:
+        message.send()
+        return
+    try:
+        # Opened here, not when the batch starts, so a server that is down
+        # fails each e-mail's attempt (retried) rather than the whole batch
+        # before any attempt is recorded. Open, the connection stays open.
+        backend.open()
+        message.send()
+    except Exception:
+        # The server may have dropped the session mid-way: the next e-mail of
+        # the batch starts a fresh one.
+        try:
+            backend.close()
+        except Exception:
+            logger.debug("closing a broken mail server connection failed", exc_info=True)
+        raise
 
 
 # E-mails whose address and text are forgotten once sent: the confirmation of
@@ -333,4 +381,5 @@ EMAIL_OUTBOX: Outbox[OutgoingEmail] = Outbox(
     rows=lambda: OutgoingEmail.objects.select_related("user"),
     deliver=_email_deliver,
     after_sent=_email_after_sent,
+    batch=_email_batch,
 )

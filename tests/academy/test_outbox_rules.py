@@ -4,6 +4,7 @@ last attempt, the half-lease release, the time budget, and claims by two
 dispatchers on SQLite (conditional UPDATE) and PostgreSQL (SKIP LOCKED).
 The behaviour end to end is in test_outbox.py."""
 
+import contextlib
 import datetime
 import threading
 import uuid
@@ -274,6 +275,56 @@ def test_the_drain_claims_exactly_its_batch_size_each_time(count, batch_size, si
     seen, report = _claims_seen(count, batch_size=batch_size)
     assert seen == sizes
     assert (report.sent, report.more, report.released) == (count, False, 0)
+
+
+def test_each_claimed_batch_is_sent_inside_one_batch_context():
+    rows(5)
+    events: list[str] = []
+
+    @contextlib.contextmanager
+    def batch():
+        events.append("open")
+        yield
+        events.append("close")
+
+    shared = Outbox(
+        name="rules",
+        rows=OutgoingEmail.objects.all,
+        deliver=lambda row, now: events.append("send"),
+        batch=batch,
+    )
+    report = outbox_drain(shared, now=NOW, batch_size=2, time_budget=10_000)
+    assert report.sent == 5
+    batches = ["open", "send", "send", "close"]
+    assert events == batches + batches + ["open", "send", "close"]
+
+
+def test_a_batch_context_closes_even_when_a_send_fails():
+    rows(2)
+    closed: list[bool] = []
+
+    @contextlib.contextmanager
+    def batch():
+        try:
+            yield
+        finally:
+            closed.append(True)
+
+    def deliver(row, now):
+        raise OSError("connection reset")
+
+    report = outbox_drain(
+        Outbox(name="rules", rows=OutgoingEmail.objects.all, deliver=deliver, batch=batch),
+        now=NOW,
+        batch_size=5,
+        time_budget=10_000,
+    )
+    assert (report.retried, closed) == (2, [True])
+
+
+def test_an_outbox_without_a_batch_context_sends_as_before():
+    rows(2)
+    assert outbox_drain(box(), now=NOW, batch_size=5, time_budget=10_000).sent == 2
 
 
 @override_settings(OUTBOX_BATCH_SIZE=2)
