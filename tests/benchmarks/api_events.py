@@ -117,7 +117,8 @@ def main() -> None:
         run = json.loads(child.stdout.strip().splitlines()[-1])
         runs.append(run)
         load = run["load"]
-        print(f"\n{run['vendor']}, {run['events']:,} events — load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+        loads = f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+        print(f"\n{run['vendor']}, {run['events']:,} events — load average {loads}")
         manager_base = statistics.median(run["figures"]["manager: baseline (one query), first page"])
         admin_base = statistics.median(run["figures"]["admin: baseline (one query), first page"])
         print(f"{'':52} {'p50 ms':>8} {'p95 ms':>8} {'p50 ÷ baseline':>15}")

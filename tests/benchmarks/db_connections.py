@@ -41,21 +41,32 @@ def free_port() -> int:
 def prepare(env: dict[str, str]) -> str:
     """Migrate and create one learner with a session; returns its cookie."""
     subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--verbosity", "0"], cwd=ROOT, env=env, check=True, timeout=900
+        [sys.executable, "manage.py", "migrate", "--verbosity", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=900,
     )
     script = (
         "import datetime, django, uuid; django.setup()\n"
         "from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY\n"
         "from django.contrib.sessions.backends.db import SessionStore\n"
         "from academy.models import User\n"
-        "user = User.objects.create_user(email=f'bench-{uuid.uuid4().hex[:6]}@bench.example', password=None)\n"
+        "user = User.objects.create_user(\n"
+        "    email=f'bench-{uuid.uuid4().hex[:6]}@bench.example', password=None)\n"
         "store = SessionStore()\n"
         "store.update({SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "
         "'django.contrib.auth.backends.ModelBackend', HASH_SESSION_KEY: user.get_session_auth_hash()})\n"
         "store.set_expiry(datetime.timedelta(days=1)); store.create(); print(store.session_key)\n"
     )
     done = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, env=env, check=True, capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     return done.stdout.strip().splitlines()[-1]
 
@@ -96,8 +107,8 @@ def run(args: argparse.Namespace, mode: str, env: dict[str, str], cookie: str, d
     port = free_port()
     log = Path(tempfile.mkdtemp(prefix="db-connections-")) / "server.log"
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1", "--port", str(port),
-         "--lifespan", "off", "--log-level", "warning", "--no-access-log"],
+        [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
+         "--port", str(port), "--lifespan", "off", "--log-level", "warning", "--no-access-log"],
         cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
@@ -156,7 +167,7 @@ def main() -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
     folder = tempfile.mkdtemp(prefix="db-connections-")
     base = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "CONN_MAX_AGE", "REDIS_URL"))},
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "CONN_MAX_AGE", "REDIS"))},
         "DJANGO_SETTINGS_MODULE": "config.settings.local",
         "DEBUG": "False",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -165,10 +176,13 @@ def main() -> None:
     }
     cookie = prepare(base)
     print(f"{args.users} concurrent users for {args.seconds:.0f} s on {args.path}")
-    run(args, f"pool (max {args.pool_size}, the default)", {**base, "DATABASE_POOL_MAX_SIZE": str(args.pool_size)},
-        cookie, dsn, name)  # fmt: skip
-    run(args, "no pool, CONN_MAX_AGE=60", {**base, "DATABASE_POOL": "false", "CONN_MAX_AGE": "60"}, cookie, dsn, name)
-    run(args, "no pool, CONN_MAX_AGE=0", {**base, "DATABASE_POOL": "false", "CONN_MAX_AGE": "0"}, cookie, dsn, name)
+    modes = {
+        f"pool (max {args.pool_size}, the default)": {"DATABASE_POOL_MAX_SIZE": str(args.pool_size)},
+        "no pool, CONN_MAX_AGE=60": {"DATABASE_POOL": "false", "CONN_MAX_AGE": "60"},
+        "no pool, CONN_MAX_AGE=0": {"DATABASE_POOL": "false", "CONN_MAX_AGE": "0"},
+    }
+    for mode, extra in modes.items():
+        run(args, mode, {**base, **extra}, cookie, dsn, name)
 
 
 if __name__ == "__main__":

@@ -51,7 +51,11 @@ def main() -> None:
     }
     env.pop("REDIS_URL", None)
     subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--verbosity", "0"], cwd=ROOT, env=env, check=True, timeout=900
+        [sys.executable, "manage.py", "migrate", "--verbosity", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=900,
     )
     os.environ.update(env)
     import django
