@@ -44,6 +44,7 @@ from distributors.engagement.models import (
     PersonDay,
     RollupCursor,
 )
+from distributors.engagement.table_statistics import tables_analyze
 
 CURSOR_NAME = "rollups"
 
@@ -306,9 +307,5 @@ def rollups_rebuild(*, on_batch: Callable[[datetime.date], None] | None = None) 
             cursor.save(update_fields=["last_event_id", "updated_at"])
             if on_batch is not None:
                 on_batch(start)
-    if connection.vendor == "postgresql":
-        # Fresh statistics, so the planner reads the new rows well at once.
-        with connection.cursor() as db:
-            for model in (PersonDay, DistributorDay, DistributorVerbDay):
-                db.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+    tables_analyze(PersonDay, DistributorDay, DistributorVerbDay)
     return result
