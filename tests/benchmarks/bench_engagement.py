@@ -22,8 +22,10 @@ machine load; each round also times the baseline, a login-required view
 that runs one query, in the same worker. Printed per page: p50 and p95 at
 each scale, **p95(large) / p95(small)**, each p95 over the baseline's p95 at
 the same scale, the page size, and ``os.getloadavg()`` (1 min) averaged over
-the rounds. ``--rebuild`` times the rollup rebuild and the score snapshots
-in each database, with the load average and the time of a fixed database job
+the rounds. "cold cache" is the dashboard with the cache emptied before each
+request (its rows rendered again, as after a refresh that changed them
+all). ``--rebuild`` times the rollup rebuild and the score snapshots in each
+database, with the load average and the time of a fixed database job
 (summing 5 million generated rows) measured just before, as a baseline.
 """
 
@@ -42,6 +44,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 
 BASELINE = "baseline (one query)"
+# The dashboard with nothing in the cache (as right after a refresh that changed every row).
+COLD = "manager dashboard, cold cache"
 
 
 def baseline_view(request):
@@ -170,6 +174,7 @@ class Pages:
                 manager_client,
                 dashboard + f"?country={distributor.country}&risk=any",
             ),
+            COLD: (manager_client, dashboard),
             "distributor page": (manager_client, reverse("engagement:distributor", args=[distributor.pk])),
             "engagement API (scores)": (manager_client, reverse("api:distributors-engagement-list")),
             "admin dashboard (all)": (admin_client, dashboard),
@@ -179,6 +184,8 @@ class Pages:
         self.warmed = False
 
     def measure(self, requests: int, warmup: int) -> dict:
+        from django.core.cache import cache
+
         result = {}
         for name, (client, url) in self.pages.items():
             if not self.warmed:
@@ -188,6 +195,8 @@ class Pages:
             size = 0
             status = 200
             for _ in range(requests):
+                if name == COLD:
+                    cache.clear()
                 started = time.perf_counter()
                 response = client.get(url)
                 times.append((time.perf_counter() - started) * 1000)
