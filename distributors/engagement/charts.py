@@ -19,8 +19,10 @@ def _fmt(number: float) -> str:
     return f"{number:.1f}".rstrip("0").rstrip(".")
 
 
-def _open(width: int, height: int, title: str, desc: str, css: str) -> tuple[str, str]:
-    ident = f"chart-{next(_ids)}"
+def _open(
+    width: int, height: int, title: str, desc: str, css: str, ident: str | None = None
+) -> tuple[str, str]:
+    ident = ident or f"chart-{next(_ids)}"
     head = (
         f'<svg class="chart {css}" viewBox="0 0 {width} {height}" role="img" '
         f'aria-labelledby="{ident}-t {ident}-d" preserveAspectRatio="xMidYMid meet" '
@@ -98,11 +100,15 @@ def line_chart(
     return mark_safe("".join(parts))  # noqa: S308 (every text is escaped above)
 
 
-def sparkline(values: Sequence[float | None], *, title: str, max_value: float = 100) -> SafeString:
-    """A tiny line without axes (e.g. 12 monthly scores in a table cell)."""
+def sparkline(
+    values: Sequence[float | None], *, title: str, max_value: float = 100, ident: str | None = None
+) -> SafeString:
+    """A tiny line without axes (e.g. 12 monthly scores in a table cell).
+    ``ident`` names its title and description (unique on the page; by
+    default a new one per chart): a chart kept in a cache keeps its names."""
     width, height, pad = 100, 24, 2
     labels = [str(i + 1) for i in range(len(values))]
-    _ident, head = _open(width, height, title, _describe(labels, values), "sparkline")
+    _ident, head = _open(width, height, title, _describe(labels, values), "sparkline", ident)
     step = (width - 2 * pad) / max(1, len(values) - 1)
     points: list[tuple[float, float] | None] = [
         None

@@ -17,17 +17,21 @@ id and commits after a higher one is not skipped — and events with a past
 adding deltas makes it idempotent: an event counted twice changes nothing.
 
 ``rollups_rebuild`` recomputes the tables from the whole log one month at a
-time, each month in its own short transaction (delete that month's rows,
-``INSERT … SELECT … GROUP BY`` compiled from the ORM, mark its events
-counted), so dashboards keep reading the tables during a rebuild: each day
-they see is either the old or the new count of that day, both complete. Both
-give the same rows as a direct aggregation over the log (tested).
+time, each month in its own short transaction (the month's groups from
+``INSERT … SELECT … GROUP BY`` compiled from the ORM; on PostgreSQL one
+statement reads the month's events once and writes only the rows that differ
+from the groups, elsewhere the month's rows are deleted and inserted again;
+then its events are marked counted), so dashboards keep reading the tables
+during a rebuild: each day they see is either the old or the new count of
+that day, both complete. Both give the same rows as a direct aggregation over
+the log (tested).
 """
 
 import datetime
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -44,6 +48,7 @@ from distributors.engagement.models import (
     PersonDay,
     RollupCursor,
 )
+from distributors.engagement.table_statistics import tables_analyze
 
 CURSOR_NAME = "rollups"
 
@@ -148,19 +153,25 @@ DISTRIBUTOR_COLUMNS = (
 VERB_COLUMNS = (("distributor_id", "distributor"), ("day", "day"), ("verb", "verb"), ("events", "events"))
 
 
-def _insert_from(model: type[Model], columns: Iterable[tuple[str, str]], rows: QuerySet) -> int:
-    """``INSERT INTO <model> (columns) SELECT values FROM (<rows' SQL>)``:
-    the grouped query runs in the database, whatever the number of events."""
+def _insert_sql(model: type[Model], columns: Iterable[tuple[str, str]], rows: QuerySet) -> tuple[str, tuple]:
+    """``INSERT INTO <model> (columns) SELECT values FROM (<rows' SQL>)`` and its parameters."""
     quote = connection.ops.quote_name
     pairs = list(columns)
     targets = ", ".join(quote(column) for column, _source in pairs)
     sources = ", ".join(f"rollup.{quote(source)}" for _column, source in pairs)
     sql, params = rows.query.sql_with_params()
+    return (
+        f"INSERT INTO {quote(model._meta.db_table)} ({targets}) SELECT {sources} FROM ({sql}) rollup",  # noqa: S608
+        params,
+    )
+
+
+def _insert_from(model: type[Model], columns: Iterable[tuple[str, str]], rows: QuerySet) -> int:
+    """Insert the groups of ``rows`` into ``model``: the grouped query runs in
+    the database, whatever the number of events. Returns the rows written."""
+    sql, params = _insert_sql(model, columns, rows)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quote(model._meta.db_table)} ({targets}) SELECT {sources} FROM ({sql}) rollup",  # noqa: S608
-            params,
-        )
+        cursor.execute(sql, params)
         return cursor.rowcount
 
 
@@ -262,6 +273,72 @@ def _months(first: datetime.date, last: datetime.date) -> list[tuple[datetime.da
     return months
 
 
+# The unique key of each rollup table (its upsert target).
+PERSON_KEY = ("user_id", "day")
+DISTRIBUTOR_KEY = ("distributor_id", "day")
+VERB_KEY = ("distributor_id", "day", "verb")
+
+
+def _month_write(start: datetime.date, end: datetime.date) -> tuple[int, int, int]:
+    """Make the three rollups' rows of the days in [``start``, ``end``) those
+    of the log and return (events, person-days, distributor-days) there.
+
+    On PostgreSQL in one statement that reads the month's events once and
+    writes only what differs: the events are copied into a common table
+    expression named like the events' table, which the grouped queries
+    compiled from the ORM then read instead of the table (in a plain
+    ``WITH`` a name is the table inside its own definition and the
+    expression after it); for each rollup the groups are compared with the
+    rows there (``EXCEPT``), rows no longer grouped are deleted and new or
+    changed groups upserted. A rebuild of unchanged rollups then writes
+    nothing: no index, foreign-key check or log record for 1.4 million rows.
+    Elsewhere: delete the days' rows, three ``INSERT … SELECT`` and a count."""
+    events = EngagementEvent.objects.filter(occurred_at__gte=_midnight(start), occurred_at__lt=_midnight(end))
+    tables = (
+        ("person", PersonDay, PERSON_COLUMNS, PERSON_KEY, person_day_rows(events)),
+        ("distributor", DistributorDay, DISTRIBUTOR_COLUMNS, DISTRIBUTOR_KEY, distributor_day_rows(events)),
+        ("verb", DistributorVerbDay, VERB_COLUMNS, VERB_KEY, verb_day_rows(events)),
+    )
+    if connection.vendor != "postgresql":
+        for _name, model, _columns, _key, _rows in tables:
+            model.objects.filter(day__gte=start, day__lt=end).delete()
+        written = [_insert_from(model, columns, rows) for _name, model, columns, _key, rows in tables]
+        return events.count(), written[0], written[1]
+    quote = connection.ops.quote_name
+    fields = ("id", "actor_id", "distributor_id", "verb", "minutes", "occurred_at")
+    month_sql, month_params = events.values(*fields).order_by().query.sql_with_params()
+    parts = [f"WITH {quote(EngagementEvent._meta.db_table)} AS MATERIALIZED ({month_sql})"]
+    params: list[Any] = list(month_params)
+    for name, model, columns, key, rows in tables:
+        table = quote(model._meta.db_table)
+        names = [column for column, _source in columns]
+        listed = ", ".join(quote(column) for column in names)
+        keys = ", ".join(quote(column) for column in key)
+        sources = ", ".join(f"rollup.{quote(source)} AS {quote(column)}" for column, source in columns)
+        rows_sql, rows_params = rows.query.sql_with_params()
+        same_key = " AND ".join(f"t.{quote(column)} = g.{quote(column)}" for column in key)
+        updates = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in names if c not in key)
+        parts.append(
+            # Names quoted, values as parameters.
+            f", {name}_new AS MATERIALIZED (SELECT {sources} FROM ({rows_sql}) rollup)"  # noqa: S608
+            f", {name}_old AS MATERIALIZED (SELECT {listed} FROM {table} WHERE day >= %s AND day < %s)"
+            f", {name}_gone AS (DELETE FROM {table} t USING (SELECT {keys} FROM {name}_old"
+            f" EXCEPT SELECT {keys} FROM {name}_new) g WHERE {same_key} RETURNING 1)"
+            f", {name}_put AS (INSERT INTO {table} ({listed}) SELECT {listed} FROM (SELECT * FROM {name}_new"
+            f" EXCEPT SELECT * FROM {name}_old) changed ON CONFLICT ({keys}) DO UPDATE SET {updates}"
+            " RETURNING 1)"
+        )
+        params += [*rows_params, start, end]
+    parts.append(
+        " SELECT (SELECT COALESCE(SUM(events), 0)::bigint FROM person_new),"
+        " (SELECT COUNT(*) FROM person_new), (SELECT COUNT(*) FROM distributor_new)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("".join(parts), params)
+        total, person_days, distributor_days = cursor.fetchone()
+    return total, person_days, distributor_days
+
+
 def rollups_rebuild(*, on_batch: Callable[[datetime.date], None] | None = None) -> RollupResult:
     """Recompute the rollup tables from the whole log, one month per short
     transaction (readers are never blocked for more than a month's rows'
@@ -285,30 +362,23 @@ def rollups_rebuild(*, on_batch: Callable[[datetime.date], None] | None = None) 
         with transaction.atomic():
             cursor = _lock()
             if connection.vendor == "postgresql":
-                # Enough memory for the grouping to stay off disk (this transaction only).
                 with connection.cursor() as db:
+                    # Enough memory for the grouping to stay off disk (this transaction only).
                     db.execute(
                         "SELECT set_config('work_mem', %s, true)", [settings.ENGAGEMENT_REBUILD_WORK_MEM]
                     )
-            events = EngagementEvent.objects.filter(
-                occurred_at__gte=_midnight(start), occurred_at__lt=_midnight(end)
-            )
-            for model in (PersonDay, DistributorDay, DistributorVerbDay):
-                model.objects.filter(day__gte=start, day__lt=end).delete()
-            result.person_days += _insert_from(PersonDay, PERSON_COLUMNS, person_day_rows(events))
-            result.distributor_days += _insert_from(
-                DistributorDay, DISTRIBUTOR_COLUMNS, distributor_day_rows(events)
-            )
-            _insert_from(DistributorVerbDay, VERB_COLUMNS, verb_day_rows(events))
+                    # The commit does not wait for the disk: after a crash the last
+                    # months may be missing from the rollups, never half-written,
+                    # and a rebuild (or the next refresh of their events) writes them.
+                    db.execute("SET LOCAL synchronous_commit = off")
+            events, person_days, distributor_days = _month_write(start, end)
             academy_services.activity_mark_counted(occurred_from=_midnight(start), occurred_to=_midnight(end))
-            result.events += events.count()
+            result.events += events
+            result.person_days += person_days
+            result.distributor_days += distributor_days
             cursor.last_event_id = max(cursor.last_event_id, result.last_event_id)
             cursor.save(update_fields=["last_event_id", "updated_at"])
             if on_batch is not None:
                 on_batch(start)
-    if connection.vendor == "postgresql":
-        # Fresh statistics, so the planner reads the new rows well at once.
-        with connection.cursor() as db:
-            for model in (PersonDay, DistributorDay, DistributorVerbDay):
-                db.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+    tables_analyze(PersonDay, DistributorDay, DistributorVerbDay)
     return result

@@ -88,6 +88,7 @@ from distributors.engagement.models import (
     SnapshotKind,
 )
 from distributors.engagement.risks import evaluate_risks
+from distributors.engagement.table_statistics import tables_analyze
 
 COMPONENTS: tuple[str, ...] = ("activity", "completions", "quizzes", "webinars", "recency", "certified")
 
@@ -453,6 +454,7 @@ def snapshots_refresh(*, months: int = 1, today: datetime.date | None = None) ->
     first = today.replace(day=1)
     for back in range(max(1, months)):
         written += month_snapshots_refresh(month=first - relativedelta(months=back), today=today)
+    tables_analyze(DistributorScore, CertifiedHeadcount, PersonScore)
     return written
 
 

@@ -12,6 +12,7 @@ here: naming their classes would mean importing their models."""
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -150,13 +151,21 @@ class MonthlyHistory:
 def monthly_history(*, distributor_ids: list[int], months: list[datetime.date]) -> dict[int, MonthlyHistory]:
     """The score and web-conference attendances of each given distributor for
     each of ``months`` (one query)."""
-    rows = monthly_rows(distributor_ids=distributor_ids, months=months)
+    rows: dict[int, dict[datetime.date, tuple[int, int]]] = defaultdict(dict)
+    for distributor_id, period, score, attended in (
+        DistributorScore.objects.filter(
+            kind=SnapshotKind.MONTH, distributor_id__in=distributor_ids, period__gte=months[0]
+        )
+        .order_by()
+        .values_list("distributor_id", "period", "score", "webinars_attended")
+    ):
+        rows[distributor_id][period] = (score, attended)
     result: dict[int, MonthlyHistory] = {}
     for distributor_id in distributor_ids:
         history = rows.get(distributor_id, {})
         result[distributor_id] = MonthlyHistory(
-            scores=[history[m].score if m in history else None for m in months],
-            webinars_attended=[history[m].webinars_attended if m in history else 0 for m in months],
+            scores=[history[m][0] if m in history else None for m in months],
+            webinars_attended=[history[m][1] if m in history else 0 for m in months],
         )
     return result
 
@@ -165,9 +174,42 @@ def monthly_history(*, distributor_ids: list[int], months: list[datetime.date]) 
 class TerritoryOverview:
     months: list[datetime.date]
     trend: list[dict[str, Any]]
+    # The ``HEADCOUNT_TOP`` courses with the most staff; ``more_courses`` when there are others.
     courses: list[dict[str, Any]]
     countries: list[dict[str, Any]]
     totals: dict[str, Any]
+    more_courses: bool = False
+
+
+# Courses the dashboard summarises; the others are on the headcount page.
+HEADCOUNT_TOP = 10
+
+
+def course_headcounts(*, distributors: QuerySet[Any]) -> QuerySet[Any]:
+    """Certified headcount per course assigned to the given (filtered,
+    already scoped) distributors: ``course_id``, ``course__title``,
+    ``distributors``, ``staff`` and ``certified``, the courses with the most
+    staff first (then by title). One query however it is sliced; rows get
+    their ``percent`` from :func:`headcount_percent`."""
+    ids = distributors.order_by().values("pk")
+    return (
+        CertifiedHeadcount.objects.filter(distributor__in=ids)
+        .values("course_id", "course__title")
+        .annotate(
+            distributors=Count("distributor", distinct=True),
+            staff=Coalesce(Sum("staff"), 0),
+            certified=Coalesce(Sum("certified"), 0),
+        )
+        .order_by("-staff", "course__title", "course_id")
+    )
+
+
+def headcount_percent(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows of :func:`course_headcounts` with the certified share of staff (0–100)."""
+    return [
+        {**row, "percent": round(100 * row["certified"] / row["staff"]) if row["staff"] else 0}
+        for row in rows
+    ]
 
 
 def territory_overview(
@@ -175,7 +217,8 @@ def territory_overview(
 ) -> TerritoryOverview:
     """Figures over a (filtered) set of distributors: per month the average
     score, events, active people and web-conference attendances; certified
-    headcount per assigned course; per country the distributors, average
+    headcount of the ``HEADCOUNT_TOP`` assigned courses with the most staff
+    (the page size does not grow with the courses); per country the distributors, average
     score, at-risk count and active staff. Three queries."""
     today = today or timezone.localdate()
     months = months_back(today)
@@ -206,17 +249,7 @@ def territory_overview(
         }
         for month in months
     ]
-    courses = [
-        {**row, "percent": round(100 * row["certified"] / row["staff"]) if row["staff"] else 0}
-        for row in CertifiedHeadcount.objects.filter(distributor__in=ids)
-        .values("course_id", "course__title")
-        .annotate(
-            distributors=Count("distributor", distinct=True),
-            staff=Coalesce(Sum("staff"), 0),
-            certified=Coalesce(Sum("certified"), 0),
-        )
-        .order_by("course__title")
-    ]
+    courses = headcount_percent(course_headcounts(distributors=distributors)[: HEADCOUNT_TOP + 1])
     countries: list[dict[str, Any]] = [
         dict(row)
         for row in distributors.order_by()
@@ -241,7 +274,9 @@ def territory_overview(
         "staff": sum(row["staff"] for row in countries),
         "active": sum(row["active"] for row in countries),
     }
-    return TerritoryOverview(months, trend, courses, countries, totals)
+    return TerritoryOverview(
+        months, trend, courses[:HEADCOUNT_TOP], countries, totals, more_courses=len(courses) > HEADCOUNT_TOP
+    )
 
 
 @dataclass

@@ -8,6 +8,7 @@ app_name = "engagement"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("courses/", views.headcounts, name="headcounts"),
     path("distributors/<int:pk>/", views.distributor_engagement, name="distributor"),
     path("distributors/<int:pk>/nudge/", views.nudge, name="nudge"),
     path("distributors/<int:pk>/team/", views.team, name="team_of"),

@@ -2,18 +2,23 @@
 engagement, a lead's team, a learner's progress, nudges and exports."""
 
 import datetime
+import hashlib
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import get_template
 from django.utils.formats import date_format
 from django.utils.html import format_html_join
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from academy import roles
@@ -72,9 +77,34 @@ def _country_choices(request: AuthenticatedHttpRequest) -> list[tuple[str, str]]
     return sorted(((code, countries.name(code) or code) for code in codes), key=lambda item: item[1])
 
 
-def _dashboard_row(distributor: Any, history: selectors.MonthlyHistory) -> dict:
-    """One line of the territory table, its cells rendered here: 25 rows × 6
-    components are the bulk of the page."""
+# Bump when the markup of a dashboard row changes: cached rows of the old
+# markup are then never read again.
+ROW_FRAGMENT_VERSION = 1
+ROW_FRAGMENT_SECONDS = 6 * 3600
+ROW_FIELDS = ("score", *COMPONENTS, "risks", "score_change", "last_activity_on")
+
+
+def _row_fragment_key(distributor: Any, history: selectors.MonthlyHistory, language: str) -> str:
+    """The cache key of a distributor's two dashboard rows: a digest of
+    everything they show (so a row changes key exactly when its figures,
+    name, country or status change, whatever refreshed them)."""
+    shown = (
+        ROW_FRAGMENT_VERSION,
+        language,
+        distributor.pk,
+        distributor.name,
+        str(distributor.country),
+        distributor.status,
+        [getattr(distributor, f"e_{name}") for name in ROW_FIELDS],
+        history.scores,
+        history.webinars_attended[-6:],
+    )
+    digest = hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
+    return f"engagement:dashboard-row:{digest}"
+
+
+def _dashboard_row_context(distributor: Any, history: selectors.MonthlyHistory) -> dict:
+    """What a row shows, its cells' markup built here (25 rows × 6 components)."""
     components = _components(distributor, prefix="e_")
     return {
         "distributor": distributor,
@@ -89,9 +119,35 @@ def _dashboard_row(distributor: Any, history: selectors.MonthlyHistory) -> dict:
         "reasons": [risk_message(risk) for risk in distributor.e_risks or []],
         "change": change_display(distributor.e_score_change),
         "sparkline": sparkline(
-            history.scores, title=_("Score of %(name)s, last 12 months") % {"name": distributor.name}
+            history.scores,
+            title=_("Score of %(name)s, last 12 months") % {"name": distributor.name},
+            ident=f"spark-{distributor.pk}",
         ),
     }
+
+
+def _dashboard_rows(page: Any, history: dict[int, selectors.MonthlyHistory]) -> list[dict]:
+    """The table's rows (``row``) and the attendance table's (``attendance``)
+    as markup: from the cache when their figures have not changed since they
+    were rendered, else rendered (one template per row) and kept."""
+    language = get_language() or settings.LANGUAGE_CODE
+    keys = {d.pk: _row_fragment_key(d, history[d.pk], language) for d in page}
+    cached = cache.get_many(list(keys.values()))
+    rows, fresh = [], {}
+    template = None
+    for distributor in page:
+        key = keys[distributor.pk]
+        if key not in cached:
+            template = template or get_template("engagement/_dashboard_row.html")
+            row_html, attendance_html = template.render(
+                {"row": _dashboard_row_context(distributor, history[distributor.pk])}
+            ).split("<!-- attendance -->")
+            cached[key] = fresh[key] = (row_html.strip(), attendance_html.strip())
+        row_html, attendance_html = cached[key]
+        rows.append({"row": mark_safe(row_html), "attendance": mark_safe(attendance_html)})  # noqa: S308
+    if fresh:
+        cache.set_many(fresh, ROW_FRAGMENT_SECONDS)
+    return rows
 
 
 def _trend_charts(labels: list[str], trend: list[dict]) -> dict:
@@ -112,14 +168,9 @@ def _trend_charts(labels: list[str], trend: list[dict]) -> dict:
     }
 
 
-@login_required
-def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The territory overview (managers and admins); a lead goes to their
-    team, a learner to their progress."""
-    if not _is_company(request):
-        if roles.LEAD in roles.user_roles(request.user):
-            return redirect("engagement:team")
-        return redirect("engagement:me")
+def _filtered_table(request: AuthenticatedHttpRequest) -> tuple[DashboardFilterForm, dict, Any]:
+    """The filter form, its valid filters and the distributors they select
+    (scoped to the person: a manager's territory, all for an admin)."""
     form = DashboardFilterForm(request.GET or None, countries=_country_choices(request))
     filters = form.cleaned_data if form.is_valid() else {}
     table = selectors.engagement_table(
@@ -129,6 +180,23 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         risk=filters.get("risk", ""),
         ordering=filters.get("sort") or "score",
     )
+    return form, filters, table
+
+
+def _filter_query(filters: dict) -> str:
+    """The filters (not the page nor the sort) as a query string, for links to the headcount page."""
+    return urlencode({name: filters[name] for name in ("country", "status", "risk") if filters.get(name)})
+
+
+@login_required
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The territory overview (managers and admins); a lead goes to their
+    team, a learner to their progress."""
+    if not _is_company(request):
+        if roles.LEAD in roles.user_roles(request.user):
+            return redirect("engagement:team")
+        return redirect("engagement:me")
+    form, filters, table = _filtered_table(request)
     page = Paginator(table, PAGE_SIZE).get_page(request.GET.get("page"))
     overview = selectors.territory_overview(distributors=table)
     history = selectors.monthly_history(distributor_ids=[d.pk for d in page], months=overview.months)
@@ -136,15 +204,36 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "page": page,
-        "rows": [_dashboard_row(distributor, history[distributor.pk]) for distributor in page],
+        "rows": _dashboard_rows(page, history),
         "overview": overview,
         "month_labels": labels,
         "recent_labels": labels[-6:],
         "component_labels": component_labels(),
         **_trend_charts(labels, overview.trend),
         "query": request.GET.urlencode(),
+        "filter_query": _filter_query(filters),
     }
     return render(request, "engagement/dashboard.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def headcounts(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Certified headcount of every course assigned to the distributors the
+    person follows (with the dashboard's filters), a page at a time; the
+    dashboard shows only the courses with the most staff."""
+    if not _is_company(request):
+        raise PermissionDenied(_("This page is for managers."))
+    form, filters, table = _filtered_table(request)
+    page = Paginator(selectors.course_headcounts(distributors=table), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "form": form,
+        "page": page,
+        "courses": selectors.headcount_percent(page),
+        "filter_query": _filter_query(filters),
+    }
+    return render(request, "engagement/headcounts.html", context, status=400 if form.errors else 200)
 
 
 def _followed_distributor(request: AuthenticatedHttpRequest, pk: int) -> Any:
