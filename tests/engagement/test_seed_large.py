@@ -26,3 +26,19 @@ def test_seed_large_forced_in_production_gives_no_account_a_known_password(setti
     call_command("seed_large", "--scale", "0.01", "--no-refresh", "--force-production")
     person = User.objects.filter(role="learner").first()
     assert person is not None and not person.has_usable_password()
+
+
+@pytest.mark.postgres
+def test_on_postgresql_the_seeded_tables_get_planner_statistics_at_once():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            "needs PostgreSQL (ANALYZE and pg_class statistics): run with DATABASE_URL=postgres://..."
+        )
+    call_command("seed_large", "--scale", "0.01", "--no-refresh")
+    with connection.cursor() as cursor:
+        # reltuples is -1 for a table never analysed; ANALYZE sets it to the row count
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [EngagementEvent._meta.db_table])
+        (estimated,) = cursor.fetchone()
+    assert estimated == 20_000
