@@ -168,6 +168,8 @@ class CoursePage:
     certificate: Certificate | None
     translations: list[Course]
     lessons: list[Lesson] = field(default_factory=list)
+    # The enrolment's progress rows by lesson id (lessons opened).
+    progress: dict[int, LessonProgress] = field(default_factory=dict)
 
     @property
     def is_enrolled(self) -> bool:
@@ -203,11 +205,11 @@ class CoursePage:
 def course_page(*, user: User, course: Course) -> CoursePage:
     """The outline of ``course`` (modules and their lessons in order), the
     person's latest enrolment with the lessons they completed in it, their
-    valid certificate and the other-language versions they may open. Five
-    queries whatever the size of the course."""
+    valid certificate and the other-language versions they may open. Six
+    queries whatever the size of the course (five without an enrolment)."""
     modules = list(
         course.modules.order_by("position", "id").prefetch_related(
-            Prefetch("lessons", queryset=Lesson.objects.order_by("position", "id"))
+            Prefetch("lessons", queryset=Lesson.objects.select_related("quiz").order_by("position", "id"))
         )
     )
     enrollment = (
@@ -219,14 +221,16 @@ def course_page(*, user: User, course: Course) -> CoursePage:
         )
         .first()
     )
-    done: set[int] = set()
+    progress: dict[int, LessonProgress] = {}
     if enrollment is not None:
         enrollment.course = course
-        done = set(
-            LessonProgress.objects.filter(enrollment=enrollment, completed_at__isnull=False).values_list(
-                "lesson_id", flat=True
+        progress = {
+            row.lesson_id: row
+            for row in LessonProgress.objects.filter(enrollment=enrollment).only(
+                "id", "enrollment_id", "lesson_id", "viewed_at", "completed_at"
             )
-        )
+        }
+    done = {lesson_id for lesson_id, row in progress.items() if row.completed_at is not None}
     today = timezone.localdate()
     certificate = (
         Certificate.objects.valid_on(today).filter(user=user, course=course).order_by("-issued_on").first()
@@ -249,4 +253,5 @@ def course_page(*, user: User, course: Course) -> CoursePage:
         certificate=certificate,
         translations=translations,
         lessons=lessons,
+        progress=progress,
     )

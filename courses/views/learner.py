@@ -106,19 +106,27 @@ def _lesson_context(request: AuthenticatedHttpRequest, slug: str, pk: int) -> tu
 
 @login_required
 def lesson_detail(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
-    course, lesson = _lesson_context(request, slug, pk)
     if request.method == "POST":
+        course, lesson = _lesson_context(request, slug, pk)
         if lesson.kind != LessonKind.QUIZ:
             return HttpResponse(status=405)
         return _quiz_post(request, course, lesson)
     if request.method != "GET":
         return HttpResponse(status=405)
-    services.lesson_open(user=request.user, lesson=lesson)
+    course = _course_or_404(request, slug)
     page = selectors.course_page(user=request.user, course=course)
+    lesson = next((item for item in page.lessons if item.pk == pk), None)
+    if lesson is None:
+        raise Http404
+    # Reading a lesson again writes nothing: the progress is recorded (under
+    # the enrolment's lock) only when this open changes it.
+    if services.lesson_open_changes(enrollment=page.enrollment, lesson=lesson, progress=page.progress.get(pk)):
+        services.lesson_open_record(user=request.user, lesson=lesson)
+        page = selectors.course_page(user=request.user, course=course)
+        lesson = next(item for item in page.lessons if item.pk == pk)
     if not lessons_open(request.user, course, enrolled=page.has_access):
         messages.info(request, _("Enrol in the course to open its lessons."))
         return redirect("courses:course", slug=course.slug)
-    lesson = next(item for item in page.lessons if item.pk == lesson.pk)
     previous, following = page.neighbours(lesson)
     context = {
         "course": course,

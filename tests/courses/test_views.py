@@ -150,7 +150,7 @@ def test_text_lesson_is_sanitised_and_completed_on_request(
     services.enrollment_create(user=network.staff_a, course=course)
     client.force_login(network.staff_a)
     client.get(_url("lesson", course.slug, text.pk))
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(11):
         body = client.get(_url("lesson", course.slug, text.pk)).content.decode()
     assert "<h2>Lavage</h2>" in body and "<strong>trois fois</strong>" in body
     assert "<script>alert" not in body and "onerror" not in body and "javascript:" not in body
