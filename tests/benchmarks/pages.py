@@ -92,8 +92,15 @@ def manage(env: dict[str, str], *arguments: str, timeout: int = 3600) -> None:
 
 
 def empty_postgres(url: str) -> None:
+    """Create the database if missing, else empty it."""
     import psycopg
+    from psycopg import sql
 
+    head, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{head}/postgres", autocommit=True) as connection:
+        if connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            return
     with psycopg.connect(url, autocommit=True) as connection:
         connection.execute("DROP SCHEMA public CASCADE")
         connection.execute("CREATE SCHEMA public")
