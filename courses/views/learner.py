@@ -120,7 +120,8 @@ def lesson_detail(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Http
         raise Http404
     # Reading a lesson again writes nothing: the progress is recorded (under
     # the enrolment's lock) only when this open changes it.
-    if services.lesson_open_changes(enrollment=page.enrollment, lesson=lesson, progress=page.progress.get(pk)):
+    progress = page.progress.get(pk)
+    if services.lesson_open_changes(enrollment=page.enrollment, lesson=lesson, progress=progress):
         services.lesson_open_record(user=request.user, lesson=lesson)
         page = selectors.course_page(user=request.user, course=course)
         lesson = next(item for item in page.lessons if item.pk == pk)

@@ -11,8 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from courses import services
 from academy.models import EngagementEvent
+from courses import services
 from courses.models import LessonProgress
 from tests.courses.factories import LessonFactory, build_course, lessons_of
 
