@@ -55,11 +55,18 @@ def _course_or_404(request: AuthenticatedHttpRequest, slug: str) -> Course:
     )
 
 
+def _page_or_404(request: AuthenticatedHttpRequest, slug: str) -> selectors.CoursePage:
+    page = selectors.course_page_by_slug(user=request.user, slug=slug)
+    if page is None:
+        raise Http404
+    return page
+
+
 @login_required
 @require_GET
 def course_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    course = _course_or_404(request, slug)
-    page = selectors.course_page(user=request.user, course=course)
+    page = _page_or_404(request, slug)
+    course = page.course
     can_edit = can(request.user, "courses.edit_course", course)
     can_enrol = False
     if not page.is_enrolled and course.is_published and course.self_enrolment:
@@ -113,8 +120,8 @@ def lesson_detail(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Http
         return _quiz_post(request, course, lesson)
     if request.method != "GET":
         return HttpResponse(status=405)
-    course = _course_or_404(request, slug)
-    page = selectors.course_page(user=request.user, course=course)
+    page = _page_or_404(request, slug)
+    course = page.course
     lesson = next((item for item in page.lessons if item.pk == pk), None)
     if lesson is None:
         raise Http404

@@ -47,8 +47,8 @@ def test_catalogue(client, network, size, django_assert_num_queries):
     courses(network, size)
     client.force_login(network.staff_a)
     client.get(reverse("courses:catalogue"))
-    # + categories, count, page of courses
-    with django_assert_num_queries(7):
+    # + categories, courses offered (ids), count, page of courses
+    with django_assert_num_queries(8):
         assert client.get(reverse("courses:catalogue")).status_code == 200
 
 
@@ -143,7 +143,8 @@ def test_courses_api_list(client, network, size, django_assert_num_queries):
     courses(network, size)
     client.force_login(network.staff_a)
     client.get(reverse("api:courses-list"))
-    with django_assert_num_queries(5):
+    # session, person, membership, courses offered (ids), count, page
+    with django_assert_num_queries(6):
         assert client.get(reverse("api:courses-list")).json()["count"] == size
 
 
