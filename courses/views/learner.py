@@ -122,9 +122,10 @@ def lesson_detail(request: AuthenticatedHttpRequest, slug: str, pk: int) -> Http
         return HttpResponse(status=405)
     page = _page_or_404(request, slug)
     course = page.course
-    lesson = next((item for item in page.lessons if item.pk == pk), None)
-    if lesson is None:
+    found = next((item for item in page.lessons if item.pk == pk), None)
+    if found is None:
         raise Http404
+    lesson = found
     # Reading a lesson again writes nothing: the progress is recorded (under
     # the enrolment's lock) only when this open changes it.
     progress = page.progress.get(pk)
