@@ -164,3 +164,33 @@ def test_trainer_authoring_list(client, network, size, django_assert_num_queries
     client.get(reverse("courses:authoring"))
     with django_assert_num_queries(7):
         assert client.get(reverse("courses:authoring")).status_code == 200
+
+
+def test_other_language_versions_outside_the_audience_are_neither_linked_nor_hidden_behind(
+    client, network, django_assert_num_queries
+):
+    """The course page links only the versions the person may open (one query
+    more when there are versions), and the catalogue keeps a course in another
+    language when its version in the person's language is not offered to them."""
+    french = build_course(owner=network.trainer, title="Kits ELISA : bonnes pratiques")
+    english = build_course(owner=network.trainer, title="ELISA kits: good practice", language="en")
+    services.course_link_translation(actor=network.trainer, course=french, translation=english)
+    services.course_update(actor=network.trainer, course=english, audience_everyone=False)
+    english.audience_territories.set([network.territory_b])
+    services.enrollment_create(user=network.staff_a, course=french)
+    client.force_login(network.staff_a)
+    url = reverse("courses:course", args=[french.slug])
+    client.get(url)
+    with django_assert_num_queries(12):  # + the versions' visibility
+        body = client.get(url).content.decode()
+    assert "ELISA kits: good practice" not in body
+    client.force_login(network.staff_b)
+    assert "ELISA kits: good practice" in client.get(url).content.decode()
+    # A French-speaking person of territory B: the French version only.
+    body = client.get(reverse("courses:catalogue")).content.decode()
+    assert "Kits ELISA" in body and "ELISA kits: good practice" not in body
+    # Restrict the French version to territory A: staff B now gets the English one.
+    services.course_update(actor=network.trainer, course=french, audience_everyone=False)
+    french.audience_territories.set([network.territory_a])
+    body = client.get(reverse("courses:catalogue")).content.decode()
+    assert "ELISA kits: good practice" in body and "Kits ELISA : bonnes" not in body
