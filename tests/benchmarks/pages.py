@@ -245,7 +245,7 @@ def run_wrk(url: str, cookie: str, users: int, duration: float, script: Path) ->
             "wrk",
             f"-t{threads}",
             f"-c{users}",
-            f"-d{duration:g}s",
+            f"-d{max(1, round(duration))}s",  # wrk counts whole seconds
             "--timeout",
             "30s",
             "-s",
@@ -257,8 +257,9 @@ def run_wrk(url: str, cookie: str, users: int, duration: float, script: Path) ->
         capture_output=True,
         text=True,
         timeout=duration + 60,
-        check=True,
     )
+    if result.returncode != 0:
+        raise RuntimeError(f"wrk failed: {result.stderr.strip()}")
     figures = json.loads(result.stdout.split("@@JSON@@", 1)[1])
     return {
         "requests": figures["requests"],
@@ -322,7 +323,7 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=0.0, help="run seed_large --scale first")
     parser.add_argument("--users", type=int, nargs="+", default=[10, 50])
     parser.add_argument("--duration", type=float, default=5.0)
-    parser.add_argument("--warmup", type=float, default=0.5)
+    parser.add_argument("--warmup", type=float, default=1.0)
     parser.add_argument("--max-requests", type=int, default=20000)
     parser.add_argument(
         "--client", choices=["wrk", "httpx"], default="wrk" if shutil.which("wrk") else "httpx"
