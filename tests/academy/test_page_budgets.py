@@ -6,8 +6,8 @@ from django.urls import reverse
 
 from courses import services as course_services
 from tests.courses.factories import build_course
-from tests.courses.test_page_budgets import writes
 from tests.distributors.factories import MembershipFactory
+from tests.queries import writes
 from tests.webinars.factories import RegistrationFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db

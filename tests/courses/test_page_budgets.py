@@ -15,15 +15,11 @@ from academy.models import EngagementEvent
 from courses import services
 from courses.models import LessonProgress
 from tests.courses.factories import LessonFactory, build_course, lessons_of
+from tests.queries import writes
 
 pytestmark = pytest.mark.django_db
 
 SIZES = [1, 6]
-WRITES = ("INSERT", "UPDATE", "DELETE", "SAVEPOINT", "BEGIN", "REPLACE")
-
-
-def writes(queries) -> list[str]:
-    return [query["sql"] for query in queries if query["sql"].lstrip().upper().startswith(WRITES)]
 
 
 def courses(network, count: int) -> list:

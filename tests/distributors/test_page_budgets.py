@@ -4,8 +4,8 @@ endpoints: exact counts, the same with one row as with many."""
 import pytest
 from django.urls import reverse
 
-from tests.courses.test_page_budgets import writes
 from tests.distributors.factories import DistributorFactory, InvitationFactory, MembershipFactory
+from tests.queries import writes
 
 pytestmark = pytest.mark.django_db
 

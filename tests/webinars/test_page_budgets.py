@@ -4,7 +4,7 @@ and list endpoints: exact counts, the same with one row as with many."""
 import pytest
 from django.urls import reverse
 
-from tests.courses.test_page_budgets import writes
+from tests.queries import writes
 from tests.webinars.factories import RegistrationFactory, SeriesFactory, SessionFactory
 
 pytestmark = pytest.mark.django_db
