@@ -12,7 +12,8 @@ def panels(request: AuthenticatedHttpRequest, granted: frozenset[str]) -> list[P
     user = request.user
     result: list[Panel] = []
     if roles.LEARNER in granted:
-        session = selectors.session_list(user=user, when="upcoming").first()
+        # The panel shows no registration counts: the query without them.
+        session = selectors.session_list(user=user, when="upcoming", counts=False).first()
         context = {"session": session, "join_open": bool(session and join_is_open(session))}
         result.append(Panel("webinars/home/_next.html", context, order=30))
     if roles.TRAINER in granted:

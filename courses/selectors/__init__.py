@@ -24,6 +24,7 @@ from courses.selectors.catalogue import (
     course_catalogue,
     course_editable,
     course_page,
+    course_page_by_slug,
     course_titles,
     course_visible,
     path_catalogue,

@@ -56,16 +56,20 @@ def course_catalogue(
     ``my_status`` and ``my_progress`` (the person's latest enrolment, or
     None) and its category.
     """
-    published = Course.objects.filter(status=PublicationStatus.PUBLISHED)
-    courses = audience_filter(published, user=user)
-    if language:
-        courses = courses.filter(language=language)
-    else:
-        twin = audience_filter(
-            published.filter(translation_group=OuterRef("translation_group"), language=user.language),
-            user=user,
+    # The audience rule is a heavy query to build: it is read once, for the
+    # ids (and versions) of the courses offered; the count and the page then
+    # filter on those ids. One query more, bounded by the catalogue's size.
+    offered = list(
+        audience_filter(Course.objects.filter(status=PublicationStatus.PUBLISHED), user=user).values_list(
+            "pk", "translation_group", "language"
         )
-        courses = courses.exclude(~Q(language=user.language) & Exists(twin))
+    )
+    if language:
+        ids = [pk for pk, _group, version in offered if version == language]
+    else:
+        own_language = {group for _pk, group, version in offered if version == user.language}
+        ids = [pk for pk, group, version in offered if version == user.language or group not in own_language]
+    courses = Course.objects.filter(pk__in=ids)
     if level:
         courses = courses.filter(level=level)
     if category:
@@ -157,6 +161,21 @@ def path_visible(*, user: User) -> QuerySet[LearningPath]:
     return LearningPath.objects.filter(Q(pk__in=offered.values("pk")) | enrolled | owned)
 
 
+def course_page_by_slug(*, user: User, slug: str) -> "CoursePage | None":
+    """The page (:func:`course_page`) of the course with this address, or None
+    when there is none or ``user`` may not open it (:func:`course_visible`).
+
+    A person who is or was enrolled may open it: the enrolment the page reads
+    anyway tells, so the visibility query runs only for the others."""
+    course = Course.objects.select_related("category", "owner").filter(slug=slug).first()
+    if course is None:
+        return None
+    page = course_page(user=user, course=course)
+    if page.enrollment is None and not course_visible(user=user).filter(pk=course.pk).exists():
+        return None
+    return page
+
+
 @dataclass
 class CoursePage:
     """Everything a course page shows to one person."""
@@ -168,6 +187,8 @@ class CoursePage:
     certificate: Certificate | None
     translations: list[Course]
     lessons: list[Lesson] = field(default_factory=list)
+    # The enrolment's progress rows by lesson id (lessons opened).
+    progress: dict[int, LessonProgress] = field(default_factory=dict)
 
     @property
     def is_enrolled(self) -> bool:
@@ -203,11 +224,12 @@ class CoursePage:
 def course_page(*, user: User, course: Course) -> CoursePage:
     """The outline of ``course`` (modules and their lessons in order), the
     person's latest enrolment with the lessons they completed in it, their
-    valid certificate and the other-language versions they may open. Five
-    queries whatever the size of the course."""
+    valid certificate and the other-language versions they may open. Six
+    queries whatever the size of the course (five without an enrolment), one
+    more when the course has versions in other languages."""
     modules = list(
         course.modules.order_by("position", "id").prefetch_related(
-            Prefetch("lessons", queryset=Lesson.objects.order_by("position", "id"))
+            Prefetch("lessons", queryset=Lesson.objects.select_related("quiz").order_by("position", "id"))
         )
     )
     enrollment = (
@@ -219,24 +241,34 @@ def course_page(*, user: User, course: Course) -> CoursePage:
         )
         .first()
     )
-    done: set[int] = set()
+    progress: dict[int, LessonProgress] = {}
     if enrollment is not None:
         enrollment.course = course
-        done = set(
-            LessonProgress.objects.filter(enrollment=enrollment, completed_at__isnull=False).values_list(
-                "lesson_id", flat=True
+        progress = {
+            row.lesson_id: row
+            for row in LessonProgress.objects.filter(enrollment=enrollment).only(
+                "id", "enrollment_id", "lesson_id", "viewed_at", "completed_at"
             )
-        )
+        }
+    done = {lesson_id for lesson_id, row in progress.items() if row.completed_at is not None}
     today = timezone.localdate()
     certificate = (
         Certificate.objects.valid_on(today).filter(user=user, course=course).order_by("-issued_on").first()
     )
+    # Most courses have no other version: a plain lookup, and the visibility
+    # check (a heavier query) only for the versions found.
     translations = list(
-        course_visible(user=user)
-        .filter(translation_group=course.translation_group, status=PublicationStatus.PUBLISHED)
+        Course.objects.filter(translation_group=course.translation_group, status=PublicationStatus.PUBLISHED)
         .exclude(pk=course.pk)
         .only("pk", "slug", "title", "language")
     )
+    if translations:
+        visible = set(
+            course_visible(user=user)
+            .filter(pk__in=[version.pk for version in translations])
+            .values_list("pk", flat=True)
+        )
+        translations = [version for version in translations if version.pk in visible]
     lessons = [lesson for module in modules for lesson in module.lessons.all()]
     for lesson in lessons:  # spare a query per lesson when templates ask for its course
         lesson.module = next(module for module in modules if module.pk == lesson.module_id)
@@ -249,4 +281,5 @@ def course_page(*, user: User, course: Course) -> CoursePage:
         certificate=certificate,
         translations=translations,
         lessons=lessons,
+        progress=progress,
     )

@@ -62,7 +62,13 @@ from courses.services.certificates import (
 )
 from courses.services.completion import assignees_complete
 from courses.services.files import cover_content_type
-from courses.services.learning import enrollment_create, lesson_complete, lesson_open
+from courses.services.learning import (
+    enrollment_create,
+    lesson_complete,
+    lesson_open,
+    lesson_open_changes,
+    lesson_open_record,
+)
 from courses.services.paths import path_enroll
 from courses.services.quizzes import quiz_attempt_start, quiz_attempt_submit, quiz_marks
 from courses.services.recertification import (

@@ -84,14 +84,51 @@ def enrollment_create(
     return enrollment
 
 
-@transaction.atomic
+# Opening these lessons completes them.
+_COMPLETE_ON_OPEN = (LessonKind.VIDEO, LessonKind.DOCUMENT)
+
+
+def lesson_open_changes(
+    *, enrollment: Enrollment | None, lesson: Lesson, progress: LessonProgress | None
+) -> bool:
+    """Whether opening ``lesson`` would record anything in ``enrollment``
+    (read by the caller, without a lock): a first view, a new resume point,
+    or the completion of a video or document lesson. False when there is no
+    enrolment in progress."""
+    if enrollment is None or enrollment.status != EnrollmentStatus.ACTIVE:
+        return False
+    if progress is None or enrollment.last_lesson_id != lesson.pk:
+        return True
+    return lesson.kind in _COMPLETE_ON_OPEN and progress.completed_at is None
+
+
 def lesson_open(*, user: User, lesson: Lesson, at: datetime.datetime | None = None) -> LessonProgress | None:
     """Record that the learner opened ``lesson`` (resume point, first view).
 
     Video and document lessons are complete once opened. Returns None when
     the person has no enrolment in progress (preview, review after
-    completion): nothing is recorded then.
+    completion): nothing is recorded then. Opening a lesson again changes
+    nothing, so it writes nothing and takes no lock: two reads, then the
+    locked write only when the state changes (re-checked under the lock).
     """
+    enrollment = enrollment_active(user=user, course=lesson.module.course)
+    if enrollment is None:
+        return None
+    progress = LessonProgress.objects.filter(enrollment=enrollment, lesson=lesson).first()
+    if not lesson_open_changes(enrollment=enrollment, lesson=lesson, progress=progress):
+        return progress
+    return lesson_open_record(user=user, lesson=lesson, at=at)
+
+
+@transaction.atomic
+def lesson_open_record(
+    *, user: User, lesson: Lesson, at: datetime.datetime | None = None
+) -> LessonProgress | None:
+    """The write of :func:`lesson_open`, under the enrolment's lock: the first
+    view (with its ``lesson_viewed`` event), the resume point, and the
+    completion of a video or document lesson, each only if not yet there.
+    Callers that already know nothing changes (:func:`lesson_open_changes`)
+    need not call it."""
     enrollment = enrollment_active(user=user, course=lesson.module.course, lock=True)
     if enrollment is None:
         return None
@@ -104,7 +141,7 @@ def lesson_open(*, user: User, lesson: Lesson, at: datetime.datetime | None = No
     if enrollment.last_lesson_id != lesson.pk:
         enrollment.last_lesson = lesson
         enrollment.save(update_fields=["last_lesson", "updated_at"])
-    if lesson.kind in (LessonKind.VIDEO, LessonKind.DOCUMENT) and progress.completed_at is None:
+    if lesson.kind in _COMPLETE_ON_OPEN and progress.completed_at is None:
         lesson_progress_complete(enrollment=enrollment, progress=progress, at=now)
     return progress
 

@@ -55,11 +55,18 @@ def _course_or_404(request: AuthenticatedHttpRequest, slug: str) -> Course:
     )
 
 
+def _page_or_404(request: AuthenticatedHttpRequest, slug: str) -> selectors.CoursePage:
+    page = selectors.course_page_by_slug(user=request.user, slug=slug)
+    if page is None:
+        raise Http404
+    return page
+
+
 @login_required
 @require_GET
 def course_detail(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    course = _course_or_404(request, slug)
-    page = selectors.course_page(user=request.user, course=course)
+    page = _page_or_404(request, slug)
+    course = page.course
     can_edit = can(request.user, "courses.edit_course", course)
     can_enrol = False
     if not page.is_enrolled and course.is_published and course.self_enrolment:
@@ -106,19 +113,29 @@ def _lesson_context(request: AuthenticatedHttpRequest, slug: str, pk: int) -> tu
 
 @login_required
 def lesson_detail(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
-    course, lesson = _lesson_context(request, slug, pk)
     if request.method == "POST":
+        course, lesson = _lesson_context(request, slug, pk)
         if lesson.kind != LessonKind.QUIZ:
             return HttpResponse(status=405)
         return _quiz_post(request, course, lesson)
     if request.method != "GET":
         return HttpResponse(status=405)
-    services.lesson_open(user=request.user, lesson=lesson)
-    page = selectors.course_page(user=request.user, course=course)
+    page = _page_or_404(request, slug)
+    course = page.course
+    found = next((item for item in page.lessons if item.pk == pk), None)
+    if found is None:
+        raise Http404
+    lesson = found
+    # Reading a lesson again writes nothing: the progress is recorded (under
+    # the enrolment's lock) only when this open changes it.
+    progress = page.progress.get(pk)
+    if services.lesson_open_changes(enrollment=page.enrollment, lesson=lesson, progress=progress):
+        services.lesson_open_record(user=request.user, lesson=lesson)
+        page = selectors.course_page(user=request.user, course=course)
+        lesson = next(item for item in page.lessons if item.pk == pk)
     if not lessons_open(request.user, course, enrolled=page.has_access):
         messages.info(request, _("Enrol in the course to open its lessons."))
         return redirect("courses:course", slug=course.slug)
-    lesson = next(item for item in page.lessons if item.pk == lesson.pk)
     previous, following = page.neighbours(lesson)
     context = {
         "course": course,

@@ -39,14 +39,14 @@ def test_catalogue_lists_the_courses_of_the_learner_audience(client, network, dj
     services.course_update(actor=network.trainer, course=hidden, audience_everyone=False)
     hidden.audience_distributors.set([network.distributor_b])
     client.force_login(network.staff_a)
-    # session, user, membership, categories, count, page, unread notifications
-    with django_assert_num_queries(7):
+    # session, user, membership, categories, courses offered, count, page, unread notifications
+    with django_assert_num_queries(8):
         body = client.get(_url("catalogue")).content.decode()
     assert "Kits ELISA" in body and "Analyse de l’eau" in body
     assert "Réservé au Cameroun" not in body
     for n in range(3):
         build_course(owner=network.trainer, title=f"Vente conseil {n}")
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         assert client.get(_url("catalogue")).status_code == 200
     body = client.get(_url("catalogue"), {"category": "kits"}).content.decode()
     assert "Kits ELISA" in body and "Analyse de l’eau" not in body
@@ -83,8 +83,8 @@ def test_catalogue_shows_the_learner_language_version(client, network):
 def test_course_page_and_enrolment(client, network, course, django_assert_num_queries):
     client.force_login(network.staff_a)
     # session, user, membership, course, modules, lessons, enrolment, certificate,
-    # translations, audience, unread notifications
-    with django_assert_num_queries(11):
+    # translations, visibility (not enrolled), audience, unread notifications
+    with django_assert_num_queries(12):
         body = client.get(_url("course", course.slug)).content.decode()
     assert "S’inscrire" in body
     response = client.post(_url("course_enrol", course.slug))
@@ -150,7 +150,7 @@ def test_text_lesson_is_sanitised_and_completed_on_request(
     services.enrollment_create(user=network.staff_a, course=course)
     client.force_login(network.staff_a)
     client.get(_url("lesson", course.slug, text.pk))
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(11):
         body = client.get(_url("lesson", course.slug, text.pk)).content.decode()
     assert "<h2>Lavage</h2>" in body and "<strong>trois fois</strong>" in body
     assert "<script>alert" not in body and "onerror" not in body and "javascript:" not in body

@@ -80,10 +80,11 @@ def session_visible_queryset(*, user: User) -> QuerySet[Session]:
     return audience_filter(Session.objects.all(), user=user)
 
 
-def session_list(*, user: User, when: str = "upcoming") -> QuerySet[Session]:
+def session_list(*, user: User, when: str = "upcoming", counts: bool = True) -> QuerySet[Session]:
     """Sessions for the person: ``upcoming`` (not over, not cancelled, soonest
     first), ``past`` (ended, latest first) or ``all``. Each carries
-    ``n_confirmed``, ``n_waitlisted``, ``my_status`` and ``my_registration_id``."""
+    ``my_status`` and ``my_registration_id``, and ``n_confirmed`` and
+    ``n_waitlisted`` unless ``counts`` is false (a lighter query)."""
     qs = session_visible_queryset(user=user).select_related("series")
     now = timezone.now()
     if when == "upcoming":
@@ -94,7 +95,7 @@ def session_list(*, user: User, when: str = "upcoming") -> QuerySet[Session]:
         qs = qs.filter(status=SessionStatus.ENDED).order_by("-starts_at", "-id")
     else:
         qs = qs.order_by("-starts_at", "-id")
-    return _with_my_registration(_with_counts(qs), user)
+    return _with_my_registration(_with_counts(qs) if counts else qs, user)
 
 
 def session_get(*, user: User, pk: int) -> Session:
