@@ -104,9 +104,13 @@ def test_a_connection_in_a_crowd_runs_three_queries(live_room, network, batched)
     assert "django_session" in second[0]
     assert "academy_user" in second[1]
     assert "distributors_membership" in second[2]
-    # A trainer: the same, and the permission rule that finds them among the session's trainers.
-    assert len(trainer) == 4, "\n".join(trainer)
-    assert "webinars_session_trainers" in trainer[3]
+    # A trainer: the same, and the permission rule that finds them among the
+    # session's trainers; after their snapshot, their catch-up of what was
+    # logged for trainers (it may run before the count stops, in another thread).
+    before_snapshot = [sql for sql in trainer if "webinars_roomevent" not in sql]
+    assert len(before_snapshot) == 4, "\n".join(trainer)
+    assert "webinars_session_trainers" in before_snapshot[3]
+    assert len(trainer) - len(before_snapshot) <= 1
     # The batch wrote every arrival, then every departure.
     assert written == {"connections": {person.pk for person in people}, "open": None}
     assert not RoomConnection.objects.filter(session=live_room).exists()
