@@ -30,9 +30,9 @@ Options: --clients, --processes (ASGI processes, clients split between them;
 needs the Redis layer), --senders, --rate (messages per second, all senders
 together; each person may send 5 per 10 s), --duration (seconds),
 --database-url (default: a SQLite file in a temporary folder; a PostgreSQL
-database is dropped and created again), --no-bare. ``BENCH_PROFILE=<folder>``
-records each server with py-spy when it is installed. Loopback only; every
-loop is bounded in count and time.
+database is dropped and created again), --no-bare. ``BENCH_CPROFILE=<prefix>``
+runs each Django server under cProfile (statistics in ``<prefix>-<port>.prof``).
+Loopback only; every loop is bounded in count and time.
 """
 
 import argparse
@@ -129,14 +129,34 @@ def prepare(env: dict[str, str], clients: int) -> tuple[int, list[str]]:
     return session.pk, keys
 
 
+# A server under cProfile (``BENCH_CPROFILE=<file prefix>``; its event loop's
+# thread): statistics written when it stops, to <prefix>-<port>.prof.
+PROFILED = """
+import cProfile, signal, sys
+import uvicorn
+path = sys.argv[1]
+sys.argv = ["uvicorn", *sys.argv[2:]]
+profile = cProfile.Profile()
+def written(*_):
+    profile.disable()
+    profile.dump_stats(path)
+    sys.exit(0)
+# uvicorn shuts down on SIGTERM, then raises it again for the handler it found.
+signal.signal(signal.SIGTERM, written)
+profile.enable()
+uvicorn.main()
+"""
+
+
 def start_server(
     env: dict[str, str], port: int, log: Path, app: str = "config.asgi:application"
 ) -> subprocess.Popen:
+    profile = env.get("BENCH_CPROFILE")
+    runner = ["-c", PROFILED, f"{profile}-{port}.prof"] if profile else ["-m", "uvicorn"]
     process = subprocess.Popen(
         [
             sys.executable,
-            "-m",
-            "uvicorn",
+            *runner,
             app,
             "--host",
             "127.0.0.1",
@@ -422,28 +442,6 @@ def run_layer(args, layer: str) -> dict:
     session_id, cookies = prepare_in_subprocess(env, args.clients)
     ports = [free_port() for _ in range(args.processes)]
     servers = [start_server(env, port, folder / f"server{n}.log") for n, port in enumerate(ports)]
-    profile = os.environ.get("BENCH_PROFILE")  # py-spy output folder, when asked
-    spies = []
-    if profile:
-        for n, server in enumerate(servers):
-            spies.append(
-                subprocess.Popen(
-                    [
-                        "py-spy",
-                        "record",
-                        "-p",
-                        str(server.pid),
-                        "-o",
-                        f"{profile}/{layer}-{n}.txt",
-                        "-f",
-                        "raw",
-                        "-r",
-                        "50",
-                    ],
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
-            )
     try:
         result = asyncio.run(
             asyncio.wait_for(
@@ -459,10 +457,6 @@ def run_layer(args, layer: str) -> dict:
             )
         )
     finally:
-        for spy in spies:
-            spy.send_signal(2)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                spy.wait(timeout=30)
         for server in servers:
             stop_server(server)
         logs = [(folder / f"server{n}.log").read_text() for n in range(len(servers))]
