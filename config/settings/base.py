@@ -514,6 +514,9 @@ WEBINAR_ROOM_STALE_SECONDS = env.int("WEBINAR_ROOM_STALE_SECONDS", default=90)
 # Live room: database threads per server process for the room's services
 # (side by side, not all queued behind one thread).
 WEBINAR_ROOM_DATABASE_THREADS = env.int("WEBINAR_ROOM_DATABASE_THREADS", default=4)
+# WebSocket sign-in: threads reading the session and the person of new
+# connections side by side (0: Channels' one database thread).
+WEBSOCKET_AUTH_THREADS = env.int("WEBSOCKET_AUTH_THREADS", default=4)
 # Live room: a server's shared copy of a room (what snapshots are cut from)
 # is read again after a change, and at least this often.
 WEBINAR_ROOM_SNAPSHOT_SECONDS = env.float("WEBINAR_ROOM_SNAPSHOT_SECONDS", default=5.0)

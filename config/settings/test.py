@@ -29,3 +29,4 @@ WEBINAR_ROOM_PRESENCE_FLUSH_SECONDS = 0
 # database work stays in Channels' one thread there (PostgreSQL runs the pool).
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     WEBINAR_ROOM_DATABASE_THREADS = 0
+    WEBSOCKET_AUTH_THREADS = 0
