@@ -41,6 +41,14 @@ and receives the logged events after it that it may see, then a ``resumed``
 frame with the current presence and poll; more than 500 missed events get a
 fresh snapshot instead.
 
+Joining (the 14:00 storm): a connection reads its sign-in session and
+person (``academy.websocket_auth``, in a pool of threads) and the person's
+roles; admission and the snapshot come from the room's copy shared by the
+server's connections (``selectors.room_state``, read again after each change
+of the room's version), and the arrival is written with the server's other
+arrivals and departures in the next batch (``PresenceBatch``): three queries
+per connection in a crowd.
+
 Channel layer outages (Redis restarted): relays and connections keep
 reading with backoff; once Redis is back each relay joins its group again
 and its connections catch up from the database (``GroupRelay``). A relay
