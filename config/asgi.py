@@ -15,10 +15,10 @@ from config.http_handler import BoundedASGIHandler  # noqa: E402
 
 django_asgi_app = BoundedASGIHandler(settings.HTTP_CONCURRENCY)
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from academy.websocket_auth import AuthMiddlewareStack  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(

@@ -41,6 +41,14 @@ and receives the logged events after it that it may see, then a ``resumed``
 frame with the current presence and poll; more than 500 missed events get a
 fresh snapshot instead.
 
+Joining (the 14:00 storm): a connection reads its sign-in session and
+person (``academy.websocket_auth``, in a pool of threads) and the person's
+roles; admission and the snapshot come from the room's copy shared by the
+server's connections (``selectors.room_state``, read again after each change
+of the room's version), and the arrival is written with the server's other
+arrivals and departures in the next batch (``PresenceBatch``): three queries
+per connection in a crowd.
+
 Channel layer outages (Redis restarted): relays and connections keep
 reading with backoff; once Redis is back each relay joins its group again
 and its connections catch up from the database (``GroupRelay``). A relay
@@ -52,6 +60,9 @@ noticed and repaired within that time.
 
 import asyncio
 import contextlib
+import copy
+import datetime
+import functools
 import logging
 import time
 import weakref
@@ -70,7 +81,7 @@ from channels.utils import await_many_dispatch
 from channels_redis.core import RedisChannelLayer
 from django.conf import settings
 from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
@@ -203,14 +214,24 @@ def room_enter(
     resume_event_id: int | None = None,
 ) -> selectors.RoomRefusal | dict[str, Any]:
     """Everything a new connection needs from the database, in one trip: who
-    the person is in the room (or why not), their connection registered (and
-    presence interval opened), and the snapshot — plus, when resuming (from a
-    sequence number, or from an event id for older clients), the log after
-    that point (None when too many: the snapshot is sent instead)."""
-    entry = selectors.room_entry(user=user, session_id=session_id)
+    the person is in the room (or why not), and the snapshot — plus, when
+    resuming (from a sequence number, or from an event id for older
+    clients), the log after that point (None when too many: the snapshot is
+    sent instead). Both come from the room's shared copy
+    (``selectors.room_state``): a connection of a crowd reads nothing but
+    the person's roles. The connection's arrival is written in the server's
+    next batch (``PresenceBatch``), or here and now when batches are off
+    (``WEBINAR_ROOM_PRESENCE_FLUSH_SECONDS = 0``)."""
+    state = selectors.room_state(session_id=session_id)
+    entry = selectors.room_entry(
+        user=user, session_id=session_id, session=state.session, registrants=state.registrants
+    )
     if isinstance(entry, selectors.RoomRefusal):
         return entry
-    services.room_connect(session=entry.session, user=user, channel_name=channel_name, role=entry.role)
+    if not presence_batched():
+        services.room_connect(session=entry.session, user=user, channel_name=channel_name, role=entry.role)
+        realtime.room_changed(session_id=session_id)
+        state = selectors.room_state(session_id=session_id)
     is_trainer = entry.role == selectors.TRAINER
     resume = _resume_point(session_id=session_id, seq=resume_seq, event_id=resume_event_id)
     log = None
@@ -218,8 +239,15 @@ def room_enter(
         log = selectors.room_log_after(
             session_id=session_id, user=user, is_trainer=is_trainer, after_seq=resume
         )
-    snapshot = selectors.room_snapshot(user=user, session=entry.session, role=entry.role)
-    return {"session": entry.session, "role": entry.role, "snapshot": snapshot, "resume": resume, "log": log}
+    snapshot = selectors.snapshot_for(state, user=user, role=entry.role)
+    # The connection's own copy of the row: the room's copy is shared by every connection.
+    session = copy.copy(entry.session)
+    return {"session": session, "role": entry.role, "snapshot": snapshot, "resume": resume, "log": log}
+
+
+def presence_batched() -> bool:
+    """Whether arrivals and departures are written in batches (``PresenceBatch``)."""
+    return settings.WEBINAR_ROOM_PRESENCE_FLUSH_SECONDS > 0
 
 
 def _resume_point(*, session_id: int, seq: int | None, event_id: int | None) -> int | None:
@@ -228,6 +256,13 @@ def _resume_point(*, session_id: int, seq: int | None, event_id: int | None) -> 
     if event_id is not None:
         return selectors.seq_of_event_id(session_id=session_id, event_id=event_id)
     return None
+
+
+def poll_answer(*, session: Session, user: Any, poll_id: int, option_ids: list[int]) -> None:
+    """Answer the poll; the room's shared copy (the person's answer, the
+    results) is read again by the next connection (answers are not logged)."""
+    services.poll_vote(session=session, user=user, poll_id=poll_id, option_ids=option_ids)
+    realtime.room_changed(session_id=session.pk)
 
 
 def room_resume(
@@ -266,6 +301,95 @@ def room_recheck(*, user_id: int, session_key: str | None, session_id: int) -> s
     return entry if isinstance(entry, selectors.RoomRefusal) else None
 
 
+class PresenceBatch:
+    """This server's arrivals and departures, written to the database in one
+    batch every ``WEBINAR_ROOM_PRESENCE_FLUSH_SECONDS`` instead of one
+    transaction per connection (``services.room_presence_apply``): a crowd
+    of a thousand joining in a few seconds costs a few batches, not three
+    thousand writes queued before their snapshots.
+
+    After each batch the rooms it changed get a new version (their shared
+    copy is read again) and one presence broadcast each. A batch that fails
+    (the database away) is kept, in order, and tried again at the next tick,
+    with whatever arrived meanwhile: nothing is dropped.
+
+    What a server killed outright (``kill -9``) loses: the arrivals and
+    departures of its last tick, at most. A lost arrival is a presence
+    interval that never opened for the last second of that connection (the
+    client reconnects to another server and opens one there); a lost
+    departure leaves the connection's row, which the stale-presence sweep
+    (``room_presence_sweep``, after ``WEBINAR_ROOM_STALE_SECONDS``) closes at
+    its last heartbeat."""
+
+    def __init__(self) -> None:
+        self.arrivals: list[services.RoomArrival] = []
+        self.departures: list[services.RoomDeparture] = []
+        self.task: asyncio.Task | None = None
+        self.lock = asyncio.Lock()
+
+    _batches: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, PresenceBatch]" = (
+        weakref.WeakKeyDictionary()
+    )
+
+    @classmethod
+    def get(cls) -> "PresenceBatch":
+        """The batch of the running event loop (one per server process)."""
+        loop = asyncio.get_running_loop()
+        batch = cls._batches.get(loop)
+        if batch is None:
+            batch = cls._batches[loop] = cls()
+        return batch
+
+    def arrive(self, arrival: "services.RoomArrival") -> None:
+        self.arrivals.append(arrival)
+        self._schedule()
+
+    def depart(self, departure: "services.RoomDeparture") -> None:
+        self.departures.append(departure)
+        self._schedule()
+
+    def pending(self) -> set[str]:
+        """Channels whose arrival is not written yet."""
+        return {arrival.channel_name for arrival in self.arrivals}
+
+    def _schedule(self) -> None:
+        if _scheduled(self.task):
+            return
+
+        async def tick() -> None:
+            await asyncio.sleep(settings.WEBINAR_ROOM_PRESENCE_FLUSH_SECONDS)
+            self.task = None
+            if not await self.flush():
+                self._schedule()  # tried again at the next tick
+
+        self.task = asyncio.get_running_loop().create_task(tick())
+
+    async def flush(self) -> bool:
+        """Write what is pending in one transaction; False (kept for the
+        next try) when the database refused it."""
+        async with self.lock:
+            arrivals, departures = self.arrivals, self.departures
+            if not arrivals and not departures:
+                return True
+            self.arrivals, self.departures = [], []
+            try:
+                changed = await room_database(services.room_presence_apply)(
+                    arrivals=arrivals, departures=departures
+                )
+            except Exception:
+                logger.exception(
+                    "Room presence not written (%s arrivals, %s departures); trying again",
+                    len(arrivals),
+                    len(departures),
+                )
+                self.arrivals[:0] = arrivals
+                self.departures[:0] = departures
+                return False
+        for session_id in changed:
+            _schedule_state(("presence", session_id, 0), functools.partial(broadcast_presence, session_id))
+        return True
+
+
 # Heartbeats of this process, written to the database in one batch.
 _pending_heartbeats: set[str] = set()
 _heartbeat_flush: list[asyncio.Task] = []
@@ -280,7 +404,10 @@ def _schedule_heartbeat_flush() -> None:
         names = set(_pending_heartbeats)
         _pending_heartbeats.difference_update(names)
         try:
+            batch = PresenceBatch.get()
+            await batch.flush()  # arrivals first: a new connection's heartbeat is not "unknown"
             unknown = await room_database(services.room_heartbeat)(channel_names=names)
+            unknown -= batch.pending()  # not written yet (the last batch failed): not swept
             layer = get_channel_layer()
             for name in unknown:
                 await layer.send(name, {"type": "room.present_again"})
@@ -557,6 +684,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         resume_seq = self._query_int("last_seq")
         resume_event_id = None if resume_seq is not None else self._query_int("last_event_id")
         async with self.output_lock:
+            entered_at = timezone.now()
             try:
                 entry = await self._db(
                     room_enter,
@@ -579,7 +707,18 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             self.session, self.role = entry["session"], entry["role"]
             self.is_trainer = self.role == selectors.TRAINER
             self.registered = True
-            self._presence_changed()
+            if presence_batched():
+                PresenceBatch.get().arrive(
+                    services.RoomArrival(
+                        channel_name=self.channel_name,
+                        session_id=self.session_id,
+                        user_id=self.user.pk,
+                        role=self.role,
+                        at=entered_at,
+                    )
+                )
+            else:
+                self._presence_changed()
             early, self.early = self.early or [], None
             for message in early:
                 self._accept(message)
@@ -592,20 +731,35 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             await self._catch_up()
 
     async def disconnect(self, code: int) -> None:
+        """Handle what was accepted, leave the groups, then record the
+        departure — whatever failed before it (a channel layer refusing
+        ``group_discard``: the memberships expire by themselves)."""
         self.gone = True
-        await self._drain_inbox()
-        fill_task = getattr(self, "fill_task", None)
-        if fill_task is not None:
-            fill_task.cancel()
-            self.fill_task = None
-        for relay in self.joined_groups.values():
-            await relay.remove(self)
-        self.joined_groups = {}
-        if not self.registered:
+        left_at = timezone.now()
+        try:
+            await self._drain_inbox()
+            fill_task = getattr(self, "fill_task", None)
+            if fill_task is not None:
+                fill_task.cancel()
+                self.fill_task = None
+            for relay in list(getattr(self, "joined_groups", {}).values()):
+                try:
+                    await relay.remove(self)
+                except Exception:
+                    logger.warning("Room connection %s could not leave %s", self.channel_name, relay.group)
+        finally:
+            self.joined_groups = {}
+            await self._leave(left_at)
+
+    async def _leave(self, at: datetime.datetime) -> None:
+        if not getattr(self, "registered", False):
             return
         self.registered = False
+        if presence_batched():
+            PresenceBatch.get().depart(services.RoomDeparture(channel_name=self.channel_name, at=at))
+            return
         try:
-            await self._db(services.room_disconnect, channel_name=self.channel_name)
+            await self._db(services.room_disconnect, channel_name=self.channel_name, at=at)
         except Exception:  # the sweep closes the interval later
             logger.exception("Room disconnect of %s not recorded", self.channel_name)
         self._presence_changed()
@@ -753,7 +907,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         """A voter joins the poll's voters group, which receives its live results."""
         poll_id = fields["poll_id"]
         await self._db(
-            services.poll_vote,
+            poll_answer,
             session=self.session,
             user=self.user,
             poll_id=poll_id,
@@ -861,6 +1015,17 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
     async def room_present_again(self, message: dict[str, Any]) -> None:
         """The connection was swept as silent although it is alive: register it again."""
         if not self.registered:
+            return
+        if presence_batched():
+            PresenceBatch.get().arrive(
+                services.RoomArrival(
+                    channel_name=self.channel_name,
+                    session_id=self.session_id,
+                    user_id=self.user.pk,
+                    role=self.role,
+                    at=timezone.now(),
+                )
+            )
             return
         await self._db(
             services.room_connect,

@@ -79,11 +79,13 @@ person, "is_trainer", "text", "created_at"}``; a *question* is ``{"id",
 
 import json
 import logging
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
@@ -280,6 +282,7 @@ def publish_on_commit(event: RoomEvent) -> None:
 
 
 def _publish_now(event: RoomEvent) -> None:
+    room_changed(session_id=event.session_id)
     try:
         async_to_sync(publish)(event)
     except Exception:  # what is stored stays; clients get it when they resume
@@ -303,6 +306,53 @@ async def publish_state(
             await layer.group_send(group, {"type": MESSAGE_TYPE, "text": text})
         except Exception:
             logger.exception("Room state %s not broadcast to %s", kind, group)
+
+
+# ---------------------------------------------- the room's version
+
+# What a snapshot shows is read once per room and server process and shared
+# by every connection while the room's version is unchanged
+# (``webinars.selectors.room_state``). The version is a token in the cache
+# (shared by the servers when it is Redis), replaced after each logged event
+# (:func:`_publish_now`), each poll answer and each batch of arrivals and
+# departures: the next connection of every server reads the room afresh.
+VERSION_SECONDS = 24 * 60 * 60
+
+
+def _version_key(session_id: int) -> str:
+    return f"room-version:{session_id}"
+
+
+def room_version(*, session_id: int) -> str:
+    """The room's current version (a new one when the cache has none: a
+    restarted cache makes every server read the room afresh); a token that
+    matches nothing when the cache is away (nothing is shared meanwhile)."""
+    key = _version_key(session_id)
+    try:
+        version = cache.get(key)
+        if version is None:
+            version = uuid.uuid4().hex
+            if not cache.add(key, version, VERSION_SECONDS):
+                version = cache.get(key) or version
+        return str(version)
+    except Exception:
+        logger.warning("Room version of session %s unknown (cache away)", session_id, exc_info=True)
+        return f"unknown-{uuid.uuid4().hex}"
+
+
+def room_changed(*, session_id: int) -> None:
+    """A new version for the room: what a snapshot shows has changed. A cache
+    that is away leaves shared snapshots as they are for at most
+    ``WEBINAR_ROOM_SNAPSHOT_SECONDS``; logged events still reach every
+    connection through their sequence."""
+    try:
+        cache.set(_version_key(session_id), uuid.uuid4().hex, VERSION_SECONDS)
+    except Exception:
+        logger.warning("Room version of session %s not renewed (cache away)", session_id, exc_info=True)
+
+
+def room_changed_on_commit(*, session_id: int) -> None:
+    transaction.on_commit(lambda: room_changed(session_id=session_id))
 
 
 # ---------------------------------------------- payloads (shapes documented above)

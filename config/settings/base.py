@@ -248,8 +248,12 @@ if REDIS_URL:
     }
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "config.channel_layers.RedisChannelLayer",
             "CONFIG": {
+                # Connections to Redis per server process (all its WebSockets
+                # share them; a command waits for a free one up to the timeout).
+                "pool_size": env.int("CHANNEL_LAYER_POOL_SIZE", default=50),
+                "pool_timeout": env.float("CHANNEL_LAYER_POOL_TIMEOUT", default=20.0),
                 # The layer blocks up to 5 s on each receive (BZPOPMIN); redis-py's
                 # default 5 s socket timeout would cut those waits and crash
                 # consumers of quiet rooms, so reads get a longer timeout.
@@ -531,6 +535,15 @@ WEBINAR_ROOM_STALE_SECONDS = env.int("WEBINAR_ROOM_STALE_SECONDS", default=90)
 # Live room: database threads per server process for the room's services
 # (side by side, not all queued behind one thread).
 WEBINAR_ROOM_DATABASE_THREADS = env.int("WEBINAR_ROOM_DATABASE_THREADS", default=4)
+# WebSocket sign-in: threads reading the session and the person of new
+# connections side by side (0: Channels' one database thread).
+WEBSOCKET_AUTH_THREADS = env.int("WEBSOCKET_AUTH_THREADS", default=4)
+# Live room: a server's shared copy of a room (what snapshots are cut from)
+# is read again after a change, and at least this often.
+WEBINAR_ROOM_SNAPSHOT_SECONDS = env.float("WEBINAR_ROOM_SNAPSHOT_SECONDS", default=5.0)
+# Live room: arrivals and departures (connections, presence intervals) and
+# heartbeats are written in one batch per server this often (0: each at once).
+WEBINAR_ROOM_PRESENCE_FLUSH_SECONDS = env.float("WEBINAR_ROOM_PRESENCE_FLUSH_SECONDS", default=1.0)
 BBB_URL = env.str("BBB_URL", default="")
 BBB_SECRET = env.str("BBB_SECRET", default="")
 BBB_CHECKSUM_ALGORITHM = env.str("BBB_CHECKSUM_ALGORITHM", default="sha1")

@@ -21,8 +21,12 @@ WHITENOISE_AUTOREFRESH = True
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}
+# The live room writes each arrival and departure at once, so a test reads
+# them as soon as its client has closed (the batches have tests of their own).
+WEBINAR_ROOM_PRESENCE_FLUSH_SECONDS = 0
 # SQLite's in-memory test database is shared between threads through its
 # shared cache, whose table locks fail at once instead of waiting: the room's
 # database work stays in Channels' one thread there (PostgreSQL runs the pool).
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     WEBINAR_ROOM_DATABASE_THREADS = 0
+    WEBSOCKET_AUTH_THREADS = 0

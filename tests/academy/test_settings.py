@@ -45,7 +45,7 @@ def test_local_profile_is_embedded_by_default():
 def test_redis_url_switches_channel_layer_and_broker():
     result = _run("config.settings.local", REDIS_URL="redis://127.0.0.1:6379/5")
     assert result.returncode == 0, result.stderr
-    assert "channels_redis.core.RedisChannelLayer" in result.stdout
+    assert "config.channel_layers.RedisChannelLayer" in result.stdout
     assert '"broker": "redis://127.0.0.1:6379/5"' in result.stdout
 
 

@@ -3,22 +3,41 @@
 Starts uvicorn on 127.0.0.1 against a fresh database, creates one live
 session with N registered people and their session cookies (in bulk),
 connects N WebSocket clients to its room, has a few of them chat at a fixed
-rate for a fixed time, and prints connect times, delivery latency (sender's
-timestamp in the message → receive time) and lost messages
-(sent × recipients − received), for each channel layer asked for.
+rate for a fixed time, closes every client, and prints: the time to connect
+them all, each client's time to snapshot (connect → first ``snapshot``
+frame, p50 / p95), delivery latency (sender's timestamp in the message →
+receive time), lost messages (sent × recipients − received), failed
+connects, connections dropped by the server, server errors (tracebacks and
+errors in the server logs), and the time to drain: from the last close until
+the servers are idle again (under 5 % of a core for half a second) with no
+presence row left in the database.
+
+The baseline is measured first in the same run, by the same clients: a bare
+broadcast server with no Django (``tests/benchmarks/bare_room.py``, served
+by the same uvicorn); the ``× bare`` column is the ratio of connect-all
+times. The load average (1 minute) is printed when the clients are
+connected, and at the start and the end of the run (the machine is shared:
+read ratios, not absolute times).
 
     .venv/bin/python tests/benchmarks/room_fanout.py                   # 1,000 clients, in-memory layer
     REDIS_URL=redis://127.0.0.1:6379/5 .venv/bin/python tests/benchmarks/room_fanout.py \
         --layers memory redis pubsub
+    REDIS_URL=redis://127.0.0.1:6379/5 .venv/bin/python tests/benchmarks/room_fanout.py \
+        --clients 3000 --processes 2 --layers redis \
+        --database-url postgres://postgres@127.0.0.1:5432/academy_bench   # 2 ASGI processes
 
-Options: --clients, --senders, --rate (messages per second, all senders
+Options: --clients, --processes (ASGI processes, clients split between them;
+needs the Redis layer), --senders, --rate (messages per second, all senders
 together; each person may send 5 per 10 s), --duration (seconds),
---database-url (default: a SQLite file in a temporary folder). Loopback only;
-every loop is bounded in count and time.
+--database-url (default: a SQLite file in a temporary folder; a PostgreSQL
+database is dropped and created again), --no-bare. ``BENCH_CPROFILE=<prefix>``
+runs each Django server under cProfile (statistics in ``<prefix>-<port>.prof``).
+Loopback only; every loop is bounded in count and time.
 """
 
 import argparse
 import asyncio
+import contextlib
 import datetime
 import json
 import os
@@ -110,13 +129,35 @@ def prepare(env: dict[str, str], clients: int) -> tuple[int, list[str]]:
     return session.pk, keys
 
 
-def start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
+# A server under cProfile (``BENCH_CPROFILE=<file prefix>``; its event loop's
+# thread): statistics written when it stops, to <prefix>-<port>.prof.
+PROFILED = """
+import cProfile, signal, sys
+import uvicorn
+path = sys.argv[1]
+sys.argv = ["uvicorn", *sys.argv[2:]]
+profile = cProfile.Profile()
+def written(*_):
+    profile.disable()
+    profile.dump_stats(path)
+    sys.exit(0)
+# uvicorn shuts down on SIGTERM, then raises it again for the handler it found.
+signal.signal(signal.SIGTERM, written)
+profile.enable()
+uvicorn.main()
+"""
+
+
+def start_server(
+    env: dict[str, str], port: int, log: Path, app: str = "config.asgi:application"
+) -> subprocess.Popen:
+    profile = env.get("BENCH_CPROFILE")
+    runner = ["-c", PROFILED, f"{profile}-{port}.prof"] if profile else ["-m", "uvicorn"]
     process = subprocess.Popen(
         [
             sys.executable,
-            "-m",
-            "uvicorn",
-            "config.asgi:application",
+            *runner,
+            app,
             "--host",
             "127.0.0.1",
             "--port",
@@ -154,17 +195,59 @@ class Client:
         self.connect_seconds = float("nan")
 
 
-async def run_clients(args, port: int, session_id: int, cookies: list[str]) -> dict:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def presence_rows(database_url: str, session_id: int) -> int:
+    """Open room connections of the session, read straight from the database."""
+    query = "SELECT COUNT(*) FROM webinars_roomconnection WHERE session_id = %s"
+    if database_url.startswith("postgres"):
+        import psycopg
+
+        with psycopg.connect(database_url.replace("postgres://", "postgresql://", 1)) as conn:
+            return conn.execute(query, (session_id,)).fetchone()[0]
+    import sqlite3
+
+    path = database_url.split("sqlite:///", 1)[1]
+    with sqlite3.connect(path, timeout=30) as conn:
+        return conn.execute(query.replace("%s", "?"), (session_id,)).fetchone()[0]
+
+
+async def wait_drained(pids: list[int], rows, timeout: float) -> tuple[float, int]:
+    """Seconds until the servers are idle again (under 5 % of a core over
+    half a second) with no presence row left (``rows()``; None: not
+    counted), and the rows left when ``timeout`` passed first."""
+    begin = time.perf_counter()
+    window = 0.5
+    last = [cpu_seconds(pid) for pid in pids]
+    left = -1
+    while time.perf_counter() - begin < timeout:
+        start = time.perf_counter()
+        await asyncio.sleep(window)
+        now = [cpu_seconds(pid) for pid in pids]
+        busy = max(b - a for a, b in zip(last, now, strict=True))
+        last = now
+        left = 0 if rows is None else await asyncio.to_thread(rows)
+        if busy < 0.05 * window and left == 0:
+            return start - begin, 0
+    return float("nan"), left
+
+
+async def run_clients(
+    args, ports: list[int], session_id: int, cookies: list[str] | None, pids: list[int], rows
+) -> dict:
     import websockets
 
-    url = f"ws://127.0.0.1:{port}/ws/webinars/{session_id}/"
     clients = [Client(n) for n in range(args.clients)]
     sockets: list = [None] * args.clients
-    ready = asyncio.Event()
     stop = asyncio.Event()
     limit = asyncio.Semaphore(args.connect_concurrency)
     marker = "bench|"
     dropped: list[int] = []
+    failed: list[str] = []
 
     async def reader(client: Client, ws) -> None:
         try:
@@ -184,36 +267,44 @@ async def run_clients(args, port: int, session_id: int, cookies: list[str]) -> d
             dropped.append(client.index)
 
     async def connect(client: Client) -> None:
+        port = ports[client.index % len(ports)]
+        url = f"ws://127.0.0.1:{port}/ws/webinars/{session_id}/"
+        headers = {"Origin": f"http://127.0.0.1:{port}"}
+        if cookies is not None:
+            headers["Cookie"] = f"sessionid={cookies[client.index]}"
         async with limit:
             started = time.perf_counter()
-            ws = await websockets.connect(
-                url,
-                additional_headers={
-                    "Cookie": f"sessionid={cookies[client.index]}",
-                    "Origin": f"http://127.0.0.1:{port}",
-                },
-                open_timeout=60,
-                ping_interval=None,
-                max_queue=None,
-                compression=None,
-            )
-            while True:  # the snapshot arrives first
-                frame = json.loads(await asyncio.wait_for(ws.recv(), 60))
-                if frame["type"] == "snapshot":
-                    break
-                if frame["type"] == "error":
-                    raise RuntimeError(frame)
+            try:
+                ws = await websockets.connect(
+                    url,
+                    additional_headers=headers,
+                    open_timeout=60,
+                    ping_interval=None,
+                    max_queue=None,
+                    compression=None,
+                )
+                while True:  # the snapshot arrives first
+                    frame = json.loads(await asyncio.wait_for(ws.recv(), 60))
+                    if frame["type"] == "snapshot":
+                        break
+                    if frame["type"] == "error":
+                        raise RuntimeError(frame)
+            except Exception as error:  # counted as lost connections
+                failed.append(f"{type(error).__name__}: {error}")
+                return
             client.connect_seconds = time.perf_counter() - started
             sockets[client.index] = ws
 
     begin = time.perf_counter()
     await asyncio.gather(*(connect(client) for client in clients))
     connect_total = time.perf_counter() - begin
-    readers = [asyncio.create_task(reader(client, sockets[client.index])) for client in clients]
+    load_connected = os.getloadavg()[0]
+    connected = [client for client in clients if sockets[client.index] is not None]
+    readers = [asyncio.create_task(reader(client, sockets[client.index])) for client in connected]
     await asyncio.sleep(args.settle)  # presence broadcasts of the crowd joining
 
     sent = 0
-    senders = clients[: args.senders]
+    senders = connected[: args.senders]
     interval = args.senders / args.rate  # each sender's period
 
     async def sender(client: Client, offset: float) -> None:
@@ -233,21 +324,34 @@ async def run_clients(args, port: int, session_id: int, cookies: list[str]) -> d
             await asyncio.sleep(interval)
 
     await asyncio.gather(*(sender(client, n * interval / args.senders) for n, client in enumerate(senders)))
-    ready.set()
-    expected = sent * args.clients
+    # Each message reaches every connected client (a server broadcasts only
+    # to its own connections when there is no channel layer: the bare one).
+    recipients = len(connected) if cookies is not None or len(ports) == 1 else len(connected) // len(ports)
+    expected = sent * recipients
     drain_deadline = time.monotonic() + args.drain
     while time.monotonic() < drain_deadline and sum(c.received for c in clients) < expected:
         await asyncio.sleep(0.2)
     stop.set()
-    for ws in sockets:
-        await ws.close()
+    leave = time.perf_counter()
+    closing = asyncio.Semaphore(200)
+
+    async def close(ws) -> None:
+        async with closing:
+            with contextlib.suppress(Exception):
+                await ws.close()
+
+    await asyncio.gather(*(close(sockets[c.index]) for c in connected))
     for task in readers:
         task.cancel()
+    closed = time.perf_counter() - leave
+    drained, rows_left = await wait_drained(pids, rows, args.drain_timeout)
     received = sum(c.received for c in clients)
     latencies = [value for c in clients for value in c.latencies]
-    connects = [c.connect_seconds for c in clients]
+    connects = [c.connect_seconds for c in connected]
     return {
         "dropped": len(set(dropped)),
+        "failed": len(failed),
+        "failures": failed[:5],
         "clients": args.clients,
         "connect_total_s": connect_total,
         "connect_p50_ms": 1000 * percentile(connects, 0.50),
@@ -261,7 +365,49 @@ async def run_clients(args, port: int, session_id: int, cookies: list[str]) -> d
         "latency_p99_ms": 1000 * percentile(latencies, 0.99),
         "latency_max_ms": 1000 * max(latencies) if latencies else float("nan"),
         "latency_mean_ms": 1000 * statistics.fmean(latencies) if latencies else float("nan"),
+        "close_s": closed,
+        "drain_s": drained,
+        "rows_left": rows_left,
+        "load_connected": load_connected,
     }
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
+def server_errors(log: str) -> list[str]:
+    """Tracebacks and error lines of a server log."""
+    return [line for line in log.splitlines() if "Traceback" in line or "Error" in line]
+
+
+def run_bare(args) -> dict:
+    """The baseline: the same clients against ``bare_room`` (no Django) on as many processes."""
+    folder = Path(tempfile.mkdtemp(prefix="room-bench-bare-"))
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    ports = [free_port() for _ in range(args.processes)]
+    servers = [
+        start_server(env, port, folder / f"server{n}.log", app="tests.benchmarks.bare_room:application")
+        for n, port in enumerate(ports)
+    ]
+    try:
+        result = asyncio.run(
+            asyncio.wait_for(run_clients(args, ports, 0, None, [s.pid for s in servers], None), args.timeout)
+        )
+    finally:
+        for server in servers:
+            stop_server(server)
+        errors = [
+            e for n in range(len(servers)) for e in server_errors((folder / f"server{n}.log").read_text())
+        ]
+        shutil.rmtree(folder, ignore_errors=True)
+    result["layer"] = "bare (no Django)"
+    result["server_errors"] = len(errors)
+    return result
 
 
 def run_layer(args, layer: str) -> dict:
@@ -282,6 +428,8 @@ def run_layer(args, layer: str) -> dict:
         if not os.environ.get("REDIS_URL"):
             raise SystemExit("REDIS_URL is needed for the redis and pubsub layers")
         env["REDIS_URL"] = os.environ["REDIS_URL"]
+    elif args.processes > 1:
+        raise SystemExit("several processes need a shared channel layer: --layers redis")
     if args.database_url and args.database_url.startswith("postgres"):
         import psycopg
         from psycopg.conninfo import conninfo_to_dict, make_conninfo
@@ -292,20 +440,30 @@ def run_layer(args, layer: str) -> dict:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{name}"')
     session_id, cookies = prepare_in_subprocess(env, args.clients)
-    port = free_port()
-    server = start_server(env, port, folder / "server.log")
+    ports = [free_port() for _ in range(args.processes)]
+    servers = [start_server(env, port, folder / f"server{n}.log") for n, port in enumerate(ports)]
     try:
-        result = asyncio.run(asyncio.wait_for(run_clients(args, port, session_id, cookies), args.timeout))
+        result = asyncio.run(
+            asyncio.wait_for(
+                run_clients(
+                    args,
+                    ports,
+                    session_id,
+                    cookies,
+                    [s.pid for s in servers],
+                    lambda: presence_rows(database_url, session_id),
+                ),
+                args.timeout,
+            )
+        )
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log = (folder / "server.log").read_text()
-        errors = [line for line in log.splitlines() if "Error" in line]
+        for server in servers:
+            stop_server(server)
+        logs = [(folder / f"server{n}.log").read_text() for n in range(len(servers))]
+        errors = [line for log in logs for line in server_errors(log)]
         if errors:
-            print(f"[{layer}] server log (end):\n{log[-3000:]}", file=sys.stderr)
+            for n, log in enumerate(logs):
+                print(f"[{layer}] server {n} log (end):\n{log[-3000:]}", file=sys.stderr)
         shutil.rmtree(folder, ignore_errors=True)
     result["layer"] = layer
     result["server_errors"] = len(errors)
@@ -344,9 +502,16 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=20.0)
     parser.add_argument("--settle", type=float, default=3.0)
     parser.add_argument("--drain", type=float, default=15.0)
+    parser.add_argument(
+        "--drain-timeout", type=float, default=120.0, help="longest wait for the servers to be idle again"
+    )
     parser.add_argument("--connect-concurrency", type=int, default=50)
-    parser.add_argument("--timeout", type=float, default=600.0)
+    parser.add_argument("--timeout", type=float, default=900.0)
     parser.add_argument("--layers", nargs="+", default=["memory"], choices=["memory", "redis", "pubsub"])
+    parser.add_argument(
+        "--processes", type=int, default=1, help="ASGI processes (clients split between them; needs redis)"
+    )
+    parser.add_argument("--no-bare", action="store_true", help="skip the bare-server baseline")
     parser.add_argument("--database-url", default="")
     parser.add_argument(
         "--conn-max-age", type=int, default=60, help="CONN_MAX_AGE of the server (0: a connection per call)"
@@ -354,19 +519,29 @@ def main() -> None:
     args = parser.parse_args()
     if args.rate / args.senders > 0.5:
         parser.error("each person may send 5 messages per 10 s: use more senders or a lower rate")
+    if args.processes < 1:
+        parser.error("--processes is at least 1")
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     wanted = min(hard, max(soft, 4 * args.clients + 1024))
     resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
-    rows = [run_layer(args, layer) for layer in args.layers]
+    load_before = os.getloadavg()
+    rows = [] if args.no_bare else [run_bare(args)]
+    rows += [run_layer(args, layer) for layer in args.layers]
+    bare = None if args.no_bare else rows[0]
     print(
-        f"\n{args.clients} clients, {args.senders} senders, {args.rate:g} msg/s for {args.duration:g} s"
-        f" ({'PostgreSQL' if args.database_url.startswith('postgres') else 'SQLite'})"
+        f"\n{args.clients} clients over {args.processes} process(es), {args.senders} senders, "
+        f"{args.rate:g} msg/s for {args.duration:g} s"
+        f" ({'PostgreSQL' if args.database_url.startswith('postgres') else 'SQLite'}); "
+        f"load average before {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}, "
+        f"after {' '.join(f'{v:.2f}' for v in os.getloadavg())}"
     )
     header = (
-        "layer",
-        "connect total s",
-        "connect p50 ms",
-        "connect p95 ms",
+        "server",
+        "connect all s",
+        "× bare",
+        "snapshot p50 ms",
+        "snapshot p95 ms",
+        "load (1 min) connected",
         "sent",
         "expected",
         "received",
@@ -374,20 +549,30 @@ def main() -> None:
         "latency p50 ms",
         "p95 ms",
         "p99 ms",
-        "max ms",
+        "failed connects",
         "dropped connections",
         "server errors",
+        "close s",
+        "drained s",
     )
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for r in rows:
-        print(
-            f"| {r['layer']} | {r['connect_total_s']:.1f} | {r['connect_p50_ms']:.0f} "
-            f"| {r['connect_p95_ms']:.0f} "
-            f"| {r['sent']} | {r['expected']} | {r['received']} | {r['lost']} | {r['latency_p50_ms']:.0f} "
-            f"| {r['latency_p95_ms']:.0f} | {r['latency_p99_ms']:.0f} | {r['latency_max_ms']:.0f} "
-            f"| {r['dropped']} | {r['server_errors']} |"
+        ratio = f"{r['connect_total_s'] / bare['connect_total_s']:.1f}" if bare else "–"
+        drained = (
+            f"{r['drain_s']:.1f}"
+            if r["drain_s"] == r["drain_s"]
+            else f"> {args.drain_timeout:g} ({r['rows_left']} rows left)"
         )
+        print(
+            f"| {r['layer']} | {r['connect_total_s']:.1f} | {ratio} | {r['connect_p50_ms']:.0f} "
+            f"| {r['connect_p95_ms']:.0f} | {r['load_connected']:.2f} "
+            f"| {r['sent']} | {r['expected']} | {r['received']} | {r['lost']} | {r['latency_p50_ms']:.0f} "
+            f"| {r['latency_p95_ms']:.0f} | {r['latency_p99_ms']:.0f} "
+            f"| {r['failed']} | {r['dropped']} | {r['server_errors']} | {r['close_s']:.1f} | {drained} |"
+        )
+        for failure in r["failures"]:
+            print(f"  {r['layer']}: failed connect: {failure[:200]}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -72,7 +72,7 @@ def servers() -> Iterator[Servers]:
 def servers_layer(servers: Servers, settings: Any) -> Servers:
     """This process broadcasts over the servers' channel layer (same Redis, same prefix)."""
     layers = copy.deepcopy(settings.CHANNEL_LAYERS)
-    assert layers["default"]["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    assert layers["default"]["BACKEND"] == "config.channel_layers.RedisChannelLayer"
     layers["default"]["CONFIG"]["prefix"] = servers.prefix
     settings.CHANNEL_LAYERS = layers
     return servers

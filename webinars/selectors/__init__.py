@@ -3,7 +3,8 @@ only what that user may see; lists carry their own joins and counts so pages
 and API run a fixed number of queries whatever the number of rows.
 
 sessions: sessions, series, registrations, replays, attendance and feedback, the calendar feed
-room: who may enter the live room and as what, its snapshot and missed events, polls and questions
+room: who may enter the live room and as what, its missed events, polls and questions
+room_state: the room as every connection starts from it, read once per server and shared
 measures: what engagement measurement reads (sessions held, attendance, registrations)
 """
 
@@ -44,8 +45,15 @@ from webinars.selectors.room import (
     room_entry,
     room_events_after,
     room_log_after,
-    room_snapshot,
     seq_of_event_id,
+)
+from webinars.selectors.room_state import (
+    RoomState,
+    room_snapshot,
+    room_state,
+    room_state_forget,
+    room_state_read,
+    snapshot_for,
 )
 from webinars.selectors.sessions import (
     FeedbackSummary,

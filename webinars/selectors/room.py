@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,30 +17,17 @@ from academy.permissions import can
 from distributors.audience import audience_includes
 from webinars import realtime
 from webinars.models import (
-    Announcement,
-    ChatMessage,
-    HandRaise,
     Poll,
     PollOption,
     PollStatus,
     PollVote,
     Question,
     QuestionStatus,
-    QuestionVote,
     RegistrationStatus,
     RoomConnection,
     RoomEvent,
-    RoomMute,
     Session,
     SessionStatus,
-)
-from webinars.realtime import (
-    announcement_data,
-    chat_message_data,
-    person,
-    poll_data,
-    question_data,
-    status_payload,
 )
 
 # Roles in the room, decided at connection time (:func:`room_role`).
@@ -76,7 +63,13 @@ NOT_OPEN = 4409
 OTHER_TERRITORY = "other_territory"
 
 
-def room_entry(*, user: User, session_id: int) -> RoomEntry | RoomRefusal:
+def room_entry(
+    *,
+    user: User,
+    session_id: int,
+    session: Session | None = None,
+    registrants: frozenset[int] | None = None,
+) -> RoomEntry | RoomRefusal:
     """Who ``user`` is in the room of session ``session_id``, or why they
     cannot enter:
 
@@ -91,10 +84,17 @@ def room_entry(*, user: User, session_id: int) -> RoomEntry | RoomRefusal:
       session is live) — otherwise refused with the session's status;
     * anyone else: refused (4403), without telling whether the session exists
       unless they may see it.
+
+    A connection passes the room's shared copy (``room_state``): its
+    ``session`` row and the ``registrants`` confirmed when it was read. A
+    person found there is registered; anyone else is looked up (registered
+    since). Without them, both are read afresh (the checks of a connection
+    that is already in).
     """
     if not user.is_authenticated or not user.is_active:
         return RoomRefusal(UNAUTHENTICATED, "unauthenticated", _("Sign in to enter the room."))
-    session = Session.objects.select_related("series").filter(pk=session_id).first()
+    if session is None or session.pk != session_id:
+        session = Session.objects.select_related("series").filter(pk=session_id).first()
     if session is None:
         return RoomRefusal(UNKNOWN, "not_found", _("This web-conference does not exist."))
     granted = roles.user_roles(user)
@@ -108,7 +108,7 @@ def room_entry(*, user: User, session_id: int) -> RoomEntry | RoomRefusal:
                 _("This web-conference is for other territories than yours."),
             )
         role = OBSERVER
-    elif session.registrations.filter(user=user, status=RegistrationStatus.CONFIRMED).exists() and (
+    elif _registered(user, session, registrants) and (
         session.audience_everyone or audience_includes(session, user=user)
     ):
         role = ATTENDEE
@@ -133,6 +133,12 @@ def room_entry(*, user: User, session_id: int) -> RoomEntry | RoomRefusal:
     if role != ATTENDEE and session.status == SessionStatus.SCHEDULED and too_early:
         return RoomRefusal(NOT_OPEN, "not_open", _("The room opens one hour before the start."))
     return RoomEntry(session=session, role=role)
+
+
+def _registered(user: User, session: Session, registrants: frozenset[int] | None) -> bool:
+    if registrants is not None and user.pk in registrants:
+        return True
+    return session.registrations.filter(user=user, status=RegistrationStatus.CONFIRMED).exists()
 
 
 def last_event_id(*, session_id: int) -> int:
@@ -206,95 +212,6 @@ def room_events_after(
     if log is None:
         return None
     return [frame for _seq, frame in log if frame is not None]
-
-
-def _questions(session: Session, user: User, *, for_trainers: bool) -> list[dict[str, Any]]:
-    rows = (
-        Question.objects.filter(session=session, status=QuestionStatus.OPEN)
-        .select_related("author")
-        .annotate(voted=Exists(QuestionVote.objects.filter(question=OuterRef("pk"), user=user)))
-        .order_by("-is_pinned", "-votes", "created_at", "id")
-    )
-    return [question_data(q, for_trainers=for_trainers, voted=q.voted) for q in rows]
-
-
-def _poll_state(session: Session, user: User, *, for_trainers: bool) -> dict[str, Any] | None:
-    """The open poll (results once the person answered, always for trainers),
-    else the last closed one with its results."""
-    poll = (
-        Poll.objects.filter(session=session, status__in=[PollStatus.OPEN, PollStatus.CLOSED])
-        .prefetch_related("options")
-        .order_by("-status", "-closed_at", "-id")  # "open" sorts after "closed": open first
-        .first()
-    )
-    if poll is None:
-        return None
-    mine = list(PollVote.objects.filter(poll=poll, user=user).values_list("option_id", flat=True))
-    show = for_trainers or bool(mine) or poll.status == PollStatus.CLOSED
-    data = poll_data(poll, results=poll_results(poll) if show else None)
-    data["my_answer"] = mine
-    return data
-
-
-def room_snapshot(*, user: User, session: Session, role: str) -> dict[str, Any]:
-    """Everything a connection starts from: the session, the person's own
-    state, the latest chat, open questions (pinned, then most voted, then
-    oldest), the poll, announcements, who is present (the list for trainers
-    only), prepared polls and raised hands (trainers), and ``last_event_id``
-    with its sequence ``last_seq`` (read first, so nothing logged after it
-    is missed)."""
-    is_trainer = role == TRAINER
-    last_id, last_seq = last_event_position(session_id=session.pk)
-    # Read afresh: the caller's copy may predate a start or an end.
-    session = Session.objects.select_related("series").get(pk=session.pk)
-    trainer_ids = set(session.trainers.values_list("pk", flat=True))
-    if session.series is not None:
-        trainer_ids |= set(session.series.trainers.values_list("pk", flat=True))
-    chat = list(
-        ChatMessage.objects.filter(session=session, deleted_at__isnull=True)
-        .select_related("author")
-        .order_by("-id")[:CHAT_HISTORY]
-    )
-    snapshot: dict[str, Any] = {
-        "session": {"id": session.pk, "title": session.title, **status_payload(session)},
-        "role": role,
-        "me": {
-            **person(user),
-            "muted": RoomMute.objects.filter(session=session, user=user).exists(),
-            "hand_raised": HandRaise.objects.filter(
-                session=session, user=user, lowered_at__isnull=True
-            ).exists(),
-        },
-        "chat": [
-            chat_message_data(m, is_trainer=m.author_id in trainer_ids or m.author.role == "admin")
-            for m in reversed(chat)
-        ],
-        "questions": _questions(session, user, for_trainers=is_trainer),
-        "poll": _poll_state(session, user, for_trainers=is_trainer),
-        "announcements": [
-            announcement_data(a)
-            for a in Announcement.objects.filter(session=session).order_by("-id")[:ANNOUNCEMENTS_SHOWN]
-        ],
-        "present": present_count(session_id=session.pk),
-        "last_event_id": last_id,
-        "last_seq": last_seq,
-    }
-    if is_trainer:
-        snapshot["people"] = present_list(session_id=session.pk)
-        snapshot["hands"] = [
-            person(hand.user)
-            for hand in HandRaise.objects.filter(session=session, lowered_at__isnull=True)
-            .select_related("user")
-            .order_by("created_at")
-        ]
-        snapshot["muted"] = [
-            person(mute.user) for mute in RoomMute.objects.filter(session=session).select_related("user")
-        ]
-        snapshot["polls"] = [
-            {"id": poll.pk, "question": poll.question, "status": poll.status}
-            for poll in Poll.objects.filter(session=session).order_by("id")
-        ]
-    return snapshot
 
 
 def poll_list(*, session: Session) -> QuerySet[Poll]:

@@ -47,6 +47,8 @@ from webinars.services.reminders import REMINDER_OUTBOX, reminder_key, reminders
 from webinars.services.room import (
     ANNOUNCEMENT_MAX_LENGTH,
     CHAT_MAX_LENGTH,
+    RoomArrival,
+    RoomDeparture,
     RoomError,
     announcement_create,
     chat_delete,
@@ -57,6 +59,7 @@ from webinars.services.room import (
     room_disconnect,
     room_heartbeat,
     room_mute,
+    room_presence_apply,
     room_presence_sweep,
 )
 from webinars.services.room_polls import (

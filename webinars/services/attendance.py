@@ -90,10 +90,23 @@ def attendance_recompute(*, attendance: Attendance, now: datetime.datetime | Non
     once). Opening the video link ("join") is the weakest evidence: once an
     imported report covers the person, it no longer counts. ``attended``
     follows the threshold unless a trainer marked it by hand."""
+    attendance_minutes_count(attendance=attendance, now=now)
+    attendance.save(update_fields=["minutes_attended", "attended", "source", "updated_at"])
+    return attendance
+
+
+def attendance_minutes_count(
+    *,
+    attendance: Attendance,
+    now: datetime.datetime | None = None,
+    intervals: Sequence[AttendanceInterval] | None = None,
+) -> None:
+    """What :func:`attendance_recompute` sets on ``attendance``, not saved
+    (``intervals``: the person's intervals when already read)."""
     now = now or timezone.now()
     session = attendance.session
     start, end = _window(session, now)
-    intervals = list(attendance.intervals.all())
+    intervals = list(attendance.intervals.all()) if intervals is None else list(intervals)
     if any(i.source == AttendanceSource.IMPORT for i in intervals):
         intervals = [i for i in intervals if i.source != AttendanceSource.JOIN]
     spans = sorted((max(i.joined_at, start), min(i.left_at or now, end)) for i in intervals)
@@ -114,8 +127,6 @@ def attendance_recompute(*, attendance: Attendance, now: datetime.datetime | Non
     attendance.minutes_attended = round(total.total_seconds() / 60)
     if attendance.source != AttendanceSource.MANUAL:
         attendance.attended = attendance.minutes_attended >= attendance_threshold_minutes(session)
-    attendance.save(update_fields=["minutes_attended", "attended", "source", "updated_at"])
-    return attendance
 
 
 @transaction.atomic
@@ -165,6 +176,87 @@ def attendance_interval_close(
         interval.left_at = max(at, interval.joined_at)
         interval.save(update_fields=["left_at"])
     return attendance_recompute(attendance=attendance, now=at)
+
+
+def attendance_intervals_open(
+    *, sessions: dict[int, Session], first_at: dict[tuple[int, int], datetime.datetime]
+) -> None:
+    """Open the live-room presence interval of many people at once (``first_at``:
+    (session id, user id) → when they arrived), unless one is open already:
+    what :func:`attendance_interval_open` does for each, in a few queries
+    (the room's batched arrivals). Attendance rows are made from the
+    registration, one by one for people without one (:func:`attendance_for`)."""
+    if not first_at:
+        return
+    attendances = _attendances(first_at)
+    missing = [key for key in first_at if key not in attendances]
+    if missing:
+        registrations = {
+            (r.session_id, r.user_id): r
+            for r in Registration.objects.filter(
+                session_id__in={s for s, _u in missing}, user_id__in={u for _s, u in missing}
+            ).exclude(status=RegistrationStatus.CANCELLED)
+        }
+        Attendance.objects.bulk_create(
+            [
+                Attendance(
+                    session_id=key[0],
+                    user_id=key[1],
+                    registration=registrations[key],
+                    distributor_id=registrations[key].distributor_id,
+                )
+                for key in missing
+                if key in registrations
+            ],
+            ignore_conflicts=True,
+        )
+        for key in missing:
+            if key not in registrations:
+                attendance_for(session=sessions[key[0]], user=User.objects.get(pk=key[1]))
+        attendances = _attendances(first_at)
+    already = set(
+        AttendanceInterval.objects.filter(
+            attendance__in=attendances.values(), left_at__isnull=True, source=AttendanceSource.PRESENCE
+        ).values_list("attendance_id", flat=True)
+    )
+    AttendanceInterval.objects.bulk_create(
+        AttendanceInterval(attendance=attendance, joined_at=first_at[key], source=AttendanceSource.PRESENCE)
+        for key, attendance in attendances.items()
+        if attendance.pk not in already
+    )
+
+
+def attendance_intervals_close(last_at: dict[tuple[int, int], datetime.datetime]) -> None:
+    """Close the live-room presence interval of many people at once
+    (``last_at``: (session id, user id) → when they left) and count their
+    minutes again: what :func:`attendance_interval_close` does for each, in
+    a few queries (the room's batched departures)."""
+    if not last_at:
+        return
+    attendances = _attendances(last_at, related=True)
+    now = timezone.now()
+    intervals_changed = []
+    for key, attendance in attendances.items():
+        at = last_at[key]
+        intervals = list(attendance.intervals.all())
+        for interval in intervals:
+            if interval.left_at is None and interval.source == AttendanceSource.PRESENCE:
+                interval.left_at = max(at, interval.joined_at)
+                intervals_changed.append(interval)
+        attendance_minutes_count(attendance=attendance, now=at, intervals=intervals)
+        attendance.updated_at = now
+    AttendanceInterval.objects.bulk_update(intervals_changed, ["left_at"])
+    Attendance.objects.bulk_update(list(attendances.values()), ["minutes_attended", "attended", "updated_at"])
+
+
+def _attendances(
+    keys: dict[tuple[int, int], Any], *, related: bool = False
+) -> dict[tuple[int, int], Attendance]:
+    """Attendance rows of (session id, user id) pairs, by pair."""
+    rows = Attendance.objects.filter(session_id__in={s for s, _u in keys}, user_id__in={u for _s, u in keys})
+    if related:
+        rows = rows.select_related("session").prefetch_related("intervals")
+    return {(a.session_id, a.user_id): a for a in rows if (a.session_id, a.user_id) in keys}
 
 
 def attendance_engagement_record(attendance: Attendance) -> None:

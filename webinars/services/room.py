@@ -11,7 +11,8 @@ sequence number (``RoomEvent.seq``: 1, 2, 3... with no gap) under that lock,
 so once event N is committed every event before N is too."""
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -38,7 +39,12 @@ from webinars.models import (
 )
 from webinars.realtime import announcement_data, chat_message_data, person, status_payload
 from webinars.selectors import ATTENDEE, is_moderator
-from webinars.services.attendance import attendance_interval_close, attendance_interval_open
+from webinars.services.attendance import (
+    attendance_interval_close,
+    attendance_interval_open,
+    attendance_intervals_close,
+    attendance_intervals_open,
+)
 
 CHAT_MAX_LENGTH = 1000
 ANNOUNCEMENT_MAX_LENGTH = 500
@@ -132,6 +138,7 @@ def room_connect(
         )
         if role == ATTENDEE:
             attendance_interval_open(session=session, user=user, at=now)
+        realtime.room_changed_on_commit(session_id=session.pk)
     return connection
 
 
@@ -147,6 +154,7 @@ def room_disconnect(*, channel_name: str, at: datetime.datetime | None = None) -
             return False
         connection.delete()
         _close_if_gone(connection.session, connection.user, now)
+        realtime.room_changed_on_commit(session_id=connection.session_id)
     return True
 
 
@@ -170,6 +178,107 @@ def room_heartbeat(*, channel_names: Iterable[str], at: datetime.datetime | None
     return names - known
 
 
+@dataclass(frozen=True)
+class RoomArrival:
+    """A connection that entered the room at ``at`` (queued by its server)."""
+
+    channel_name: str
+    session_id: int
+    user_id: int
+    role: str
+    at: datetime.datetime
+
+
+@dataclass(frozen=True)
+class RoomDeparture:
+    """A connection that closed at ``at``."""
+
+    channel_name: str
+    at: datetime.datetime
+
+
+@transaction.atomic
+def room_presence_apply(
+    *, arrivals: Sequence[RoomArrival] = (), departures: Sequence[RoomDeparture] = ()
+) -> set[int]:
+    """Write a batch of arrivals and departures of one server in one
+    transaction, in a number of queries that does not grow with the batch
+    (except for people without a registration: their attendance row is made
+    one by one): connections registered, then closed ones forgotten; an
+    attendee's presence interval opens at their first arrival (one per
+    person, whatever the number of tabs) and closes at their last departure
+    once they have no connection left, and their minutes are counted again.
+
+    Arrivals are applied before departures, so a person who closed one tab
+    and opened another within the batch stays present throughout. Arrivals
+    in a session that has ended or been cancelled meanwhile are ignored
+    (attendance is final). Safe to apply again after a failure (the
+    transaction is all or nothing). Returns the sessions whose presence changed."""
+    changed: set[int] = set()
+    sessions = {
+        session.pk: session
+        for session in Session.objects.filter(
+            pk__in={a.session_id for a in arrivals}, status__in=[SessionStatus.SCHEDULED, SessionStatus.LIVE]
+        )
+    }
+    arrivals = [a for a in arrivals if a.session_id in sessions]
+    if arrivals:
+        RoomConnection.objects.bulk_create(
+            [
+                RoomConnection(
+                    channel_name=a.channel_name,
+                    session_id=a.session_id,
+                    user_id=a.user_id,
+                    role=a.role,
+                    connected_at=a.at,
+                    last_seen_at=a.at,
+                )
+                for a in arrivals
+            ],
+            update_conflicts=True,
+            unique_fields=["channel_name"],
+            update_fields=["session", "user", "role", "connected_at", "last_seen_at"],
+        )
+        changed |= set(sessions)
+        first_at: dict[tuple[int, int], datetime.datetime] = {}
+        for a in arrivals:
+            if a.role == ATTENDEE:
+                key = (a.session_id, a.user_id)
+                first_at[key] = min(first_at.get(key, a.at), a.at)
+        attendance_intervals_open(sessions=sessions, first_at=first_at)
+    if departures:
+        at = {d.channel_name: d.at for d in departures}
+        closed = list(
+            RoomConnection.objects.filter(channel_name__in=at).values_list(
+                "channel_name", "session_id", "user_id"
+            )
+        )
+        if closed:
+            RoomConnection.objects.filter(channel_name__in=[name for name, _s, _u in closed]).delete()
+        left: dict[tuple[int, int], datetime.datetime] = {}
+        for name, session_id, user_id in closed:
+            changed.add(session_id)
+            key = (session_id, user_id)
+            left[key] = max(left.get(key, at[name]), at[name])
+        if left:
+            still = set(
+                RoomConnection.objects.filter(
+                    session_id__in={s for s, _u in left}, user_id__in={u for _s, u in left}
+                ).values_list("session_id", "user_id")
+            )
+            gone = {key: when for key, when in left.items() if key not in still}
+            open_sessions = set(
+                Session.objects.filter(
+                    pk__in={s for s, _u in gone}, status__in=[SessionStatus.SCHEDULED, SessionStatus.LIVE]
+                ).values_list("pk", flat=True)
+            )
+            # Attendance was finalised when the session ended.
+            attendance_intervals_close({key: when for key, when in gone.items() if key[0] in open_sessions})
+    for session_id in changed:
+        realtime.room_changed_on_commit(session_id=session_id)
+    return changed
+
+
 def room_presence_sweep(*, now: datetime.datetime | None = None) -> int:
     """Forget connections silent for ``WEBINAR_ROOM_STALE_SECONDS`` (a
     server that died, a phone that lost signal): presence intervals of people
@@ -182,6 +291,7 @@ def room_presence_sweep(*, now: datetime.datetime | None = None) -> int:
         with transaction.atomic():
             if RoomConnection.objects.filter(pk=connection.pk).delete()[0]:
                 _close_if_gone(connection.session, connection.user, connection.last_seen_at)
+                realtime.room_changed_on_commit(session_id=connection.session_id)
     return len(stale)
 
 
