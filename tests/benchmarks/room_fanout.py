@@ -514,7 +514,7 @@ def main() -> None:
     parser.add_argument("--no-bare", action="store_true", help="skip the bare-server baseline")
     parser.add_argument("--database-url", default="")
     parser.add_argument(
-        "--conn-max-age", type=int, default=60, help="CONN_MAX_AGE of the server (0: a connection per call)"
+        "--conn-max-age", type=int, default=60, help="CONN_MAX_AGE of the server without the pool (SQLite)"
     )
     args = parser.parse_args()
     if args.rate / args.senders > 0.5:

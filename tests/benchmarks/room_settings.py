@@ -21,7 +21,9 @@ elif _layer == "pubsub":
             "CONFIG": {"hosts": [_redis], "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "bench")},
         }
     }
-# A WebSocket server runs its database work in one thread: keep its connection.
-DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "0"))  # noqa: F405
+# On PostgreSQL the pool keeps the connections (and Django refuses CONN_MAX_AGE
+# with it); elsewhere, or with DATABASE_POOL=false, the server keeps its own.
+if "pool" not in DATABASES["default"].get("OPTIONS", {}):  # noqa: F405
+    DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "0"))  # noqa: F405
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}  # noqa: F405
