@@ -707,17 +707,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             self.session, self.role = entry["session"], entry["role"]
             self.is_trainer = self.role == selectors.TRAINER
             self.registered = True
-            if presence_batched():
-                PresenceBatch.get().arrive(
-                    services.RoomArrival(
-                        channel_name=self.channel_name,
-                        session_id=self.session_id,
-                        user_id=self.user.pk,
-                        role=self.role,
-                        at=entered_at,
-                    )
-                )
-            else:
+            if not self._arrive_in_batch(entered_at):
                 self._presence_changed()
             early, self.early = self.early or [], None
             for message in early:
@@ -1016,16 +1006,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         """The connection was swept as silent although it is alive: register it again."""
         if not self.registered:
             return
-        if presence_batched():
-            PresenceBatch.get().arrive(
-                services.RoomArrival(
-                    channel_name=self.channel_name,
-                    session_id=self.session_id,
-                    user_id=self.user.pk,
-                    role=self.role,
-                    at=timezone.now(),
-                )
-            )
+        if self._arrive_in_batch(timezone.now()):
             return
         await self._db(
             services.room_connect,
@@ -1035,6 +1016,22 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             role=self.role,
         )
         self._presence_changed()
+
+    def _arrive_in_batch(self, at: datetime.datetime) -> bool:
+        """Hand this connection's arrival to the server's presence batch;
+        False when presence is written at once instead (no batching)."""
+        if not presence_batched():
+            return False
+        PresenceBatch.get().arrive(
+            services.RoomArrival(
+                channel_name=self.channel_name,
+                session_id=self.session_id,
+                user_id=self.user.pk,
+                role=self.role,
+                at=at,
+            )
+        )
+        return True
 
     # ------------------------------------------------------------ in sequence
 

@@ -30,11 +30,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))]
+sys.path.insert(0, str(ROOT))
+from tests.benchmarks.harness import percentile  # noqa: E402 (after the path above)
 
 
 def timed(client, url: str) -> tuple[float, dict]:
@@ -46,7 +43,6 @@ def timed(client, url: str) -> tuple[float, dict]:
 
 
 def measure(args: argparse.Namespace) -> dict:
-    sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
     import django
 

@@ -42,6 +42,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+from tests.benchmarks.harness import percentile  # noqa: E402 (after the path above)
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 
 BASELINE = "baseline (one query)"
@@ -71,12 +73,6 @@ def __getattr__(name):
     if name == "urlpatterns":
         return _urlpatterns()
     raise AttributeError(name)
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
-    return ordered[index]
 
 
 def load1() -> float:

@@ -17,12 +17,10 @@ the load average.
 import argparse
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import httpx
@@ -30,23 +28,13 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+sys.path.insert(0, str(ROOT))
+from tests.benchmarks.harness import free_port, migrate, start_uvicorn  # noqa: E402 (after the path above)
 
 
 def prepare(env: dict[str, str]) -> str:
     """Migrate and create one learner with a session; returns its cookie."""
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--verbosity", "0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        timeout=900,
-    )
+    migrate(env)
     script = (
         "import datetime, django, uuid; django.setup()\n"
         "from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY\n"
@@ -106,19 +94,8 @@ async def load(port: int, cookie: str, users: int, seconds: float, path: str) ->
 def run(args: argparse.Namespace, mode: str, env: dict[str, str], cookie: str, dsn: str, name: str) -> None:
     port = free_port()
     log = Path(tempfile.mkdtemp(prefix="db-connections-")) / "server.log"
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-         "--port", str(port), "--lifespan", "off", "--log-level", "warning", "--no-access-log"],
-        cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    server = start_uvicorn(env, port, log)
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.3)
         peak = 0
         stop = False
 

@@ -24,7 +24,6 @@ import argparse
 import dataclasses
 import os
 import smtplib
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,6 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+from tests.benchmarks.harness import migrate  # noqa: E402 (after the path above)
 
 
 def main() -> None:
@@ -50,13 +50,7 @@ def main() -> None:
         "ACADEMY_VAR_DIR": folder,
     }
     env.pop("REDIS_URL", None)
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--verbosity", "0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        timeout=900,
-    )
+    migrate(env)
     os.environ.update(env)
     import django
 

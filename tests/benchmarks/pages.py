@@ -30,17 +30,16 @@ import json
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+from tests.benchmarks.harness import free_port, percentile, start_uvicorn  # noqa: E402 (after the path above)
 
 SETTINGS = "tests.benchmarks.pages_settings"
 PASSWORD = "academy-demo"  # the published demo password
@@ -62,19 +61,6 @@ done = function(summary, latency, requests)
     latency:percentile(50), latency:percentile(95)))
 end
 """
-
-
-def percentile(values: list[float], share: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def load() -> str:
@@ -171,42 +157,6 @@ print(json.dumps({"course": course.slug, "lesson": lesson.pk}))
         "manager dashboard": ("manager", "/distributors/engagement/"),
         "API distributors (manager)": ("manager", "/api/v1/distributors/"),
     }
-
-
-def start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "config.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--lifespan",
-            "off",
-            "--log-level",
-            "warning",
-            "--no-access-log",
-            "--backlog",
-            "4096",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
-                return process
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                raise RuntimeError(f"uvicorn did not start:\n{log.read_text()[-3000:]}") from None
-            time.sleep(0.2)
 
 
 def sign_in(base: str, email: str) -> str:
@@ -356,7 +306,7 @@ def main() -> None:
 
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = start_server(env, port, folder / "server.log")
+    server = start_uvicorn(env, port, folder / "server.log")
     script = folder / "report.lua"
     script.write_text(WRK_SCRIPT)
     results: dict[str, dict[int, dict]] = {}

@@ -43,43 +43,23 @@ import json
 import os
 import resource
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-
-
-def percentile(values: list[float], share: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.benchmarks.harness import free_port, migrate, percentile, start_uvicorn  # noqa: E402 (after the path above)
 
 
 def prepare(env: dict[str, str], clients: int) -> tuple[int, list[str]]:
     """Migrate the database, create the session and the people (in bulk); returns
     the session id and one session cookie per person."""
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--verbosity", "0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        timeout=600,
-    )
+    migrate(env, timeout=600)
     os.environ.update(env)
     import django
 
@@ -152,39 +132,8 @@ def start_server(
     env: dict[str, str], port: int, log: Path, app: str = "config.asgi:application"
 ) -> subprocess.Popen:
     profile = env.get("BENCH_CPROFILE")
-    runner = ["-c", PROFILED, f"{profile}-{port}.prof"] if profile else ["-m", "uvicorn"]
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            *runner,
-            app,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--lifespan",
-            "off",
-            "--log-level",
-            "warning",
-            "--no-access-log",
-            "--backlog",
-            "4096",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
-                return process
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                raise RuntimeError(f"uvicorn did not start:\n{log.read_text()[-3000:]}") from None
-            time.sleep(0.2)
+    runner = ["-c", PROFILED, f"{profile}-{port}.prof"] if profile else None
+    return start_uvicorn(env, port, log, app=app, runner=runner)
 
 
 class Client:
