@@ -277,6 +277,13 @@ def room_resume(
     return {"snapshot": snapshot, "resume": resume, "log": log}
 
 
+def signed_out_refusal() -> selectors.RoomRefusal:
+    """The refusal of a connection whose sign-in session ended (in the active language)."""
+    return selectors.RoomRefusal(
+        selectors.UNAUTHENTICATED, "signed_out", _("You are signed out; sign in again to enter the room.")
+    )
+
+
 def room_recheck(*, user_id: int, session_key: str | None, session_id: int) -> selectors.RoomRefusal | None:
     """Why a connection that entered the room must leave now, or None: its
     sign-in session is gone (signed out, expired) or no longer matches the
@@ -284,9 +291,7 @@ def room_recheck(*, user_id: int, session_key: str | None, session_id: int) -> s
     switched off, or the room's rules (``room_entry``) no longer let the
     person in. Reads the session and the person afresh, as Django does for a
     request."""
-    signed_out = selectors.RoomRefusal(
-        selectors.UNAUTHENTICATED, "signed_out", _("You are signed out; sign in again to enter the room.")
-    )
+    signed_out = signed_out_refusal()
     if not session_key:
         return signed_out
     data = import_module(settings.SESSION_ENGINE).SessionStore(session_key).load()
@@ -983,6 +988,13 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             with translation.override(self.language):
                 message_text = _("You may no longer take part in this room.")
             await self._refuse(selectors.FORBIDDEN, "no_longer_allowed", message_text)
+            return
+        ended = message.get("signed_out")
+        if ended and self.session_key and realtime.sign_in_digest(self.session_key) == ended:
+            self.revoked = True
+            with translation.override(self.language):
+                refusal = signed_out_refusal()
+            await self._refuse(refusal.close_code, refusal.code, refusal.message)
             return
         await self._recheck()
 

@@ -77,6 +77,7 @@ person, "is_trainer", "text", "created_at"}``; a *question* is ``{"id",
 "options": [{"id", "text"}], "results": {"counts", "voters"}|null}``.
 """
 
+import hashlib
 import json
 import logging
 import uuid
@@ -147,7 +148,8 @@ def group_account(user_id: int) -> str:
 
 # A person's standing changed (signed out, password changed, account switched
 # off, left their distributor): layer message ``{"type": REVOKE_TYPE,
-# "reason": <REVOKE_REASONS>, "close_code": 4403 | None}`` to
+# "reason": <REVOKE_REASONS>, "close_code": 4403 | None, "signed_out":
+# <sign_in_digest> | None}`` to
 # ``group_account(user_id)``. Each connection then checks its own sign-in
 # session and the room's rules again and closes (4401 / 4403) when they no
 # longer hold; a ``close_code`` closes it whatever the check says. Nothing
@@ -156,23 +158,39 @@ REVOKE_TYPE = "room.revoke"
 REVOKE_REASONS = frozenset({"signed_out", "password_changed", "deactivated", "membership_ended"})
 
 
-async def revoke(*, user_id: int, reason: str, close_code: int | None = None) -> None:
-    """Tell every server's connections of ``user_id`` to check their right to stay."""
+def sign_in_digest(session_key: str) -> str:
+    """What names a sign-in session on the channel layer: a digest, never the
+    key itself (a secret that signs its holder in)."""
+    return hashlib.sha256(f"academy.room.sign-in:{session_key}".encode()).hexdigest()
+
+
+async def revoke(
+    *, user_id: int, reason: str, close_code: int | None = None, signed_out: str | None = None
+) -> None:
+    """Tell every server's connections of ``user_id`` to check their right to
+    stay. ``signed_out`` (a :func:`sign_in_digest`) names a sign-in session
+    that ended: its connections close at once, without reading a session
+    that Django may not have deleted yet (it signals the sign-out before it
+    flushes the session)."""
     if reason not in REVOKE_REASONS:
         raise ValueError(f"Undocumented revocation reason: {reason}")
-    message = {"type": REVOKE_TYPE, "reason": reason, "close_code": close_code}
+    message = {"type": REVOKE_TYPE, "reason": reason, "close_code": close_code, "signed_out": signed_out}
     try:
         await get_channel_layer().group_send(group_account(user_id), message)
     except Exception:  # each connection also checks again by itself (``RECHECK_SECONDS``)
         logger.exception("Room revocation of person %s not broadcast", user_id)
 
 
-def revoke_on_commit(*, user_id: int, reason: str, close_code: int | None = None) -> None:
+def revoke_on_commit(
+    *, user_id: int, reason: str, close_code: int | None = None, signed_out: str | None = None
+) -> None:
     """:func:`revoke` once the current transaction commits (sync callers: signal receivers)."""
 
     def now() -> None:
         try:
-            async_to_sync(revoke)(user_id=user_id, reason=reason, close_code=close_code)
+            async_to_sync(revoke)(
+                user_id=user_id, reason=reason, close_code=close_code, signed_out=signed_out
+            )
         except Exception:
             logger.exception("Room revocation of person %s not broadcast", user_id)
 

@@ -2,8 +2,10 @@
 their open live-room connections on every server are told to check their
 right to stay (``webinars.realtime.revoke``), once the change has committed.
 
-* signing out (``user_logged_out``): the signed-out sign-in session is gone,
-  so its connections close (4401); the person's other devices stay;
+* signing out (``user_logged_out``): the signed-out sign-in session's
+  connections close (4401), named by a digest of its key, since Django
+  sends the signal before it deletes the session; the person's other
+  devices stay;
 * a password change or an account switched off (``is_active`` False):
   connections of sessions whose auth hash no longer matches, or of an
   inactive person, close (4401);
@@ -26,7 +28,10 @@ from webinars.selectors import FORBIDDEN
 @receiver(user_logged_out, dispatch_uid="webinars.room_signed_out")
 def room_signed_out(sender: object, request: Any = None, user: Any = None, **kwargs: object) -> None:
     if user is not None and user.pk is not None:
-        realtime.revoke_on_commit(user_id=user.pk, reason="signed_out")
+        key = getattr(getattr(request, "session", None), "session_key", None)
+        realtime.revoke_on_commit(
+            user_id=user.pk, reason="signed_out", signed_out=realtime.sign_in_digest(key) if key else None
+        )
 
 
 @receiver(pre_save, sender=User, dispatch_uid="webinars.room_account_before")

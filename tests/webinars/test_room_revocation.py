@@ -82,6 +82,43 @@ def test_signing_out_closes_that_session_s_connections_only(live_room, network, 
     run(scenario)
 
 
+def test_the_signed_out_session_closes_even_before_django_deletes_it(live_room, network, layer):
+    """Django signals a sign-out before it flushes the session: the broadcast
+    names the session (by digest), so its connections close without
+    reading a session row that may still be there."""
+    user = network.staff_a
+    here, elsewhere = session_cookie(user), session_cookie(user)
+
+    async def scenario(clients):
+        mine = await open_with(live_room.pk, here)
+        other_device = await open_with(live_room.pk, elsewhere)
+        clients += [mine, other_device]
+        # the session row is still there, as between Django's signal and its flush
+        await realtime.revoke(user_id=user.pk, reason="signed_out", signed_out=realtime.sign_in_digest(here))
+        error = await mine.expect("error")
+        assert error["code"] == "signed_out" and error["message"]
+        assert await mine.closed() == 4401
+        await still_open(other_device)
+
+    run(scenario)
+    assert SessionStore(session_key=here).exists(here)
+
+
+def test_the_sign_out_broadcast_names_the_session_by_digest_only(client, network, monkeypatch):
+    sent = []
+    monkeypatch.setattr(realtime, "revoke_on_commit", lambda **kwargs: sent.append(kwargs))
+    client.force_login(network.staff_a)
+    key = client.session.session_key
+    assert client.post(reverse("academy:logout")).status_code == 302
+    (kwargs,) = sent
+    assert kwargs == {
+        "user_id": network.staff_a.pk,
+        "reason": "signed_out",
+        "signed_out": realtime.sign_in_digest(key),
+    }
+    assert key not in kwargs["signed_out"]
+
+
 def test_a_password_change_closes_the_other_sessions(live_room, network, layer):
     """As Django's password change view: the session that changed it is kept
     (its hash is updated); the others no longer match and close."""
