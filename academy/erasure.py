@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from academy.errors import ApplicationError
 from academy.models import (
     FORMER_MEMBER,
+    ApiToken,
     EngagementEvent,
     ErasureRequest,
     ErasureStatus,
@@ -314,6 +315,16 @@ def _academy_export(user: User) -> dict[str, Any]:
             "created_at",
             "sent_at",
         ),
+        "api_tokens": rows(
+            ApiToken.objects.filter(owner=user).order_by("created_at", "id"),
+            "name",
+            "prefix",
+            "scopes",
+            "created_at",
+            "expires_at",
+            "last_used_at",
+            "revoked_at",
+        ),
         "erasure_requests": rows(
             ErasureRequest.objects.filter(user=user).order_by("requested_at", "id"),
             "requested_at",
@@ -335,6 +346,9 @@ def _academy_erase(user: User) -> None:
     user_type = ContentType.objects.get_for_model(User)
     LogEntry.objects.filter(content_type=user_type, object_id=str(user.pk)).update(object_repr=erased_name())
     Notification.objects.filter(user=user).delete()
+    # An erased person's integrations stop, and their tokens' names (free text) go.
+    ApiToken.objects.filter(owner=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    ApiToken.objects.filter(owner=user).update(name=erased_text())
     emails = OutgoingEmail.objects.filter(user=user)
     emails.filter(status=OutboxStatus.PENDING).update(
         status=OutboxStatus.CANCELLED, claim_token=None, claimed_at=None

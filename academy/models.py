@@ -1,3 +1,4 @@
+import datetime
 import functools
 import zoneinfo
 from typing import ClassVar
@@ -419,3 +420,80 @@ class ErasureRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.status} {self.requested_at:%Y-%m-%d}"
+
+
+# ---------------------------------------------------------------- API tokens
+
+
+class ApiToken(models.Model):
+    """A secret an integration (a mobile app, a CRM) sends as
+    ``Authorization: Bearer acad_<prefix>_<secret>`` to use the API as its
+    owner, limited to its ``scopes`` (``academy.api.scopes``).
+
+    Only a SHA-256 digest of the secret is kept: the token is shown once,
+    when it is made, and cannot be read back. ``prefix`` is public: it finds
+    the row and names the token on pages. A token made by an administrator
+    for another account (``created_by`` is not the owner) is a *service*
+    token: the owner is then an account kept for one integration, whose role
+    and territory bound what the token can reach. A token stops working when
+    revoked, at ``expires_at``, or when its owner's account is deactivated.
+    ``last_used_at`` is updated at most once a minute."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("owner"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=16, unique=True, editable=False)
+    secret_hash = models.CharField(_("secret digest"), max_length=64, editable=False)
+    scopes = models.JSONField(_("scopes"), default=list)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by"),
+    )
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["owner", "-created_at"], name="api_token_owner")]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(name=""), name="api_token_has_name"),
+            models.CheckConstraint(
+                condition=models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=models.F("created_at")),
+                name="api_token_expires_after_creation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix})"
+
+    @property
+    def is_service(self) -> bool:
+        """Made by an administrator for another account."""
+        return self.created_by_id is not None and self.created_by_id != self.owner_id
+
+    def is_expired(self, now: "datetime.datetime | None" = None) -> bool:
+        """Expired from ``expires_at`` on (exactly at it included)."""
+        return self.expires_at is not None and (now or timezone.now()) >= self.expires_at
+
+    def is_usable(self, now: "datetime.datetime | None" = None) -> bool:
+        return self.revoked_at is None and not self.is_expired(now)

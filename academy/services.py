@@ -21,6 +21,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from academy import activity
+
+# API tokens' services live in their own module (academy.api_tokens); reached from here too.
+from academy.api_tokens import api_token_create, api_token_mark_used, api_token_revoke  # noqa: F401
 from academy.errors import ApplicationError
 from academy.i18n import in_language_of
 from academy.models import EngagementEvent, Notification, OutgoingEmail, Role, User, Verb

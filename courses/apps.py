@@ -9,10 +9,12 @@ class CoursesConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported once the models are loaded, as Django requires of ready().
+        from academy.api.scopes import ScopeArea, scope_area_register
         from academy.erasure import personal_data_register
         from academy.outbox import outbox_register
         from courses import erasure, receivers  # noqa: F401  (connects the receivers)
         from courses.services import REMINDER_OUTBOX
 
         outbox_register(REMINDER_OUTBOX)
+        scope_area_register(ScopeArea("courses", _("Courses and learning paths"), app_label=self.label))
         personal_data_register(erasure.PART)

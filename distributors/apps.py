@@ -10,6 +10,7 @@ class DistributorsConfig(AppConfig):
     def ready(self) -> None:
         # Imported once the models are loaded, as Django requires of ready().
         from academy import activity, roles
+        from academy.api.scopes import ScopeArea, scope_area_register
         from academy.erasure import personal_data_register
         from distributors import erasure, receivers  # noqa: F401  (connects the receivers)
         from distributors.selectors import membership_distributor, membership_roles
@@ -17,3 +18,4 @@ class DistributorsConfig(AppConfig):
         roles.role_source_register(membership_roles)
         activity.distributor_source_register(membership_distributor)
         personal_data_register(erasure.PART)
+        scope_area_register(ScopeArea("distributors", _("Distributors and teams"), app_label=self.label))

@@ -342,7 +342,10 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # ---------------------------------------------------------------------- API
 REST_FRAMEWORK = {
+    # API tokens first: a request without credentials gets 401 with a Bearer
+    # challenge (academy.api.authentication).
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "academy.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
         "academy.api.authentication.BasicAuthentication",
     ],
@@ -363,8 +366,14 @@ REST_FRAMEWORK = {
         "calendar_feed_unknown": env.str("THROTTLE_CALENDAR_FEED_UNKNOWN", default="20/hour"),
         # wrong web-conference check-in codes, per person
         "webinar_checkin": env.str("THROTTLE_WEBINAR_CHECKIN", default="10/hour"),
+        # failed API token attempts per client address (beyond: 429 for token requests from it)
+        "api_token_failure": env.str("THROTTLE_API_TOKEN_FAILURE", default="60/hour"),
     },
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # The second enforces an API token's scopes (academy.api.scopes).
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "academy.api.permissions.TokenScopePermission",
+    ],
     "DEFAULT_PAGINATION_CLASS": "academy.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": [
@@ -379,7 +388,12 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Academy API",
-    "DESCRIPTION": "Distributor training academy: distributors, courses, webinars and engagement.",
+    "DESCRIPTION": (
+        "Distributor training academy: distributors, courses, webinars and engagement. "
+        "Integrations authenticate with an API token (`Authorization: Bearer acad_<prefix>_<secret>`) "
+        "whose scopes (`<area>:read`, `<area>:write`, `read`, `write`) limit it to areas of the API; "
+        "see the `tokenAuth` security scheme."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",

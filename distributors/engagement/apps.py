@@ -13,7 +13,10 @@ class EngagementConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported once the models are loaded, as Django requires of ready().
+        from academy.api.scopes import ScopeArea, scope_area_register
         from academy.erasure import personal_data_register
         from distributors.engagement import erasure
 
         personal_data_register(erasure.PART)
+        area = ScopeArea("engagement", _("Engagement figures and xAPI"), app_label=self.label, writes=False)
+        scope_area_register(area)

@@ -53,8 +53,9 @@ def test_me_update_rejects_bad_input_with_field_errors(client, payload, field):
 
 def test_me_requires_authentication(client):
     response = client.get(reverse("api:me"))
-    assert response.status_code == 403
+    assert response.status_code == 401
     assert response.json()["code"] == "not_authenticated"
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
 
 
 def test_schema_and_docs_need_sign_in(client):

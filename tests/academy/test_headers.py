@@ -93,7 +93,7 @@ def test_api_answer_to_basic_authentication_is_private_and_not_stored(client):
 @pytest.mark.django_db
 def test_anonymous_api_answer_is_not_marked_private(client):
     response = client.get(reverse("api:me"))
-    assert response.status_code == 403
+    assert response.status_code == 401  # no credentials: a Bearer challenge (academy.api.authentication)
     assert "no-store" not in response.headers.get("Cache-Control", "")
 
 

@@ -27,7 +27,7 @@ def test_endpoints_need_authentication(client, course):
         api("assignment-list"),
     ]:
         response = client.get(url)
-        assert response.status_code == 403 and response.json()["code"] == "not_authenticated", url
+        assert response.status_code == 401 and response.json()["code"] == "not_authenticated", url
 
 
 def test_catalogue(client, network, django_assert_num_queries):

@@ -131,7 +131,7 @@ def test_report_validation(client, network, payload, fields):
     assert not FieldReport.objects.exists()
 
 
-@pytest.mark.parametrize(("person", "code"), [("manager_a", 403), ("trainer", 403), (None, 403)])
+@pytest.mark.parametrize(("person", "code"), [("manager_a", 403), ("trainer", 403), (None, 401)])
 def test_only_distributor_staff_send_reports(client, network, person, code):
     if person:
         client.force_login(getattr(network, person))

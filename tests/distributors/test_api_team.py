@@ -53,7 +53,7 @@ def test_membership_scoping(client, network):
     client.force_login(network.trainer)
     assert client.get(url("membership-list")).json()["count"] == 0
     client.logout()
-    assert client.get(url("membership-list")).status_code == 403
+    assert client.get(url("membership-list")).status_code == 401
 
 
 def test_lead_ends_a_membership_with_a_reason(client, network, django_assert_num_queries):
@@ -202,7 +202,7 @@ def test_resend_and_revoke_isolation(client, network):
         assert client.get(url("invitation-detail", invitation.pk)).status_code == code
     assert Invitation.objects.get(pk=invitation.pk).status == "pending"
     client.logout()
-    assert client.post(url("invitation-revoke", invitation.pk)).status_code == 403
+    assert client.post(url("invitation-revoke", invitation.pk)).status_code == 401
 
 
 @pytest.mark.parametrize(

@@ -51,7 +51,7 @@ def test_session_list_is_scoped_to_the_audience_with_fixed_queries(
 
 def test_session_list_needs_sign_in(client):
     response = client.get(reverse("api:webinars-sessions"))
-    assert response.status_code == 403 and response.json()["code"] == "not_authenticated"
+    assert response.status_code == 401 and response.json()["code"] == "not_authenticated"
 
 
 def test_session_detail(client, session, network):
