@@ -1,5 +1,6 @@
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
@@ -9,9 +10,12 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from academy.api.scopes import scope_list
+from academy.api_tokens import api_token_create, api_token_revoke, api_token_validate
 from academy.erasure import erasure_request_approve, erasure_request_refuse, user_anonymise
 from academy.errors import ApplicationError
-from academy.models import ErasureRequest, ErasureStatus, Notification, OutgoingEmail, User
+from academy.forms import apply_error
+from academy.models import ApiToken, ErasureRequest, ErasureStatus, Notification, OutgoingEmail, User
 from academy.outbox import outbox_retry
 
 if TYPE_CHECKING:
@@ -252,3 +256,158 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
         count = outbox_retry(queryset)
         message = ngettext("%(count)s e-mail queued again.", "%(count)s e-mails queued again.", count)
         self.message_user(request, message % {"count": count}, messages.SUCCESS)
+
+
+class ApiTokenAddForm(forms.ModelForm):
+    """A token an administrator makes, usually for an integration's own
+    account (a service token); checked by the service's rules."""
+
+    scopes = forms.MultipleChoiceField(
+        label=_("Scopes"),
+        choices=lambda: [(scope.name, f"{scope.name} — {scope.title}") for scope in scope_list()],
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = ApiToken
+        fields = ["owner", "name", "scopes", "expires_at"]
+
+    def __init__(self, *args: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.errors or self.request is None:
+            return data
+        try:
+            api_token_validate(
+                owner=data["owner"],
+                name=data["name"],
+                scopes=data["scopes"],
+                expires_at=data.get("expires_at"),
+                created_by=self.request.user,  # type: ignore[arg-type]
+            )
+        except ApplicationError as error:
+            apply_error(self, error)
+        return data
+
+    def _post_clean(self) -> None:
+        """The service makes the row (prefix, digest): no model validation here."""
+
+
+API_TOKEN_FIELDS = (
+    "owner",
+    "name",
+    "prefix",
+    "scopes",
+    "created_by",
+    "created_at",
+    "expires_at",
+    "last_used_at",
+    "revoked_at",
+    "revoked_by",
+)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Every API token: who owns it, what it may reach, when it was last
+    used; revoke any. The secret's digest is never shown. "Add" makes a
+    token (for a service account, say) and shows its secret once."""
+
+    list_display = [
+        "name",
+        "owner",
+        "prefix",
+        "scope_list",
+        "kind",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter), ("expires_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "prefix", "owner__email", "owner__first_name", "owner__last_name"]
+    list_select_related = ["owner"]
+    raw_id_fields = ["owner"]
+    date_hierarchy = "created_at"
+    actions = ["revoke"]
+    fields = API_TOKEN_FIELDS
+    readonly_fields = API_TOKEN_FIELDS
+
+    @admin.display(description=_("scopes"))
+    def scope_list(self, token: ApiToken) -> str:
+        return ", ".join(token.scopes)
+
+    @admin.display(description=_("kind"))
+    def kind(self, token: ApiToken) -> str:
+        return str(_("service") if token.is_service else _("personal"))
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.readonly_fields if obj is not None else []
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.fields if obj is not None else ApiTokenAddForm.Meta.fields
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        if obj is not None:
+            return super().get_form(request, obj, change, **kwargs)
+        base = super().get_form(request, obj, change, form=ApiTokenAddForm, **kwargs)
+
+        class BoundAddForm(base):  # type: ignore[valid-type,misc]
+            def __init__(self, *args: Any, **inner: Any) -> None:
+                super().__init__(*args, request=request, **inner)
+
+        return BoundAddForm
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False if obj is not None else super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # revoked tokens stay, as a record of who could reach the API
+
+    def save_model(self, request: HttpRequest, obj: ApiToken, form: Any, change: bool) -> None:
+        token, secret = api_token_create(
+            owner=form.cleaned_data["owner"],
+            name=form.cleaned_data["name"],
+            scopes=form.cleaned_data["scopes"],
+            expires_at=form.cleaned_data.get("expires_at"),
+            created_by=request.user,  # type: ignore[arg-type]
+        )
+        for field in ApiToken._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(token, field.attname))
+        obj._state.adding = False
+        obj._secret = secret  # type: ignore[attr-defined]
+
+    def response_add(self, request: HttpRequest, obj: ApiToken, post_url_continue: str | None = None) -> Any:
+        return TemplateResponse(
+            request,
+            "admin/academy/apitoken/created.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Token made"),
+                "opts": self.model._meta,
+                "token": obj,
+                "secret": getattr(obj, "_secret", ""),
+            },
+        )
+
+    @admin.action(description=_("Revoke the tokens"))
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> TemplateResponse | None:
+        if not request.POST.get("confirm"):
+            return _confirmation(
+                self,
+                request,
+                queryset,
+                action="revoke",
+                title=_("Revoke these tokens?"),
+                question=_("The applications that use them will be refused at once; this cannot be undone."),
+            )
+        done = 0
+        for token in queryset.filter(revoked_at__isnull=True).order_by("pk"):
+            api_token_revoke(token=token, by=request.user)  # type: ignore[arg-type]
+            done += 1
+        message = ngettext("%(count)s token revoked.", "%(count)s tokens revoked.", done)
+        self.message_user(request, message % {"count": done}, messages.SUCCESS)
+        return None

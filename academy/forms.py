@@ -8,6 +8,7 @@ from django.contrib.auth import forms as auth_forms
 from django.template import loader
 from django.utils.translation import gettext_lazy as _
 
+from academy.api.scopes import scope_list
 from academy.errors import ApplicationError
 from academy.i18n import in_language_of
 from academy.models import User, time_zone_choices
@@ -116,3 +117,41 @@ class ErasureRequestForm(forms.Form):
         label=_("I understand that my account will be erased for good and that I can no longer sign in."),
         error_messages={"required": _("Tick the box to confirm that you want your account erased.")},
     )
+
+
+def _scope_choices() -> list[tuple[str, str]]:
+    return [(scope.name, f"{scope.title} ({scope.name})") for scope in scope_list()]
+
+
+class ApiTokenForm(forms.Form):
+    """A new API token: what it is for, what it may reach, how long it lasts."""
+
+    EXPIRY_DAYS = {"30": 30, "90": 90, "365": 365, "never": None}
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("What the token is for, e.g. “CRM” or “Mobile app on my phone”."),
+    )
+    scopes = forms.MultipleChoiceField(
+        label=_("Scopes"),
+        choices=_scope_choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Give only what the integration needs. A token never goes beyond what you may do yourself."
+        ),
+        error_messages={"required": _("Choose at least one scope.")},
+    )
+    expires_in = forms.ChoiceField(
+        label=_("Expires"),
+        choices=[
+            ("30", _("in 30 days")),
+            ("90", _("in 90 days")),
+            ("365", _("in a year")),
+            ("never", _("never")),
+        ],
+        initial="90",
+    )
+
+    def expiry_days(self) -> int | None:
+        return self.EXPIRY_DAYS[self.cleaned_data["expires_in"]]

@@ -12,6 +12,8 @@ urlpatterns = [
     path("profile/", views.profile, name="profile"),
     path("profile/data/", views.personal_data_download, name="personal_data_download"),
     path("profile/erasure/", views.erasure_request, name="erasure_request"),
+    path("profile/tokens/", views.api_tokens, name="api_tokens"),
+    path("profile/tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path(
         "password/change/",
         auth_views.PasswordChangeView.as_view(

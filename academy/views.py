@@ -1,3 +1,4 @@
+import datetime
 from typing import Any
 
 from django.conf import settings
@@ -6,11 +7,11 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -21,13 +22,20 @@ from django.views.i18n import set_language
 from academy import erasure, roles, services
 from academy.downloads import generated_file_response
 from academy.errors import ApplicationError
-from academy.forms import ErasureRequestForm, LoginForm, PasswordResetForm, ProfileForm, apply_error
+from academy.forms import (
+    ApiTokenForm,
+    ErasureRequestForm,
+    LoginForm,
+    PasswordResetForm,
+    ProfileForm,
+    apply_error,
+)
 from academy.headers import csp_violations_log
 from academy.health import health_report
 from academy.home import panels_for
 from academy.http import AuthenticatedHttpRequest
 from academy.models import User
-from academy.selectors import erasure_request_pending, notification_list
+from academy.selectors import api_token_get, api_token_list, erasure_request_pending, notification_list
 from academy.throttling import limit_page
 
 
@@ -130,6 +138,54 @@ def erasure_request(request: AuthenticatedHttpRequest) -> HttpResponse:
         {"form": form, "pending": pending, "objections": erasure.erasure_objections(user=user)},
         status=status,
     )
+
+
+@login_required
+def api_tokens(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The person's API tokens, and a form to make one. A new token's secret
+    is in the answer to the form only (never stored, never in a message or a
+    redirect): shown once."""
+    user = request.user
+    form = ApiTokenForm(request.POST if request.method == "POST" else None)
+    created = secret = None
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            days = form.expiry_days()
+            try:
+                created, secret = services.api_token_create(
+                    owner=user,
+                    name=form.cleaned_data["name"],
+                    scopes=form.cleaned_data["scopes"],
+                    expires_at=None if days is None else timezone.now() + datetime.timedelta(days=days),
+                )
+            except ApplicationError as error:
+                apply_error(form, error, renamed={"expires_at": "expires_in"})
+            else:
+                form = ApiTokenForm()
+        if created is None:
+            status = 400
+    return render(
+        request,
+        "academy/api_tokens.html",
+        {"form": form, "tokens": api_token_list(user=user), "created": created, "secret": secret},
+        status=status,
+    )
+
+
+@login_required
+def api_token_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Ask, then revoke one of the person's own tokens (anybody else's: 404)."""
+    token = api_token_get(user=request.user, pk=pk)
+    if token is None:
+        raise Http404
+    if request.method == "POST" and token.revoked_at is None:
+        services.api_token_revoke(token=token, by=request.user)
+        messages.success(request, _("The token “%(name)s” has been revoked.") % {"name": token.name})
+        return redirect("academy:api_tokens")
+    if token.revoked_at is not None:
+        return redirect("academy:api_tokens")
+    return render(request, "academy/api_token_revoke.html", {"token": token})
 
 
 @require_POST

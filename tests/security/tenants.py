@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from academy import services as academy_services
 from academy.models import Verb
 from academy.services import activity_record
 from courses import services as course_services
@@ -121,6 +122,9 @@ def _tenant(key: str, *, trainer, countries: list[str]) -> Tenant:
         actor=trainer, session=session, title=f"Material {content}", url="https://example.com/slides"
     )
     calendar = webinar_services.calendar_token_regenerate(user=staff)
+    api_token, _secret = academy_services.api_token_create(
+        owner=staff, name=f"Token {private}", scopes=["read"]
+    )
 
     values = {
         "territory": [str(territory.pk)],
@@ -147,6 +151,7 @@ def _tenant(key: str, *, trainer, countries: list[str]) -> Tenant:
         "user_uid": [urlsafe_base64_encode(force_bytes(staff.pk))],
         "password_reset_token": ["set-password-bogus"],
         "export_dataset": list(DATASETS),
+        "api_token": [str(api_token.pk)],
     }
     return Tenant(
         key=key,

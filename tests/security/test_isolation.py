@@ -61,6 +61,7 @@ KINDS: dict[tuple[str, str], str] = {
     ("reset", "uidb64"): "user_uid",
     ("reset", "token"): "password_reset_token",
     ("export", "dataset"): "export_dataset",
+    ("tokens", "pk"): "api_token",
 }
 # A route whose parameters the segment rule cannot tell apart: route name -> {parameter: kind}.
 ROUTE_KINDS: dict[str, dict[str, str]] = {}
