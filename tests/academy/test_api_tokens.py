@@ -147,6 +147,15 @@ def test_a_token_reaches_only_what_its_owner_may(network):
             assert (by_token.status_code, by_token.json()) == (by_session.status_code, by_session.json())
 
 
+def test_a_view_of_an_app_without_an_area_is_closed_to_tokens(monkeypatch):
+    from academy.api import scopes
+
+    _token_row, raw = _token(scopes=["write"])
+    monkeypatch.setattr(scopes, "_areas", {k: v for k, v in scopes._areas.items() if k != "profile"})
+    response = _call("GET", ME, raw)
+    assert response.status_code == 403 and response.json()["code"] == "token_not_allowed"
+
+
 def test_every_api_route_enforces_token_scopes():
     """No view ships that takes tokens but drops the scope check, or that
     belongs to no area (it would be closed to tokens by surprise)."""
@@ -336,6 +345,15 @@ def test_only_the_owner_or_an_admin_revokes_and_twice_changes_nothing():
     services.api_token_revoke(token=token, by=token.owner)
     token.refresh_from_db()
     assert token.revoked_at == first and token.revoked_by == admin
+
+
+def test_the_personal_data_export_lists_tokens_without_secrets():
+    from academy.erasure import user_data_export
+
+    token, raw = _token()
+    exported = user_data_export(user=token.owner)["academy"]["api_tokens"]
+    assert [row["prefix"] for row in exported] == [token.prefix]
+    assert token.secret_hash not in str(exported) and raw.rsplit("_", 1)[1] not in str(exported)
 
 
 def test_an_erased_person_s_tokens_are_revoked_and_unnamed():
