@@ -21,7 +21,14 @@ from django.views.i18n import set_language
 from academy import erasure, roles, services
 from academy.downloads import generated_file_response
 from academy.errors import ApplicationError
-from academy.forms import ErasureRequestForm, LoginForm, PasswordResetForm, ProfileForm, apply_error
+from academy.forms import (
+    ErasureRequestForm,
+    FilePreferencesForm,
+    LoginForm,
+    PasswordResetForm,
+    ProfileForm,
+    apply_error,
+)
 from academy.headers import csp_violations_log
 from academy.health import health_report
 from academy.home import panels_for
@@ -92,8 +99,34 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "academy/profile.html",
-        {"form": form, "erasure_request": erasure_request_pending(user=user)},
+        {
+            "form": form,
+            "erasure_request": erasure_request_pending(user=user),
+            "files_form": FilePreferencesForm(instance=user),
+        },
     )
+
+
+@login_required
+@require_POST
+def file_preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Save how the person's CSV downloads are separated (a form of the profile page)."""
+    user = request.user
+    files_form = FilePreferencesForm(request.POST, instance=User.objects.get(pk=user.pk))
+    if files_form.is_valid():
+        try:
+            services.user_csv_separator_set(user=user, csv_separator=files_form.cleaned_data["csv_separator"])
+        except ApplicationError as error:
+            apply_error(files_form, error)
+        else:
+            messages.success(request, _("Your file preferences have been saved."))
+            return redirect("academy:profile")
+    context = {
+        "form": ProfileForm(instance=user),
+        "erasure_request": erasure_request_pending(user=user),
+        "files_form": files_form,
+    }
+    return render(request, "academy/profile.html", context, status=400)
 
 
 @login_required

@@ -1,6 +1,5 @@
 """Pages of the webinars app: learners, trainers and managers."""
 
-import csv
 from collections.abc import Callable
 from typing import Any
 
@@ -12,8 +11,8 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -23,7 +22,7 @@ from academy.errors import ApplicationError
 from academy.forms import apply_error
 from academy.http import AuthenticatedHttpRequest
 from academy.permissions import can, require
-from academy.spreadsheets import SpreadsheetCsvWriter
+from academy.spreadsheets import Column, Table, table_response
 from academy.throttling import client_address, throttle, throttled_response
 from webinars import ics, selectors, services
 from webinars import rules as webinar_rules
@@ -748,38 +747,39 @@ def attendance_import(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 
 
 @login_required
-def registrants_csv(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+def registrants_export(request: AuthenticatedHttpRequest, pk: int, fmt: str) -> HttpResponseBase:
+    """The registrants of a hosted session as CSV or XLSX (academy.spreadsheets:
+    typed cells, the reader's separator, formula-safe text)."""
     session = _hosted(request, pk)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="web-conference-{session.pk}-registrants.csv"'
-    response.write("\ufeff")  # spreadsheet programs read UTF-8 with a byte-order mark
-    # Text that a spreadsheet would run as a formula is quoted out (academy.spreadsheets).
-    writer = SpreadsheetCsvWriter(csv.writer(response))
-    writer.writerow(
-        [
-            _("Name"),
-            _("E-mail"),
-            _("Distributor"),
-            _("Status"),
-            _("Registered at"),
-            _("Attended"),
-            _("Minutes"),
-        ]
-    )
+    columns = [
+        Column(_("Name")),
+        Column(_("E-mail")),
+        Column(_("Distributor")),
+        Column(_("Status")),
+        Column(_("Registered at")),
+        Column(_("Attended")),
+        Column(_("Minutes")),
+    ]
+    rows = []
     for registration in selectors.registrant_list(session=session):
         attendance = getattr(registration, "attendance", None)
-        writer.writerow(
+        rows.append(
             [
                 str(registration.user),
                 registration.user.email,
                 registration.distributor.name if registration.distributor else "",
                 registration.get_status_display(),
-                timezone.localtime(registration.created_at).strftime("%Y-%m-%d %H:%M"),
-                _("yes") if attendance and attendance.attended else _("no"),
+                registration.created_at,
+                bool(attendance and attendance.attended),
                 attendance.minutes_attended if attendance else 0,
             ]
         )
-    return response
+    return table_response(
+        table=Table(pgettext("sheet", "Registrants"), columns, rows),
+        fmt=fmt,
+        filename=f"web-conference-{session.pk}-registrants",
+        user=request.user,
+    )
 
 
 @login_required

@@ -1,7 +1,6 @@
 """A learner who names themselves like a formula cannot plant one in the
 managers' exports: every dataset, CSV and XLSX."""
 
-import csv
 import io
 
 import pytest
@@ -10,6 +9,7 @@ from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
 from tests.courses.factories import build_course, complete_course
+from tests.files import csv_rows
 from tests.webinars.conftest import end_session
 from tests.webinars.factories import SessionFactory
 from webinars import services as webinar_services
@@ -28,8 +28,7 @@ def _rename_through_the_api(user):
 
 
 def _csv_rows(response):
-    text = b"".join(response.streaming_content).decode("utf-8-sig")
-    return list(csv.reader(io.StringIO(text)))
+    return csv_rows(response)
 
 
 def _xlsx_rows(response):
