@@ -13,11 +13,8 @@ from openpyxl import load_workbook
 
 from courses.models import Enrollment
 from distributors.engagement.exports import DATASETS
-from tests.courses.factories import build_course, complete_course
+from tests.engagement.conftest import learned_and_attended
 from tests.files import csv_rows
-from tests.webinars.conftest import end_session
-from tests.webinars.factories import SessionFactory
-from webinars import services as webinar_services
 
 pytestmark = pytest.mark.django_db
 
@@ -25,17 +22,11 @@ PARIS = zoneinfo.ZoneInfo("Europe/Paris")
 
 
 @pytest.fixture
-def activity(network):
+def exported(network):
     """Staff A completed a course and attended a web-conference; manager A reads from Paris."""
     from distributors.engagement.services import engagement_refresh
 
-    complete_course(network.staff_a, build_course(owner=network.trainer, title="Hygiène"))
-    session = SessionFactory(trainers=[network.trainer])
-    webinar_services.registration_create(user=network.staff_a, session=session)
-    end_session(session)
-    webinar_services.attendance_mark(
-        actor=network.trainer, session=session, user=network.staff_a, attended=True, minutes=45
-    )
+    session = learned_and_attended(network)
     engagement_refresh(months=12)
     network.manager_a.time_zone = "Europe/Paris"
     network.manager_a.save()
@@ -55,10 +46,10 @@ def _set(user, **fields):
     user.save()
 
 
-def test_xlsx_dates_are_date_cells_in_the_reader_time_zone(client, activity):
-    client.force_login(activity.manager_a)  # French
+def test_xlsx_dates_are_date_cells_in_the_reader_time_zone(client, exported):
+    client.force_login(exported.manager_a)  # French
     sheet = _workbook(client, "completions").active
-    completed_at = Enrollment.objects.get(user=activity.staff_a).completed_at
+    completed_at = Enrollment.objects.get(user=exported.staff_a).completed_at
     cell = sheet["A2"]
     assert cell.is_date and cell.number_format == "dd/mm/yyyy hh:mm"
     local = completed_at.astimezone(PARIS).replace(tzinfo=None)
@@ -66,16 +57,16 @@ def test_xlsx_dates_are_date_cells_in_the_reader_time_zone(client, activity):
     version = sheet["F2"]
     assert (version.value, version.data_type, version.number_format) == (1, "n", "0")
 
-    _set(activity.manager_a, language="en")
+    _set(exported.manager_a, language="en")
     sheet = _workbook(client, "attendance").active
     start = sheet["B2"]
     assert start.is_date and start.number_format == "yyyy-mm-dd hh:mm"
-    assert start.value == activity.session.starts_at.astimezone(PARIS).replace(tzinfo=None)
+    assert start.value == exported.session.starts_at.astimezone(PARIS).replace(tzinfo=None)
     assert (sheet["F2"].value, sheet["F2"].number_format) == (45, "0")
 
 
-def test_xlsx_last_activity_is_a_date_cell(client, activity):
-    client.force_login(activity.manager_a)
+def test_xlsx_last_activity_is_a_date_cell(client, exported):
+    client.force_login(exported.manager_a)
     sheet = _workbook(client, "distributors").active
     header = [cell.value for cell in sheet[1]]
     last = sheet.cell(row=2, column=header.index("Dernière activité") + 1)
@@ -106,10 +97,10 @@ def test_xlsx_last_activity_is_a_date_cell(client, activity):
     ],
 )
 def test_xlsx_sheets_are_named_in_the_reader_language_with_a_frozen_filtered_header(
-    client, activity, language, titles
+    client, exported, language, titles
 ):
-    _set(activity.manager_a, language=language)
-    client.force_login(activity.manager_a)
+    _set(exported.manager_a, language=language)
+    client.force_login(exported.manager_a)
     for dataset in DATASETS:
         workbook = _workbook(client, dataset)
         sheet = workbook.active
@@ -133,23 +124,23 @@ def _csv_text(client, dataset):
     return raw.decode("utf-8-sig")
 
 
-def test_csv_separator_follows_the_language_and_the_person_choice(client, activity):
-    client.force_login(activity.manager_a)
+def test_csv_separator_follows_the_language_and_the_person_choice(client, exported):
+    client.force_login(exported.manager_a)
     french = _csv_text(client, "completions")
     assert french.splitlines()[0].split(";")[:3] == ["Terminée le", "Personne", "E-mail"]
-    _set(activity.manager_a, language="en")
+    _set(exported.manager_a, language="en")
     assert _csv_text(client, "completions").splitlines()[0].split(",")[:2] == ["Completed at", "Person"]
-    _set(activity.manager_a, csv_separator="tab")
+    _set(exported.manager_a, csv_separator="tab")
     assert _csv_text(client, "completions").splitlines()[0].split("\t")[:2] == ["Completed at", "Person"]
-    _set(activity.manager_a, language="fr", csv_separator="comma")
+    _set(exported.manager_a, language="fr", csv_separator="comma")
     assert _csv_text(client, "completions").splitlines()[0].split(",")[:2] == ["Terminée le", "Personne"]
 
 
-def test_streamed_csv_times_are_in_the_reader_time_zone(client, activity):
+def test_streamed_csv_times_are_in_the_reader_time_zone(client, exported):
     # The rows are written after the request's time zone is reset.
-    client.force_login(activity.manager_a)
+    client.force_login(exported.manager_a)
     [_header, row] = csv_rows(client.get(reverse("engagement:export", args=["attendance", "csv"])))
-    assert row[1] == activity.session.starts_at.astimezone(PARIS).strftime("%Y-%m-%d %H:%M")
+    assert row[1] == exported.session.starts_at.astimezone(PARIS).strftime("%Y-%m-%d %H:%M")
 
 
 def _headers(client, user):
@@ -175,12 +166,12 @@ def _registrant_headers(client, user, session):
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
-def test_every_export_has_distinct_headers(client, activity, language):
-    _set(activity.manager_a, language=language)
-    _set(activity.trainer, language=language)
+def test_every_export_has_distinct_headers(client, exported, language):
+    _set(exported.manager_a, language=language)
+    _set(exported.trainer, language=language)
     exports = {
-        **_headers(client, activity.manager_a),
-        **_registrant_headers(client, activity.trainer, activity.session),
+        **_headers(client, exported.manager_a),
+        **_registrant_headers(client, exported.trainer, exported.session),
     }
     assert len(exports) == 2 * len(DATASETS) + 2
     for name, header in exports.items():
@@ -190,10 +181,10 @@ def test_every_export_has_distinct_headers(client, activity, language):
     assert exports["distributors.xlsx"].count({"fr": "Personnel actif", "en": "Active staff"}[language]) == 0
 
 
-def test_registrants_xlsx(client, activity):
-    _set(activity.trainer, time_zone="Europe/Paris")
-    client.force_login(activity.trainer)
-    response = client.get(reverse("webinars:registrants_export", args=[activity.session.pk, "xlsx"]))
+def test_registrants_xlsx(client, exported):
+    _set(exported.trainer, time_zone="Europe/Paris")
+    client.force_login(exported.trainer)
+    response = client.get(reverse("webinars:registrants_export", args=[exported.session.pk, "xlsx"]))
     assert response["Content-Disposition"].endswith('-registrants.xlsx"')
     workbook = load_workbook(io.BytesIO(response.content))
     sheet = workbook.active
