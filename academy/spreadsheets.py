@@ -128,6 +128,7 @@ class Kind(enum.Enum):
 
     AUTO = "auto"
     PERCENT = "percent"  # a number from 0 to 100, shown as a percentage
+    MONTH = "month"  # a date or datetime standing for its month
 
 
 @dataclass(frozen=True)
@@ -187,9 +188,17 @@ def csv_format_for(user: User | None) -> CsvFormat:
     return CsvFormat(delimiter=delimiter, decimal_comma=french and delimiter != ",")
 
 
+def _month(value: datetime.date) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        value = _local_naive(value).date()
+    return value.replace(day=1)
+
+
 def _csv_value(value: Any, kind: Kind, fmt: CsvFormat) -> Any:
     if value is None:
         return ""
+    if kind is Kind.MONTH:
+        return _month(value).strftime("%Y-%m")
     if isinstance(value, str):
         return csv_cell(value)
     if isinstance(value, bool):
@@ -243,8 +252,8 @@ def sheet_title(text: str) -> str:
 
 def _formats() -> dict[str, str]:
     if _french():
-        return {"date": "dd/mm/yyyy", "datetime": "dd/mm/yyyy hh:mm"}
-    return {"date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm"}
+        return {"date": "dd/mm/yyyy", "datetime": "dd/mm/yyyy hh:mm", "month": "mm/yyyy"}
+    return {"date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm", "month": "yyyy-mm"}
 
 
 def _xlsx_cell(sheet: WriteOnlyWorksheet, value: Any, kind: Kind, formats: dict[str, str]) -> Any:
@@ -254,7 +263,10 @@ def _xlsx_cell(sheet: WriteOnlyWorksheet, value: Any, kind: Kind, formats: dict[
         return _text_cell(sheet, value)
     if isinstance(value, bool):
         return _text_cell(sheet, _yes_no(value))
-    if isinstance(value, datetime.datetime):
+    if kind is Kind.MONTH:
+        cell = WriteOnlyCell(sheet, value=_month(value))
+        cell.number_format = formats["month"]
+    elif isinstance(value, datetime.datetime):
         cell = WriteOnlyCell(sheet, value=_local_naive(value))
         cell.number_format = formats["datetime"]
     elif isinstance(value, datetime.date):

@@ -52,4 +52,9 @@ urlpatterns = [
     path("manage/sessions/<int:pk>/materials/", views.material_add, name="material_add"),
     path("manage/materials/<int:pk>/delete/", views.material_delete, name="material_delete"),
     path("report/", views.attendance_report, name="attendance_report"),
+    re_path(
+        r"^report/attendance\.(?P<fmt>csv|xlsx)$",
+        views.attendance_report_export,
+        name="attendance_report_export",
+    ),
 ]

@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
@@ -22,7 +23,7 @@ from academy.errors import ApplicationError
 from academy.forms import apply_error
 from academy.http import AuthenticatedHttpRequest
 from academy.permissions import can, require
-from academy.spreadsheets import Column, Table, table_response
+from academy.spreadsheets import Column, Kind, Table, table_response
 from academy.throttling import client_address, throttle, throttled_response
 from webinars import ics, selectors, services
 from webinars import rules as webinar_rules
@@ -811,8 +812,7 @@ def material_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------- managers
 
 
-@login_required
-def attendance_report(request: AuthenticatedHttpRequest) -> HttpResponse:
+def _attendance_report(request: AuthenticatedHttpRequest) -> tuple[ReportForm, int, list[dict[str, Any]]]:
     if not can(request.user, "webinars.view_attendance_report"):
         raise PermissionDenied(_("You are not allowed to do this."))
     form = ReportForm(request.GET or None)
@@ -820,4 +820,41 @@ def attendance_report(request: AuthenticatedHttpRequest) -> HttpResponse:
     rows = list(selectors.attendance_by_distributor_month(user=request.user, months=months))
     for row in rows:
         row["rate"] = round(100 * row["attended"] / row["registered"]) if row["registered"] else 0
-    return render(request, "webinars/attendance_report.html", {"form": form, "rows": rows, "months": months})
+    return form, months, rows
+
+
+@login_required
+def attendance_report(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form, months, rows = _attendance_report(request)
+    query = request.GET.urlencode()
+    return render(
+        request,
+        "webinars/attendance_report.html",
+        {"form": form, "rows": rows, "months": months, "query": query},
+    )
+
+
+@login_required
+def attendance_report_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponseBase:
+    """The attendance report of the page, as CSV or XLSX (same filter, same scope)."""
+    _form, months, rows = _attendance_report(request)
+    columns = [
+        Column(_("Month"), Kind.MONTH),
+        Column(_("Distributor")),
+        Column(_("Registered")),
+        Column(_("Attended")),
+        Column(pgettext("attendance report", "Attendance rate (%)"), Kind.PERCENT),
+        Column(_("Minutes")),
+    ]
+    table = Table(
+        pgettext("sheet", "Web-conference attendance"),
+        columns,
+        [
+            [row[key] for key in ("month", "distributor__name", "registered", "attended", "rate", "minutes")]
+            for row in rows
+        ],
+    )
+    stamp = timezone.localdate().isoformat()
+    return table_response(
+        table=table, fmt=fmt, filename=f"web-conference-attendance-{months}m-{stamp}", user=request.user
+    )

@@ -192,3 +192,26 @@ def test_registrants_xlsx(client, exported):
     registered = sheet["E2"]
     assert registered.is_date and registered.number_format == "dd/mm/yyyy hh:mm"
     assert (sheet["F2"].value, sheet["G2"].value) == ("oui", 45)
+
+
+def test_attendance_report_export_has_months_and_rates(client, exported):
+    import time_machine
+
+    client.force_login(exported.manager_a)
+    with time_machine.travel(exported.session.ends_at):
+        response = client.get(reverse("webinars:attendance_report_export", args=["xlsx"]), {"months": 3})
+        workbook = load_workbook(io.BytesIO(response.content))
+        [_header, row] = csv_rows(client.get(reverse("webinars:attendance_report_export", args=["csv"])))
+    sheet = workbook.active
+    assert workbook.sheetnames == ["Présence aux web-conférences"] and sheet.max_row == 2
+    month, name, registered, attended, rate, minutes = sheet[2]
+    starts = exported.session.starts_at.astimezone(PARIS)
+    assert month.is_date and month.number_format == "mm/yyyy"
+    assert month.value == datetime.datetime(starts.year, starts.month, 1)
+    assert (name.value, registered.value, attended.value, minutes.value) == ("Dist A", 1, 1, 45)
+    assert (rate.value, rate.number_format) == (1, "0%")
+    assert row == [starts.strftime("%Y-%m"), "Dist A", "1", "1", "100", "45"]
+    client.force_login(exported.manager_b)  # another territory
+    assert csv_rows(client.get(reverse("webinars:attendance_report_export", args=["csv"])))[1:] == []
+    client.force_login(exported.staff_a)
+    assert client.get(reverse("webinars:attendance_report_export", args=["csv"])).status_code == 403
