@@ -43,3 +43,14 @@ def test_signed_out_and_get_are_refused(client, network):
     assert client.post(url, {"files-csv_separator": "tab"}).status_code == 302
     client.force_login(network.staff_a)
     assert client.get(url).status_code == 405
+
+
+def test_the_choice_is_part_of_the_personal_data_download(network):
+    from academy import erasure
+
+    services.user_csv_separator_set(user=network.staff_a, csv_separator="semicolon")
+    exported = erasure.user_data_export(user=network.staff_a)
+    assert any(
+        isinstance(part, dict) and part.get("profile", {}).get("csv_separator") == "semicolon"
+        for part in exported.values()
+    )
