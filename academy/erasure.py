@@ -279,6 +279,7 @@ def _academy_export(user: User) -> dict[str, Any]:
         "last_name": user.last_name,
         "role": user.role,
         "language": user.language,
+        "csv_separator": user.csv_separator,
         "time_zone": user.time_zone,
         "country": str(user.country or ""),
         "phone": str(user.phone or ""),

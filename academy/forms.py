@@ -37,6 +37,22 @@ class ProfileForm(forms.ModelForm):
         }
 
 
+class FilePreferencesForm(forms.ModelForm):
+    """How the person's CSV downloads are separated (its own form on the profile page)."""
+
+    prefix = "files"
+
+    class Meta:
+        model = User
+        fields = ["csv_separator"]
+        labels = {"csv_separator": _("Separator of CSV files")}
+        help_texts = {
+            "csv_separator": _(
+                "Excel in French expects a semicolon, in English a comma. XLSX files need no choice."
+            )
+        }
+
+
 class PasswordResetForm(auth_forms.PasswordResetForm):
     """Sends the reset e-mail in the account holder's language and time zone,
     at most ``password_reset_email`` times per address (beyond, nothing is

@@ -56,6 +56,15 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("Administrator")
 
 
+class CsvSeparator(models.TextChoices):
+    """The separator of the CSV files a person downloads (academy.spreadsheets)."""
+
+    AUTO = "auto", _("By language (; in French, , in English)")
+    SEMICOLON = "semicolon", _("Semicolon (;)")
+    COMMA = "comma", _("Comma (,)")
+    TAB = "tab", _("Tab")
+
+
 # What an anonymised account is called wherever a name is shown.
 FORMER_MEMBER = _("Former member")
 
@@ -119,6 +128,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     country = CountryField(_("country"), blank=True)
     phone = PhoneNumberField(_("phone"), blank=True)
+    csv_separator = models.CharField(
+        _("CSV separator"), max_length=16, choices=CsvSeparator.choices, default=CsvSeparator.AUTO
+    )
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
     erased_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)

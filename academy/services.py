@@ -26,7 +26,7 @@ from academy import activity
 from academy.api_tokens import api_token_create, api_token_mark_used, api_token_revoke  # noqa: F401
 from academy.errors import ApplicationError
 from academy.i18n import in_language_of
-from academy.models import EngagementEvent, Notification, OutgoingEmail, Role, User, Verb
+from academy.models import CsvSeparator, EngagementEvent, Notification, OutgoingEmail, Role, User, Verb
 from academy.outbox import Outbox, OutboxCancel, OutboxStatus, outbox_wake
 
 logger = logging.getLogger(__name__)
@@ -105,6 +105,16 @@ def user_language_set(*, user: User, language: str) -> None:
     if user.language != language:
         user.language = language
         user.save(update_fields=["language"])
+
+
+def user_csv_separator_set(*, user: User, csv_separator: str) -> None:
+    """The separator of the person's CSV downloads (``auto``: by language)."""
+    if csv_separator not in CsvSeparator.values:
+        message = _("Choose one of the separators offered.")
+        raise ApplicationError(message, fields={"csv_separator": [message]})
+    if user.csv_separator != csv_separator:
+        user.csv_separator = csv_separator
+        user.save(update_fields=["csv_separator"])
 
 
 def user_login_record(*, user: User) -> None:

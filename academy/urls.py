@@ -11,6 +11,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", views.profile, name="profile"),
     path("profile/data/", views.personal_data_download, name="personal_data_download"),
+    path("profile/files/", views.file_preferences, name="file_preferences"),
     path("profile/erasure/", views.erasure_request, name="erasure_request"),
     path("profile/tokens/", views.api_tokens, name="api_tokens"),
     path("profile/tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),

@@ -25,6 +25,7 @@ from academy.errors import ApplicationError
 from academy.forms import (
     ApiTokenForm,
     ErasureRequestForm,
+    FilePreferencesForm,
     LoginForm,
     PasswordResetForm,
     ProfileForm,
@@ -100,8 +101,34 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "academy/profile.html",
-        {"form": form, "erasure_request": erasure_request_pending(user=user)},
+        {
+            "form": form,
+            "erasure_request": erasure_request_pending(user=user),
+            "files_form": FilePreferencesForm(instance=user),
+        },
     )
+
+
+@login_required
+@require_POST
+def file_preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Save how the person's CSV downloads are separated (a form of the profile page)."""
+    user = request.user
+    files_form = FilePreferencesForm(request.POST, instance=User.objects.get(pk=user.pk))
+    if files_form.is_valid():
+        try:
+            services.user_csv_separator_set(user=user, csv_separator=files_form.cleaned_data["csv_separator"])
+        except ApplicationError as error:
+            apply_error(files_form, error)
+        else:
+            messages.success(request, _("Your file preferences have been saved."))
+            return redirect("academy:profile")
+    context = {
+        "form": ProfileForm(instance=user),
+        "erasure_request": erasure_request_pending(user=user),
+        "files_form": files_form,
+    }
+    return render(request, "academy/profile.html", context, status=400)
 
 
 @login_required

@@ -9,9 +9,10 @@ from django.utils.translation import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import cm
-from reportlab.pdfgen import canvas
+from reportlab.pdfgen.canvas import Canvas
 
 from academy.i18n import in_language_of
+from academy.pdf_fonts import pdf_canvas, pdf_fonts_register, pdf_text
 from courses.models import Certificate
 
 BRAND = colors.HexColor("#0b6e4f")
@@ -19,7 +20,7 @@ INK = colors.HexColor("#1d2733")
 MUTED = colors.HexColor("#5b6875")
 
 
-def _fit(pdf: canvas.Canvas, text: str, font: str, size: float, width: float) -> float:
+def _fit(pdf: Canvas, text: str, font: str, size: float, width: float) -> float:
     """The largest font size up to ``size`` at which ``text`` fits ``width``."""
     while size > 10 and pdf.stringWidth(text, font, size) > width:
         size -= 1
@@ -30,12 +31,14 @@ def certificate_pdf(certificate: Certificate) -> bytes:
     """One landscape A4 page: holder, course or path, dates, verification
     code and address. Texts and dates follow the holder's language, whoever
     downloads it."""
+    regular, bold = pdf_fonts_register()
+    holder, title = pdf_text(certificate.holder_name), pdf_text(certificate.title)
     buffer = io.BytesIO()
     width, height = landscape(A4)
-    pdf = canvas.Canvas(buffer, pagesize=(width, height), pageCompression=1)
+    pdf = pdf_canvas(buffer, pagesize=(width, height))
     with in_language_of(certificate.user):
         verify_url = settings.SITE_URL + reverse("courses:verify", args=[certificate.code])
-        pdf.setTitle(_("Certificate — %(title)s") % {"title": certificate.title})
+        pdf.setTitle(_("Certificate — %(title)s") % {"title": title})
         pdf.setAuthor(_("Academy"))
         pdf.setStrokeColor(BRAND)
         pdf.setLineWidth(4)
@@ -44,37 +47,37 @@ def certificate_pdf(certificate: Certificate) -> bytes:
         pdf.rect(1.6 * cm, 1.6 * cm, width - 3.2 * cm, height - 3.2 * cm)
 
         pdf.setFillColor(BRAND)
-        pdf.setFont("Helvetica-Bold", 30)
+        pdf.setFont(bold, 30)
         heading = _("Certificate of completion") if certificate.course_id else _("Learning path certificate")
         pdf.drawCentredString(width / 2, height - 4.5 * cm, heading)
 
         pdf.setFillColor(MUTED)
-        pdf.setFont("Helvetica", 14)
+        pdf.setFont(regular, 14)
         pdf.drawCentredString(width / 2, height - 6.2 * cm, _("This certifies that"))
         pdf.setFillColor(INK)
-        size = _fit(pdf, certificate.holder_name, "Helvetica-Bold", 28, width - 6 * cm)
-        pdf.setFont("Helvetica-Bold", size)
-        pdf.drawCentredString(width / 2, height - 7.8 * cm, certificate.holder_name)
+        size = _fit(pdf, holder, bold, 28, width - 6 * cm)
+        pdf.setFont(bold, size)
+        pdf.drawCentredString(width / 2, height - 7.8 * cm, holder)
 
         pdf.setFillColor(MUTED)
-        pdf.setFont("Helvetica", 14)
+        pdf.setFont(regular, 14)
         done = (
             _("has completed the course") if certificate.course_id else _("has completed the learning path")
         )
         pdf.drawCentredString(width / 2, height - 9.3 * cm, done)
         pdf.setFillColor(INK)
-        size = _fit(pdf, certificate.title, "Helvetica-Bold", 22, width - 6 * cm)
-        pdf.setFont("Helvetica-Bold", size)
-        pdf.drawCentredString(width / 2, height - 10.8 * cm, certificate.title)
+        size = _fit(pdf, title, bold, 22, width - 6 * cm)
+        pdf.setFont(bold, size)
+        pdf.drawCentredString(width / 2, height - 10.8 * cm, title)
         if certificate.course_id and certificate.course_version > 1:
-            pdf.setFont("Helvetica", 11)
+            pdf.setFont(regular, 11)
             pdf.drawCentredString(
                 width / 2,
                 height - 11.6 * cm,
                 _("Version %(version)s") % {"version": certificate.course_version},
             )
 
-        pdf.setFont("Helvetica", 12)
+        pdf.setFont(regular, 12)
         issued = _("Issued on %(date)s") % {"date": date_format(certificate.issued_on, "DATE_FORMAT")}
         if certificate.expires_on:
             valid = _("Valid until %(date)s") % {"date": date_format(certificate.expires_on, "DATE_FORMAT")}
@@ -83,7 +86,7 @@ def certificate_pdf(certificate: Certificate) -> bytes:
         pdf.drawCentredString(width / 2, 5.2 * cm, f"{issued}  ·  {valid}")
 
         pdf.setFillColor(MUTED)
-        pdf.setFont("Helvetica", 10)
+        pdf.setFont(regular, 10)
         pdf.drawCentredString(
             width / 2, 3.6 * cm, _("Verification code: %(code)s") % {"code": certificate.code}
         )

@@ -693,10 +693,11 @@ def _seed_scorecards(distributor: Distributor) -> None:
 
 def _demo_pdf(title: str) -> bytes:
     from reportlab.lib.pagesizes import A4
-    from reportlab.pdfgen import canvas
+
+    from academy.pdf_fonts import pdf_canvas
 
     buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=A4)
+    pdf = pdf_canvas(buffer, pagesize=A4)
     pdf.setTitle(title)
     pdf.drawString(72, 770, title)
     pdf.drawString(72, 750, "Document transmis par le distributeur.")

@@ -23,3 +23,13 @@ def ooxml_bytes(part: str) -> bytes:
         archive.writestr("[Content_Types].xml", "<Types/>")
         archive.writestr(part, "<document/>")
     return buffer.getvalue()
+
+
+def csv_rows(response) -> list[list[str]]:
+    """The rows of a CSV download (streamed or not), whatever its separator."""
+    import csv
+
+    raw = b"".join(response.streaming_content) if response.streaming else response.content
+    text = raw.decode("utf-8-sig")
+    delimiter = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t").delimiter
+    return list(csv.reader(io.StringIO(text), delimiter=delimiter))

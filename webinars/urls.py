@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from webinars import views
 
@@ -44,8 +44,17 @@ urlpatterns = [
         views.attendance_intervals,
         name="attendance_intervals",
     ),
-    path("manage/sessions/<int:pk>/registrants.csv", views.registrants_csv, name="registrants_csv"),
+    re_path(
+        r"^manage/sessions/(?P<pk>[0-9]+)/registrants\.(?P<fmt>csv|xlsx)$",
+        views.registrants_export,
+        name="registrants_export",
+    ),
     path("manage/sessions/<int:pk>/materials/", views.material_add, name="material_add"),
     path("manage/materials/<int:pk>/delete/", views.material_delete, name="material_delete"),
     path("report/", views.attendance_report, name="attendance_report"),
+    re_path(
+        r"^report/attendance\.(?P<fmt>csv|xlsx)$",
+        views.attendance_report_export,
+        name="attendance_report_export",
+    ),
 ]

@@ -1,6 +1,5 @@
 """Pages of the webinars app: learners, trainers and managers."""
 
-import csv
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -23,7 +23,7 @@ from academy.errors import ApplicationError
 from academy.forms import apply_error
 from academy.http import AuthenticatedHttpRequest
 from academy.permissions import can, require
-from academy.spreadsheets import SpreadsheetCsvWriter
+from academy.spreadsheets import Column, Kind, Table, table_response
 from academy.throttling import client_address, throttle, throttled_response
 from webinars import ics, selectors, services
 from webinars import rules as webinar_rules
@@ -748,38 +748,39 @@ def attendance_import(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 
 
 @login_required
-def registrants_csv(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+def registrants_export(request: AuthenticatedHttpRequest, pk: int, fmt: str) -> HttpResponseBase:
+    """The registrants of a hosted session as CSV or XLSX (academy.spreadsheets:
+    typed cells, the reader's separator, formula-safe text)."""
     session = _hosted(request, pk)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="web-conference-{session.pk}-registrants.csv"'
-    response.write("\ufeff")  # spreadsheet programs read UTF-8 with a byte-order mark
-    # Text that a spreadsheet would run as a formula is quoted out (academy.spreadsheets).
-    writer = SpreadsheetCsvWriter(csv.writer(response))
-    writer.writerow(
-        [
-            _("Name"),
-            _("E-mail"),
-            _("Distributor"),
-            _("Status"),
-            _("Registered at"),
-            _("Attended"),
-            _("Minutes"),
-        ]
-    )
+    columns = [
+        Column(_("Name")),
+        Column(_("E-mail")),
+        Column(_("Distributor")),
+        Column(_("Status")),
+        Column(_("Registered at")),
+        Column(_("Attended")),
+        Column(_("Minutes")),
+    ]
+    rows = []
     for registration in selectors.registrant_list(session=session):
         attendance = getattr(registration, "attendance", None)
-        writer.writerow(
+        rows.append(
             [
                 str(registration.user),
                 registration.user.email,
                 registration.distributor.name if registration.distributor else "",
                 registration.get_status_display(),
-                timezone.localtime(registration.created_at).strftime("%Y-%m-%d %H:%M"),
-                _("yes") if attendance and attendance.attended else _("no"),
+                registration.created_at,
+                bool(attendance and attendance.attended),
                 attendance.minutes_attended if attendance else 0,
             ]
         )
-    return response
+    return table_response(
+        table=Table(pgettext("sheet", "Registrants"), columns, rows),
+        fmt=fmt,
+        filename=f"web-conference-{session.pk}-registrants",
+        user=request.user,
+    )
 
 
 @login_required
@@ -811,8 +812,7 @@ def material_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------- managers
 
 
-@login_required
-def attendance_report(request: AuthenticatedHttpRequest) -> HttpResponse:
+def _attendance_report(request: AuthenticatedHttpRequest) -> tuple[ReportForm, int, list[dict[str, Any]]]:
     if not can(request.user, "webinars.view_attendance_report"):
         raise PermissionDenied(_("You are not allowed to do this."))
     form = ReportForm(request.GET or None)
@@ -820,4 +820,41 @@ def attendance_report(request: AuthenticatedHttpRequest) -> HttpResponse:
     rows = list(selectors.attendance_by_distributor_month(user=request.user, months=months))
     for row in rows:
         row["rate"] = round(100 * row["attended"] / row["registered"]) if row["registered"] else 0
-    return render(request, "webinars/attendance_report.html", {"form": form, "rows": rows, "months": months})
+    return form, months, rows
+
+
+@login_required
+def attendance_report(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form, months, rows = _attendance_report(request)
+    query = request.GET.urlencode()
+    return render(
+        request,
+        "webinars/attendance_report.html",
+        {"form": form, "rows": rows, "months": months, "query": query},
+    )
+
+
+@login_required
+def attendance_report_export(request: AuthenticatedHttpRequest, fmt: str) -> HttpResponseBase:
+    """The attendance report of the page, as CSV or XLSX (same filter, same scope)."""
+    _form, months, rows = _attendance_report(request)
+    columns = [
+        Column(_("Month"), Kind.MONTH),
+        Column(_("Distributor")),
+        Column(_("Registered")),
+        Column(_("Attended")),
+        Column(pgettext("attendance report", "Attendance rate (%)"), Kind.PERCENT),
+        Column(_("Minutes")),
+    ]
+    table = Table(
+        pgettext("sheet", "Web-conference attendance"),
+        columns,
+        [
+            [row[key] for key in ("month", "distributor__name", "registered", "attended", "rate", "minutes")]
+            for row in rows
+        ],
+    )
+    stamp = timezone.localdate().isoformat()
+    return table_response(
+        table=table, fmt=fmt, filename=f"web-conference-attendance-{months}m-{stamp}", user=request.user
+    )

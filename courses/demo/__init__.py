@@ -17,10 +17,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import cm
-from reportlab.pdfgen import canvas
 
 from academy.demo import TRAINER2_EMAIL, TRAINER_EMAIL, DemoLogin
 from academy.models import User
+from academy.pdf_fonts import pdf_canvas, pdf_fonts_register
 from courses import services
 from courses.demo import content_en, content_fr
 from courses.models import (
@@ -95,12 +95,13 @@ def _person(email: str) -> User:
 def _pdf(title: str, lines: list[str]) -> SimpleUploadedFile:
     """A one-page data sheet (real PDF, made here so the demo needs no files)."""
     buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=A4)
+    pdf = pdf_canvas(buffer, pagesize=A4)
+    regular, bold = pdf_fonts_register()
     height = A4[1]
     pdf.setTitle(title)
-    pdf.setFont("Helvetica-Bold", 16)
+    pdf.setFont(bold, 16)
     pdf.drawString(2 * cm, height - 2.5 * cm, title)
-    pdf.setFont("Helvetica", 11)
+    pdf.setFont(regular, 11)
     y = height - 4 * cm
     for line in lines:
         pdf.drawString(2.3 * cm, y, f"•  {line}")

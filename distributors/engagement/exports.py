@@ -1,11 +1,11 @@
 """CSV and XLSX exports of engagement data, scoped like the pages: a
 manager their territories, an admin everything, a lead their own
-distributor. CSV is streamed; both stop at ``ENGAGEMENT_EXPORT_MAX_ROWS``."""
+distributor. CSV is streamed; both stop at ``ENGAGEMENT_EXPORT_MAX_ROWS``.
+Files are written by :mod:`academy.spreadsheets` (typed cells, the reader's
+separator, formula-safe text)."""
 
-import csv
 import datetime
-import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterator
 from itertools import islice
 from typing import Any
 
@@ -14,10 +14,9 @@ from django.http import HttpResponse, QueryDict, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
-from openpyxl import Workbook
 
 from academy.models import User
-from academy.spreadsheets import SpreadsheetCsvWriter, xlsx_row
+from academy.spreadsheets import Column, Table, table_response
 from courses.selectors import completion_list
 from distributors.engagement import selectors
 from distributors.engagement.risks import risk_message
@@ -27,23 +26,24 @@ from webinars.selectors import attendance_list
 DATASETS = ("distributors", "completions", "attendance")
 
 
-def _local(moment: datetime.datetime | None) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
-
-
-def _distributor_rows(user: User, params: QueryDict) -> tuple[list[str], Iterable[list[Any]]]:
+def _distributor_rows(user: User, params: QueryDict) -> Table:
     labels = component_labels()
-    header = [
-        _("Distributor"),
-        _("Territory"),
-        _("Country"),
-        _("Status"),
-        _("Score"),
-        *[labels[name] for name in COMPONENTS],
-        _("Current staff"),
-        _("Active staff"),
-        _("Last activity"),
-        _("At-risk reasons"),
+    # A component is a 0–100 score, not a head count: "Active staff" names
+    # both the activity component and the count of active people.
+    columns = [
+        Column(_("Distributor")),
+        Column(_("Territory")),
+        Column(_("Country")),
+        Column(_("Status")),
+        Column(_("Score")),
+        *[
+            Column(pgettext("engagement export", "Score: %(component)s") % {"component": labels[name]})
+            for name in COMPONENTS
+        ],
+        Column(_("Current staff")),
+        Column(pgettext("engagement export", "Active staff (people)")),
+        Column(_("Last activity")),
+        Column(_("At-risk reasons")),
     ]
     table = selectors.engagement_table(
         user=user,
@@ -63,22 +63,29 @@ def _distributor_rows(user: User, params: QueryDict) -> tuple[list[str], Iterabl
                 *[getattr(d, f"e_{name}") for name in COMPONENTS],
                 d.e_staff,
                 d.e_active_staff,
-                d.e_last_activity_on.isoformat() if d.e_last_activity_on else "",
+                d.e_last_activity_on,
                 "; ".join(risk_message(risk) for risk in d.e_risks or []),
             ]
 
-    return header, rows()
+    return Table(pgettext("sheet", "Distributors"), columns, rows())
 
 
-def _completion_rows(user: User, params: QueryDict) -> tuple[list[str], Iterable[list[Any]]]:
-    header = [_("Completed at"), _("Person"), _("E-mail"), _("Distributor"), _("Course"), _("Course version")]
+def _completion_rows(user: User, params: QueryDict) -> Table:
+    headers = [
+        _("Completed at"),
+        _("Person"),
+        _("E-mail"),
+        _("Distributor"),
+        _("Course"),
+        _("Course version"),
+    ]
     since = timezone.now() - datetime.timedelta(days=365)
     queryset = completion_list(user=user, since=since)
 
     def rows() -> Iterator[list[Any]]:
         for e in queryset.iterator(chunk_size=1000):
             yield [
-                _local(e.completed_at),
+                e.completed_at,
                 e.user.get_full_name(),
                 e.user.email,
                 e.distributor.name if e.distributor else "",
@@ -86,11 +93,11 @@ def _completion_rows(user: User, params: QueryDict) -> tuple[list[str], Iterable
                 e.course_version,
             ]
 
-    return header, rows()
+    return Table(pgettext("sheet", "Course completions"), [Column(h) for h in headers], rows())
 
 
-def _attendance_rows(user: User, params: QueryDict) -> tuple[list[str], Iterable[list[Any]]]:
-    header = [
+def _attendance_rows(user: User, params: QueryDict) -> Table:
+    headers = [
         _("Web-conference"),
         pgettext("engagement", "Start"),
         _("Person"),
@@ -108,61 +115,29 @@ def _attendance_rows(user: User, params: QueryDict) -> tuple[list[str], Iterable
         for a in queryset.iterator(chunk_size=1000):
             yield [
                 a.session.title,
-                _local(a.session.starts_at),
+                a.session.starts_at,
                 a.user.get_full_name(),
                 a.user.email,
                 a.distributor.name if a.distributor else "",
                 a.minutes_attended,
-                _("yes") if a.attended else _("no"),
+                a.attended,
             ]
 
-    return header, rows()
+    return Table(pgettext("sheet", "Web-conference attendance"), [Column(h) for h in headers], rows())
 
 
-BUILDERS = {
+BUILDERS: dict[str, Callable[[User, QueryDict], Table]] = {
     "distributors": _distributor_rows,
     "completions": _completion_rows,
     "attendance": _attendance_rows,
 }
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def export_response(
     *, user: User, dataset: str, fmt: str, params: QueryDict
 ) -> HttpResponse | StreamingHttpResponse:
     """The file of ``dataset`` in ``fmt`` (``csv`` or ``xlsx``) for ``user``."""
-    header, rows = BUILDERS[dataset](user, params)
-    bounded = islice(rows, settings.ENGAGEMENT_EXPORT_MAX_ROWS)
+    table = BUILDERS[dataset](user, params)
+    bounded = Table(table.title, table.columns, islice(table.rows, settings.ENGAGEMENT_EXPORT_MAX_ROWS))
     stamp = timezone.localdate().isoformat()
-    filename = f"engagement-{dataset}-{stamp}.{fmt}"
-    if fmt == "csv":
-        # Text that a spreadsheet would run as a formula is quoted out (academy.spreadsheets).
-        writer = SpreadsheetCsvWriter(csv.writer(_Echo()))
-
-        def lines() -> Iterator[str]:
-            yield "\ufeff"  # so spreadsheet programs read UTF-8
-            yield writer.writerow(header)
-            for row in bounded:
-                yield writer.writerow(row)
-
-        response: HttpResponse | StreamingHttpResponse = StreamingHttpResponse(
-            lines(), content_type="text/csv; charset=utf-8"
-        )
-    else:
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(title=dataset[:31])
-        sheet.append(xlsx_row(sheet, header))
-        for row in bounded:
-            sheet.append(xlsx_row(sheet, row))
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        response = HttpResponse(
-            buffer.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return table_response(table=bounded, fmt=fmt, filename=f"engagement-{dataset}-{stamp}", user=user)

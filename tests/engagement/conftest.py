@@ -36,3 +36,20 @@ def more_distributors(network, count: int = 3):
             activity(member, days_ago=index + 1)
             activity(member, days_ago=35 + index, verb=Verb.QUIZ_FAILED)
     engagement_refresh(months=12)
+
+
+def learned_and_attended(network):
+    """Staff A completes a course and attends a web-conference for 45 minutes; the session."""
+    from tests.courses.factories import build_course, complete_course
+    from tests.webinars.conftest import end_session
+    from tests.webinars.factories import SessionFactory
+    from webinars import services as webinar_services
+
+    complete_course(network.staff_a, build_course(owner=network.trainer, title="Hygiène"))
+    session = SessionFactory(trainers=[network.trainer])
+    webinar_services.registration_create(user=network.staff_a, session=session)
+    end_session(session)
+    webinar_services.attendance_mark(
+        actor=network.trainer, session=session, user=network.staff_a, attended=True, minutes=45
+    )
+    return session

@@ -1,7 +1,6 @@
 """A learner who names themselves like a formula cannot plant one in the
 managers' exports: every dataset, CSV and XLSX."""
 
-import csv
 import io
 
 import pytest
@@ -9,10 +8,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
-from tests.courses.factories import build_course, complete_course
-from tests.webinars.conftest import end_session
-from tests.webinars.factories import SessionFactory
-from webinars import services as webinar_services
+from tests.engagement.conftest import learned_and_attended
+from tests.files import csv_rows
 
 FIRST = '=HYPERLINK("http://evil.example","clic")'
 LAST = "@SUM(1+1)*cmd|' /C calc'!A0"
@@ -28,8 +25,7 @@ def _rename_through_the_api(user):
 
 
 def _csv_rows(response):
-    text = b"".join(response.streaming_content).decode("utf-8-sig")
-    return list(csv.reader(io.StringIO(text)))
+    return csv_rows(response)
 
 
 def _xlsx_rows(response):
@@ -40,13 +36,7 @@ def _xlsx_rows(response):
 def hostile(network):
     """Staff A, renamed to a formula, with a completed course and an attended web-conference."""
     _rename_through_the_api(network.staff_a)
-    complete_course(network.staff_a, build_course(owner=network.trainer, title="Hygiène"))
-    session = SessionFactory(trainers=[network.trainer])
-    webinar_services.registration_create(user=network.staff_a, session=session)
-    end_session(session)
-    webinar_services.attendance_mark(
-        actor=network.trainer, session=session, user=network.staff_a, attended=True, minutes=45
-    )
+    learned_and_attended(network)
     return network
 
 

@@ -1,4 +1,3 @@
-import csv
 import io
 
 import pytest
@@ -9,6 +8,7 @@ from openpyxl import load_workbook
 from academy.models import EngagementEvent, Verb
 from distributors.engagement.models import Nudge
 from tests.engagement.conftest import more_distributors
+from tests.files import csv_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -158,8 +158,7 @@ def test_nudge_is_refused_to_leads_and_other_territories(client, refreshed):
 
 
 def _csv(response):
-    text = b"".join(response.streaming_content).decode("utf-8-sig")
-    return list(csv.reader(io.StringIO(text)))
+    return csv_rows(response)
 
 
 def test_exports_follow_the_page_scope(client, refreshed):

@@ -1,6 +1,4 @@
-import csv
 import datetime
-import io
 
 import pytest
 import time_machine
@@ -8,6 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from tests.academy.factories import UserFactory
+from tests.files import csv_rows
 from tests.webinars.conftest import end_session
 from tests.webinars.factories import SeriesFactory, SessionFactory
 from webinars import services
@@ -241,10 +240,9 @@ def test_registrants_csv_export(client, session, network):
     network.staff_a.save()
     services.registration_create(user=network.staff_a, session=session)
     client.force_login(network.trainer)
-    response = client.get(reverse("webinars:registrants_csv", args=[session.pk]))
-    content = response.content.decode("utf-8-sig")
+    response = client.get(reverse("webinars:registrants_export", args=[session.pk, "csv"]))
     assert response["Content-Type"].startswith("text/csv")
-    [_header, row] = list(csv.reader(io.StringIO(content)))
+    [_header, row] = csv_rows(response)
     assert row[0].startswith("'=HYPERLINK(1)") and row[2] == "Dist A"
 
 
@@ -256,8 +254,8 @@ def test_registrants_csv_quotes_out_every_formula_cell(client, session, network)
     network.distributor_a.save()
     services.registration_create(user=network.staff_a, session=session)
     client.force_login(network.trainer)
-    response = client.get(reverse("webinars:registrants_csv", args=[session.pk]))
-    [_header, row] = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    response = client.get(reverse("webinars:registrants_export", args=[session.pk, "csv"]))
+    [_header, row] = csv_rows(response)
     assert row[:3] == [f"'@SUM(1+1) {network.staff_a.last_name}", "'=cmd@test.example", "'-2+3"]
     assert row[-1] == "0"
 
