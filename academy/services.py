@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from academy import activity
 from academy.errors import ApplicationError
 from academy.i18n import in_language_of
+from academy.imip import CalendarEmail
 from academy.models import EngagementEvent, Notification, OutgoingEmail, Role, User, Verb
 from academy.outbox import Outbox, OutboxCancel, OutboxStatus, outbox_wake
 
@@ -236,12 +237,15 @@ def email_send(
     context: dict[str, Any] | None = None,
     attachments: Sequence[tuple[str, bytes | str, str]] = (),
     headers: dict[str, str] | None = None,
+    calendar: tuple[str, bytes] | None = None,
 ) -> None:
     """Send one e-mail to ``user`` now (channels of an outbox call this; other
-    code queues with :func:`email_enqueue`)."""
+    code queues with :func:`email_enqueue`). ``calendar`` is an invitation,
+    ``(iTIP method, ics bytes)``, sent the way mail programs act on it
+    (:mod:`academy.imip`)."""
     rendered = email_render(user=user, template=template, context=context)
-    message = EmailMultiAlternatives(
-        subject=rendered.subject, body=rendered.body, to=[user.email], headers=headers
+    message = CalendarEmail(
+        subject=rendered.subject, body=rendered.body, to=[user.email], headers=headers, calendar=calendar
     )
     if rendered.html:
         message.attach_alternative(rendered.html, "text/html")
