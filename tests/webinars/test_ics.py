@@ -1,4 +1,9 @@
 import datetime
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
 
 import icalendar
 import pytest
@@ -245,3 +250,51 @@ def test_calendar_links_encode_the_title_and_carry_the_page(client, network):
     for link in (links.google, links.outlook, links.office365):
         assert f'href="{link.replace("&", "&amp;")}"' in html
     assert reverse("webinars:session_calendar", args=[session.pk]) in html
+
+
+JS_READERS = Path(__file__).resolve().parents[1] / "js"
+
+
+def _icaljs(data: bytes) -> dict:
+    """The calendar as ical.js (Thunderbird's parser) reads it (``tests/js``)."""
+    if shutil.which("node") is None or not (JS_READERS / "node_modules" / "ical.js").is_dir():
+        if os.environ.get("CI"):
+            pytest.fail("ical.js is missing: .ci/run installs it (npm install --prefix tests/js)")
+        pytest.skip("ical.js is not installed: npm install --prefix tests/js")
+    done = subprocess.run(
+        ["node", str(JS_READERS / "read_ics.mjs")], input=data, capture_output=True, timeout=60, check=True
+    )
+    return json.loads(done.stdout)
+
+
+def test_thunderbirds_parser_reads_the_invitation_its_withdrawal_and_the_feed(session, network):
+    registration = services.registration_create(user=network.staff_a, session=session)
+    request = _icaljs(ics.invitation(session, user=network.staff_a))
+    assert request["method"] == "REQUEST"
+    (event,) = request["events"]
+    assert event["uid"] == ics.event_uid(session) and event["summary"] == session.title
+    assert event["start"] == session.starts_at.isoformat().replace("+00:00", ".000Z")
+    assert event["organizer"] == f"mailto:{network.trainer.email}" and event["organizerName"] == str(
+        network.trainer
+    )
+    assert event["attendees"] == [
+        {
+            "address": f"mailto:{network.staff_a.email}",
+            "partstat": "ACCEPTED",
+            "role": "REQ-PARTICIPANT",
+            "rsvp": "FALSE",
+        }
+    ]
+
+    services.registration_cancel(actor=network.staff_a, registration=registration)
+    registration.refresh_from_db()
+    sequence = ics.invitation_sequence(registration, method=ics.CANCEL)
+    cancel = _icaljs(ics.invitation(session, user=network.staff_a, method=ics.CANCEL, sequence=sequence))
+    assert cancel["method"] == "CANCEL"
+    assert cancel["events"][0]["uid"] == event["uid"] and cancel["events"][0]["sequence"] > event["sequence"]
+    assert cancel["events"][0]["status"] == "CANCELLED"
+
+    services.registration_create(user=network.staff_a, session=session)
+    feed = _icaljs(ics.feed([session], user=network.staff_a))
+    assert (feed["method"], feed["name"], feed["refresh"]) == ("PUBLISH", "Mes web-conférences", "PT1H")
+    assert [e["uid"] for e in feed["events"]] == [event["uid"]]
