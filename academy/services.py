@@ -26,6 +26,7 @@ from academy import activity
 from academy.api_tokens import api_token_create, api_token_mark_used, api_token_revoke  # noqa: F401
 from academy.errors import ApplicationError
 from academy.i18n import in_language_of
+from academy.imip import CalendarEmail
 from academy.models import CsvSeparator, EngagementEvent, Notification, OutgoingEmail, Role, User, Verb
 from academy.outbox import Outbox, OutboxCancel, OutboxStatus, outbox_wake
 
@@ -249,12 +250,15 @@ def email_send(
     context: dict[str, Any] | None = None,
     attachments: Sequence[tuple[str, bytes | str, str]] = (),
     headers: dict[str, str] | None = None,
+    calendar: tuple[str, bytes] | None = None,
 ) -> None:
     """Send one e-mail to ``user`` now (channels of an outbox call this; other
-    code queues with :func:`email_enqueue`)."""
+    code queues with :func:`email_enqueue`). ``calendar`` is an invitation,
+    ``(iTIP method, ics bytes)``, sent the way mail programs act on it
+    (:mod:`academy.imip`)."""
     rendered = email_render(user=user, template=template, context=context)
-    message = EmailMultiAlternatives(
-        subject=rendered.subject, body=rendered.body, to=[user.email], headers=headers
+    message = CalendarEmail(
+        subject=rendered.subject, body=rendered.body, to=[user.email], headers=headers, calendar=calendar
     )
     if rendered.html:
         message.attach_alternative(rendered.html, "text/html")

@@ -45,6 +45,9 @@ class ReminderMessage:
     context: dict[str, Any]
     idempotency_key: str
     attachments: list[tuple[str, bytes, str]] = field(default_factory=list)
+    # A calendar invitation, ``(iTIP method, ics bytes)``: e-mail sends it as
+    # mail programs act on it (``academy.imip``); other channels ignore it.
+    calendar: tuple[str, bytes] | None = None
 
 
 class ReminderChannel:
@@ -72,6 +75,7 @@ class EmailChannel(ReminderChannel):
                 template=message.template,
                 context=message.context,
                 attachments=message.attachments,
+                calendar=message.calendar,
                 headers={"Message-ID": message_id(message.idempotency_key)},
             )
         except OSError as error:  # SMTP refused or unreachable

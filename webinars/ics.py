@@ -2,7 +2,13 @@
 
 Each session has one stable UID; ``SEQUENCE`` is the session's invitation
 revision, raised on every reschedule or cancellation, so calendar programs
-replace the event they already hold. Times are written in UTC.
+replace the event they already hold. A person's own invitations add to it
+(:func:`invitation_sequence`) so that their cancellation, and a later
+registration again, each outrank what their calendar already holds. Times
+are written in UTC.
+
+``ORGANIZER`` is a real mailbox: ``WEBINAR_INVITATION_ORGANIZER`` when set,
+else the session's trainer, else ``DEFAULT_FROM_EMAIL``.
 """
 
 import datetime
@@ -18,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from academy.i18n import in_language_of
 from academy.models import User
-from webinars.models import Session, SessionStatus
+from webinars.models import Registration, Session, SessionStatus
 
 REQUEST = "REQUEST"
 CANCEL = "CANCEL"
@@ -34,28 +40,72 @@ def session_url(session: Session) -> str:
     return settings.SITE_URL + reverse("webinars:session_detail", args=[session.pk])
 
 
-def _event(session: Session, *, user: User | None, cancelled: bool) -> icalendar.Event:
+def event_description(session: Session, *, limit: int | None = None) -> str:
+    """The agenda (cut to ``limit`` characters) and the session's page, in
+    the active language: the event's text in calendars and calendar links."""
+    agenda = session.agenda.strip()
+    if limit is not None and len(agenda) > limit:
+        agenda = agenda[: limit - 1].rstrip() + "…"
+    parts = [agenda] if agenda else []
+    parts.append(_("Details and joining link: %(url)s") % {"url": session_url(session)})
+    return "\n\n".join(parts)
+
+
+def organizer(session: Session) -> tuple[str, str]:
+    """``(name, address)`` of the invitation's organizer (see the module)."""
+    if settings.WEBINAR_INVITATION_ORGANIZER:
+        name, address = parseaddr(settings.WEBINAR_INVITATION_ORGANIZER)
+        return name or address, address
+    # ``all()`` so that a feed's prefetched trainers cost no query per session.
+    trainers = sorted((t for t in session.trainers.all() if t.email), key=lambda t: t.pk)
+    if trainers:
+        return str(trainers[0]), trainers[0].email
+    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return name or address, address
+
+
+def invitation_sequence(registration: Registration, *, method: str) -> int:
+    """``SEQUENCE`` of an invitation to this registration's person.
+
+    The session's revision, plus two for each earlier registration of the
+    person to the session, plus one for the withdrawal of their own
+    registration: every message they receive outranks the previous one."""
+    session = registration.session
+    earlier = Registration.objects.filter(
+        session_id=session.pk, user_id=registration.user_id, pk__lt=registration.pk
+    ).count()
+    withdrawn = method == CANCEL and session.status != SessionStatus.CANCELLED
+    return session.sequence + 2 * earlier + int(withdrawn)
+
+
+def _event(
+    session: Session, *, user: User | None, cancelled: bool, sequence: int | None = None
+) -> icalendar.Event:
     event = icalendar.Event()
     event.add("uid", event_uid(session))
-    event.add("sequence", session.sequence)
+    event.add("sequence", session.sequence if sequence is None else sequence)
     event.add("dtstamp", timezone.now().astimezone(datetime.UTC))
+    event.add("created", session.created_at.astimezone(datetime.UTC))
+    event.add("last-modified", session.updated_at.astimezone(datetime.UTC))
     event.add("dtstart", session.starts_at.astimezone(datetime.UTC))
     event.add("dtend", session.ends_at.astimezone(datetime.UTC))
     event.add("summary", session.title)
     url = session_url(session)
-    description = [session.agenda.strip()] if session.agenda.strip() else []
-    description.append(_("Details and joining link: %(url)s") % {"url": url})
-    event.add("description", "\n\n".join(description))
+    event.add("description", event_description(session))
     event.add("url", url)
     event.add("location", url)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    organizer = icalendar.vCalAddress(f"mailto:{address}")
-    organizer.params["cn"] = icalendar.vText(name or address)
-    event.add("organizer", organizer)
+    event.add("transp", "OPAQUE")
+    name, address = organizer(session)
+    organizer_address = icalendar.vCalAddress(f"mailto:{address}")
+    organizer_address.params["cn"] = icalendar.vText(name)
+    event.add("organizer", organizer_address)
     if user is not None:
+        # Registered on the site, so already accepted; no reply is asked for:
+        # registration and its cancellation happen on the session's page.
         attendee = icalendar.vCalAddress(f"mailto:{user.email}")
         attendee.params["cn"] = icalendar.vText(str(user))
+        attendee.params["cutype"] = icalendar.vText("INDIVIDUAL")
         attendee.params["role"] = icalendar.vText("REQ-PARTICIPANT")
         attendee.params["partstat"] = icalendar.vText("DECLINED" if cancelled else "ACCEPTED")
         attendee.params["rsvp"] = icalendar.vText("FALSE")
@@ -74,13 +124,14 @@ def _calendar(method: str, name: str = "") -> icalendar.Calendar:
     return calendar
 
 
-def invitation(session: Session, *, user: User, method: str = REQUEST) -> bytes:
+def invitation(session: Session, *, user: User, method: str = REQUEST, sequence: int | None = None) -> bytes:
     """The invitation (``REQUEST``) or its withdrawal (``CANCEL``) for one
-    registrant, written in their language."""
+    registrant, written in their language; ``sequence`` defaults to the
+    session's revision (see :func:`invitation_sequence`)."""
     cancelled = method == CANCEL or session.status == SessionStatus.CANCELLED
     with in_language_of(user):
         calendar = _calendar(method)
-        calendar.add_component(_event(session, user=user, cancelled=cancelled))
+        calendar.add_component(_event(session, user=user, cancelled=cancelled, sequence=sequence))
     return calendar.to_ical()
 
 
@@ -92,9 +143,18 @@ def download(session: Session) -> bytes:
 
 
 def feed(sessions: Iterable[Session], *, user: User) -> bytes:
-    """A person's private calendar feed: every session they are registered for."""
+    """A person's private calendar feed: every session they are registered
+    for, named, shown in their time zone, and re-read every
+    ``WEBINAR_CALENDAR_FEED_REFRESH_MINUTES`` (RFC 7986 ``REFRESH-INTERVAL``
+    and its older spelling ``X-PUBLISHED-TTL``, read by Outlook)."""
     with in_language_of(user):
-        calendar = _calendar(PUBLISH, name=_("My web-conferences"))
+        name = _("My web-conferences")
+        calendar = _calendar(PUBLISH, name=name)
+        calendar.add("name", name)
+        calendar.add("x-wr-timezone", user.time_zone or settings.TIME_ZONE)
+        refresh = datetime.timedelta(minutes=settings.WEBINAR_CALENDAR_FEED_REFRESH_MINUTES)
+        calendar.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
+        calendar.add("x-published-ttl", icalendar.vDuration(refresh))
         for session in sessions:
             calendar.add_component(
                 _event(session, user=None, cancelled=session.status == SessionStatus.CANCELLED)

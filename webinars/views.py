@@ -28,6 +28,7 @@ from academy.throttling import client_address, throttle, throttled_response
 from webinars import ics, selectors, services
 from webinars import rules as webinar_rules
 from webinars import selectors as room_selectors
+from webinars.calendar_links import calendar_links
 from webinars.forms import (
     AttendanceImportForm,
     AttendanceMarkForm,
@@ -84,6 +85,7 @@ def session_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "is_host": can(request.user, "webinars.manage_session", session),
             "registration_open": services.registration_is_open(session),
             "replay_open": webinar_rules.replay_is_open(session),
+            "calendar_links": calendar_links(session),
         },
     )
 

@@ -544,6 +544,11 @@ WEBINAR_AUTO_END_AFTER_MINUTES = env.int("WEBINAR_AUTO_END_AFTER_MINUTES", defau
 # service's last events, a trainer's corrections); follow-ups wait for it.
 WEBINAR_ATTENDANCE_SETTLE_MINUTES = env.int("WEBINAR_ATTENDANCE_SETTLE_MINUTES", default=30)
 WEBINAR_REMINDER_CHANNELS = {"email": "webinars.channels.EmailChannel"}
+# ORGANIZER of calendar invitations ("Name <address>"): empty means the
+# session's trainer, or DEFAULT_FROM_EMAIL for a session without one.
+WEBINAR_INVITATION_ORGANIZER = env.str("WEBINAR_INVITATION_ORGANIZER", default="")
+# How often calendar programs should re-read a private feed (RFC 7986 REFRESH-INTERVAL).
+WEBINAR_CALENDAR_FEED_REFRESH_MINUTES = env.int("WEBINAR_CALENDAR_FEED_REFRESH_MINUTES", default=60)
 # Live room: a connection without heartbeat for this long is considered gone.
 WEBINAR_ROOM_STALE_SECONDS = env.int("WEBINAR_ROOM_STALE_SECONDS", default=90)
 # Live room: database threads per server process for the room's services

@@ -34,7 +34,7 @@ def test_learner_registers_and_receives_the_invitation(visitor):
     assert page.locator("form[action$='/unregister/'] button").count() == 1
     check_page(visitor, "webinars-session")
     mail = latest_mail_to(LEARNER, since=since)
-    assert "invitation.ics" in mail and re.search(r"method=\"?REQUEST", mail)
+    assert "invite.ics" in mail and re.search(r"method=\"?REQUEST", mail)
 
 
 @pytest.mark.parametrize("path", ["/webinars/mine/", "/webinars/replays/", "/webinars/preferences/"])

@@ -24,6 +24,8 @@ from aiosmtpd.smtp import SMTP
 class SMTPSession:
     greeted: str = ""
     messages: list[str] = field(default_factory=list)
+    # The bytes of each message as received (what a mail program would read).
+    contents: list[bytes] = field(default_factory=list)
     quit: bool = False
 
 
@@ -49,6 +51,10 @@ class MailServer:
     def delivered(self) -> list[str]:
         with self.lock:
             return [key for session in self.sessions for key in session.messages]
+
+    def received(self) -> list[bytes]:
+        with self.lock:
+            return [content for session in self.sessions for content in session.contents]
 
     def session_of(self, smtp: SMTP) -> SMTPSession:
         with self.lock:
@@ -99,6 +105,7 @@ class _Handler:
         record = self.server.session_of(smtp)
         with self.server.lock:
             record.messages.append(message.get("Message-ID", ""))
+            record.contents.append(envelope.original_content or envelope.content)
         return "250 OK: queued"
 
     async def handle_QUIT(self, smtp: SMTP, session: Any, envelope: Any) -> str:

@@ -4,7 +4,6 @@ import datetime
 import uuid
 from unittest import mock
 
-import icalendar
 import pytest
 import time_machine
 from django.core import mail
@@ -17,6 +16,7 @@ from academy import outbox
 from tests.academy.factories import UserFactory
 from tests.webinars.conftest import end_session
 from tests.webinars.factories import RegistrationFactory, SessionFactory
+from tests.webinars.invitations import sent_invitation
 from webinars import services
 from webinars.channels import ChannelError, EmailChannel
 from webinars.models import Registration, Reminder, ReminderStatus, Session
@@ -29,11 +29,10 @@ def _kinds(registration, status=ReminderStatus.PENDING):
 
 
 def _calendar(message):
-    for attachment in message.attachments:
-        name, content, mimetype = attachment
-        if name.endswith(".ics"):
-            return icalendar.Calendar.from_ical(content), mimetype
-    raise AssertionError("no calendar attached")
+    """The calendar of an invitation e-mail and its MIME method parameter."""
+    invitation = sent_invitation(message)
+    assert invitation.inline.replace(b"\r\n", b"\n") == invitation.attached.replace(b"\r\n", b"\n")
+    return invitation.calendar, f"method={invitation.method}"
 
 
 def test_registration_queues_confirmation_and_every_reminder_ahead(session, network):

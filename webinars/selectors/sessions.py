@@ -320,14 +320,18 @@ def calendar_feed(*, token: str) -> tuple[User, QuerySet[Session]] | None:
     if preference is None or not preference.user.is_active:
         return None
     user = preference.user
-    sessions = Session.objects.filter(
-        Exists(
-            Registration.objects.filter(
-                session=OuterRef("pk"), user=user, status=RegistrationStatus.CONFIRMED
-            )
-        ),
-        starts_at__gte=timezone.now() - datetime.timedelta(days=90),
-    ).order_by("starts_at")
+    sessions = (
+        Session.objects.filter(
+            Exists(
+                Registration.objects.filter(
+                    session=OuterRef("pk"), user=user, status=RegistrationStatus.CONFIRMED
+                )
+            ),
+            starts_at__gte=timezone.now() - datetime.timedelta(days=90),
+        )
+        .order_by("starts_at")
+        .prefetch_related("trainers")
+    )
     return user, sessions
 
 

@@ -20,6 +20,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from academy.i18n import in_language_of
 from academy.models import User
 from academy.outbox import (
     DrainReport,
@@ -31,6 +32,7 @@ from academy.outbox import (
     outbox_wake,
 )
 from webinars import ics
+from webinars.calendar_links import calendar_links
 from webinars.channels import DEFAULT_CHANNEL, ChannelError, ReminderMessage, channel_get, channel_registry
 from webinars.models import (
     Registration,
@@ -203,7 +205,7 @@ def _message(reminder: Reminder, now: datetime.datetime) -> ReminderMessage | st
         "kind": kind,
     }
     template = kind
-    attachments: list[tuple[str, bytes, str]] = []
+    calendar: tuple[str, bytes] | None = None
     if kind in (ReminderKind.WEEK, ReminderKind.DAY, ReminderKind.HOUR):
         template = "reminder"
     elif kind == ReminderKind.FOLLOW_UP:
@@ -213,29 +215,24 @@ def _message(reminder: Reminder, now: datetime.datetime) -> ReminderMessage | st
     if kind in (ReminderKind.CONFIRMATION, ReminderKind.UPDATE) and (
         registration.status == RegistrationStatus.CONFIRMED
     ):
-        attachments.append(
-            (
-                "invitation.ics",
-                ics.invitation(session, user=user, method=ics.REQUEST),
-                "text/calendar; method=REQUEST",
-            )
-        )
+        calendar = (ics.REQUEST, _invitation(registration, ics.REQUEST))
+        with in_language_of(user):
+            context["calendar_links"] = calendar_links(session)
     elif kind == ReminderKind.CANCELLATION:
-        attachments.append(
-            (
-                "cancellation.ics",
-                ics.invitation(session, user=user, method=ics.CANCEL),
-                "text/calendar; method=CANCEL",
-            )
-        )
+        calendar = (ics.CANCEL, _invitation(registration, ics.CANCEL))
     return ReminderMessage(
         user=user,
         kind=kind,
         template=f"webinars/emails/{template}",
         context=context,
         idempotency_key=reminder_key(reminder),
-        attachments=attachments,
+        calendar=calendar,
     )
+
+
+def _invitation(registration: Registration, method: str) -> bytes:
+    sequence = ics.invitation_sequence(registration, method=method)
+    return ics.invitation(registration.session, user=registration.user, method=method, sequence=sequence)
 
 
 def reminder_key(reminder: Reminder) -> str:
