@@ -1,4 +1,5 @@
 import functools
+import uuid
 import zoneinfo
 from typing import ClassVar
 
@@ -340,6 +341,11 @@ class EngagementEvent(models.Model):
     minutes = models.PositiveIntegerField(_("minutes"), default=0)
     context = models.JSONField(_("context"), default=dict, blank=True)
     occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now)
+    # When the platform wrote the row: the xAPI "stored" (readers sync on it).
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    # The xAPI statement id; events older than this field keep the id they
+    # were exported with (uuid5 of the event id, set by the migration).
+    statement_id = models.UUIDField(_("statement id"), default=uuid.uuid4, unique=True)
     counted = models.BooleanField(_("counted"), default=False, db_default=False)
 
     class Meta:
@@ -352,6 +358,8 @@ class EngagementEvent(models.Model):
             models.Index(fields=["actor", "occurred_at"]),
             models.Index(fields=["verb", "occurred_at"]),
             models.Index(fields=["occurred_at"]),
+            # The xAPI statements, newest stored first (since/until and the cursor).
+            models.Index(fields=["recorded_at", "id"], name="activity_recorded"),
             # Small: only the events not counted yet (a few minutes' worth).
             models.Index(fields=["id"], condition=models.Q(counted=False), name="activity_uncounted"),
         ]
@@ -362,6 +370,35 @@ class EngagementEvent(models.Model):
     @property
     def xapi_verb(self) -> str:
         return XAPI_VERBS[self.verb]
+
+
+class StatementForward(models.Model):
+    """One engagement event to forward to the learning record store as an
+    xAPI statement (see ``academy.outbox``), written with the event when
+    ``XAPI_LRS_URL`` is set; the engagement app builds and sends the
+    statement. The statement id is the event's, so a repeat is harmless."""
+
+    event = models.OneToOneField(
+        EngagementEvent, on_delete=models.CASCADE, related_name="+", verbose_name=_("engagement event")
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
+    )
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    claim_token = models.UUIDField(_("claim"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("statement to forward")
+        verbose_name_plural = _("statements to forward")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="statement_forward_due")]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} {self.status}"
 
 
 # ---------------------------------------------------------------- erasure
