@@ -14,6 +14,9 @@ class EngagementConfig(AppConfig):
     def ready(self) -> None:
         # Imported once the models are loaded, as Django requires of ready().
         from academy.erasure import personal_data_register
+        from academy.outbox import outbox_register
         from distributors.engagement import erasure
+        from distributors.engagement.lrs import STATEMENT_OUTBOX
 
         personal_data_register(erasure.PART)
+        outbox_register(STATEMENT_OUTBOX)
