@@ -27,6 +27,10 @@ def backfill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    # The backfill commits before the table is altered again (PostgreSQL
+    # refuses to alter a table with pending deferred-constraint triggers).
+    atomic = False
+
     dependencies = [("academy", "0005_erasure")]
 
     operations = [

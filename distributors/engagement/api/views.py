@@ -17,6 +17,7 @@ from drf_spectacular.utils import (
     PolymorphicProxySerializer,
     extend_schema,
     extend_schema_field,
+    inline_serializer,
 )
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, PermissionDenied
@@ -148,6 +149,7 @@ def _is_iri(value: str) -> bool:
     return bool(parts.scheme) and bool(parts.netloc or parts.path) and " " not in value
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class AgentField(serializers.Field):
     """An xAPI Agent (or identified Group) as JSON, with exactly one inverse
     functional identifier (xAPI 1.0.3, Data 2.4.2.3)."""
@@ -284,26 +286,32 @@ def _cursor(event: Any) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-class XAPIErrorSerializer(serializers.Serializer):
-    """The API's one error shape (academy.api.errors)."""
+# Declared inline: "fields" and "context" are names a serializer uses itself.
+XAPIErrorSerializer = inline_serializer(
+    name="XAPIError",
+    fields={
+        "detail": serializers.CharField(),
+        "code": serializers.CharField(),
+        "fields": serializers.DictField(
+            child=serializers.ListField(child=serializers.CharField()), required=False
+        ),
+    },
+)
 
-    detail = serializers.CharField()
-    code = serializers.CharField()
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
-
-
-class StatementSerializer(serializers.Serializer):
-    """An xAPI 1.0.3 Statement (Data 2.4), as this platform writes them."""
-
-    id = serializers.UUIDField()
-    actor = serializers.DictField(help_text="An Agent: objectType, name, mbox.")
-    verb = serializers.DictField(help_text="id (IRI) and display (language map).")
-    object = serializers.DictField(help_text="An Activity: objectType, id (IRI), definition.")
-    result = serializers.DictField(required=False, help_text="duration, score, success, completion.")
-    context = serializers.DictField(help_text="platform, language, registration, extensions.")
-    timestamp = serializers.DateTimeField(help_text="When it happened.")
-    stored = serializers.DateTimeField(help_text="When the platform recorded it.")
-    version = serializers.CharField()
+# An xAPI 1.0.3 Statement (Data 2.4), as this platform writes them.
+STATEMENT_FIELDS = {
+    "id": serializers.UUIDField(),
+    "actor": serializers.DictField(help_text="An Agent: objectType, name, mbox."),
+    "verb": serializers.DictField(help_text="id (IRI) and display (language map)."),
+    "object": serializers.DictField(help_text="An Activity: objectType, id (IRI), definition."),
+    "result": serializers.DictField(required=False, help_text="duration, score, success, completion."),
+    "context": serializers.DictField(help_text="platform, language, registration, extensions."),
+    "timestamp": serializers.DateTimeField(help_text="When it happened."),
+    "stored": serializers.DateTimeField(help_text="When the platform recorded it."),
+    "version": serializers.CharField(),
+}
+# One class for both uses, so the schema has one XAPIStatement component.
+StatementSerializer = type(inline_serializer(name="XAPIStatement", fields=STATEMENT_FIELDS))
 
 
 class StatementResultSerializer(serializers.Serializer):
@@ -336,14 +344,14 @@ class XAPIStatementsView(APIView):
             raise ApplicationError(message, code="xapi_version", fields=fields)
         super().initial(request, *args, **kwargs)
 
-    def get_authenticate_header(self, request: Request) -> str | None:
+    def get_authenticate_header(self, request: Request) -> str:
         # A 401 (not 403) without credentials, as xAPI asks: the first
         # authentication that has a challenge (HTTP Basic) gives it.
         for authenticator in self.get_authenticators():
             header = authenticator.authenticate_header(request)
             if header:
                 return header
-        return None
+        return ""
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)

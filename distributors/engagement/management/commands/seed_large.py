@@ -405,6 +405,9 @@ class Command(BaseCommand):
             "minutes",
             "context",
             "occurred_at",
+            # A synthetic log is recorded as it happens (xAPI "stored").
+            "recorded_at",
+            "statement_id",
             # Counted by the rebuild at the end (or by the caller's, with --no-refresh),
             # not one by one by the periodic refresh.
             "counted",
@@ -416,9 +419,8 @@ class Command(BaseCommand):
                 raw = cursor.cursor
                 with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                     for user_id, distributor_id, verb, otype, oid, name, minutes, occurred in rows:
-                        copy.write_row(
-                            (user_id, distributor_id, verb, otype, oid, name, minutes, "{}", occurred, True)
-                        )
+                        values = (user_id, distributor_id, verb, otype, oid, name, minutes, "{}")
+                        copy.write_row((*values, occurred, occurred, uuid.uuid4(), True))
             return
         sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608
         context = json.dumps({})
@@ -436,6 +438,8 @@ class Command(BaseCommand):
                         minutes,
                         context,
                         occurred.isoformat(sep=" "),
+                        occurred.isoformat(sep=" "),
+                        uuid.uuid4().hex,
                         True,
                     )
                 )
