@@ -299,7 +299,7 @@ XAPIErrorSerializer = inline_serializer(
 )
 
 # An xAPI 1.0.3 Statement (Data 2.4), as this platform writes them.
-STATEMENT_FIELDS = {
+STATEMENT_FIELDS: dict[str, serializers.Field] = {
     "id": serializers.UUIDField(),
     "actor": serializers.DictField(help_text="An Agent: objectType, name, mbox."),
     "verb": serializers.DictField(help_text="id (IRI) and display (language map)."),
