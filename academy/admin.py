@@ -11,7 +11,7 @@ from django.utils.translation import ngettext
 
 from academy.erasure import erasure_request_approve, erasure_request_refuse, user_anonymise
 from academy.errors import ApplicationError
-from academy.models import ErasureRequest, ErasureStatus, Notification, OutgoingEmail, User
+from academy.models import ErasureRequest, ErasureStatus, Notification, OutgoingEmail, StatementForward, User
 from academy.outbox import outbox_retry
 
 if TYPE_CHECKING:
@@ -251,4 +251,35 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
     def retry(self, request, queryset) -> None:
         count = outbox_retry(queryset)
         message = ngettext("%(count)s e-mail queued again.", "%(count)s e-mails queued again.", count)
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)
+
+
+@admin.register(StatementForward)
+class StatementForwardAdmin(admin.ModelAdmin):
+    """The statements forwarded to the learning record store: what waits,
+    what left, what the store refused and why."""
+
+    list_display = ["event", "status", "attempts", "next_attempt_at", "sent_at"]
+    list_filter = ["status"]
+    search_fields = ["last_error"]
+    raw_id_fields = ["event"]
+    actions = ["retry"]
+    readonly_fields = [
+        "event",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "claim_token",
+        "claimed_at",
+        "sent_at",
+        "last_error",
+    ]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(description=_("Send again (failed statements)"))
+    def retry(self, request, queryset) -> None:
+        count = outbox_retry(queryset)
+        message = ngettext("%(count)s statement queued again.", "%(count)s statements queued again.", count)
         self.message_user(request, message % {"count": count}, messages.SUCCESS)

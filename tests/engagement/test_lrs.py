@@ -211,3 +211,20 @@ def test_the_fake_store_refuses_what_the_spec_forbids():
     for statement in bad:
         with pytest.raises(fake.Invalid):
             fake.validate(statement)
+
+
+def test_a_refused_statement_shows_in_the_admin_and_can_be_sent_again(network, lrs, client):
+    made = events(network, 2)
+    lrs.reject_ids = {str(made[0].statement_id)}
+    drain()
+    client.force_login(network.admin)
+    url = reverse("admin:academy_statementforward_changelist")
+    assert client.get(url, {"status__exact": "failed"}).status_code == 200
+    refused = StatementForward.objects.get(event=made[0])
+    detail = client.get(reverse("admin:academy_statementforward_change", args=[refused.pk])).content.decode()
+    assert "refused by this store" in detail
+    response = client.post(url, {"action": "retry", "_selected_action": [refused.pk]})
+    assert response.status_code == 302
+    lrs.reject_ids = set()  # the store's rule was fixed
+    assert drain().sent == 1
+    assert set(lrs.statements) == {str(event.statement_id) for event in made}
