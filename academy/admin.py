@@ -206,8 +206,27 @@ class NotificationAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
 
 
+# What the dispatcher writes on an outbox row: shown, never edited.
+OUTBOX_FIELDS = [
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "claim_token",
+    "claimed_at",
+    "sent_at",
+    "last_error",
+]
+
+
+class OutboxRowAdmin(admin.ModelAdmin):
+    """An outbox in the admin: rows are written by the platform only."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
 @admin.register(OutgoingEmail)
-class OutgoingEmailAdmin(admin.ModelAdmin):
+class OutgoingEmailAdmin(OutboxRowAdmin):
     """The e-mail outbox: what waits, what left, what failed and why."""
 
     list_display = [
@@ -234,18 +253,9 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
         "body",
         "html",
         "sensitive",
-        "status",
-        "attempts",
-        "next_attempt_at",
-        "claim_token",
-        "claimed_at",
-        "sent_at",
-        "last_error",
+        *OUTBOX_FIELDS,
         "created_at",
     ]
-
-    def has_add_permission(self, request) -> bool:
-        return False
 
     @admin.action(description=_("Send again (failed e-mails)"))
     def retry(self, request, queryset) -> None:
@@ -255,7 +265,7 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
 
 
 @admin.register(StatementForward)
-class StatementForwardAdmin(admin.ModelAdmin):
+class StatementForwardAdmin(OutboxRowAdmin):
     """The statements forwarded to the learning record store: what waits,
     what left, what the store refused and why."""
 
@@ -264,19 +274,7 @@ class StatementForwardAdmin(admin.ModelAdmin):
     search_fields = ["last_error"]
     raw_id_fields = ["event"]
     actions = ["retry"]
-    readonly_fields = [
-        "event",
-        "status",
-        "attempts",
-        "next_attempt_at",
-        "claim_token",
-        "claimed_at",
-        "sent_at",
-        "last_error",
-    ]
-
-    def has_add_permission(self, request) -> bool:
-        return False
+    readonly_fields = ["event", *OUTBOX_FIELDS]
 
     @admin.action(description=_("Send again (failed statements)"))
     def retry(self, request, queryset) -> None:

@@ -201,7 +201,24 @@ class Notification(BaseModel):
         return self.title
 
 
-class OutgoingEmail(BaseModel):
+class OutboxRow(models.Model):
+    """The fields of a row of an outbox (``academy.outbox.Outbox``)."""
+
+    status = models.CharField(
+        _("status"), max_length=16, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
+    )
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    claim_token = models.UUIDField(_("claim"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class OutgoingEmail(BaseModel, OutboxRow):
     """One e-mail in the outbox (see ``academy.outbox``): written with the
     change that causes it, already rendered in the recipient's language,
     sent once by the dispatcher with ``key`` as its ``Message-ID``.
@@ -227,15 +244,6 @@ class OutgoingEmail(BaseModel):
     body = models.TextField(_("text"), blank=True)
     html = models.TextField(_("HTML"), blank=True)
     sensitive = models.BooleanField(_("holds a secret link"), default=False)
-    status = models.CharField(
-        _("status"), max_length=16, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
-    )
-    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
-    claim_token = models.UUIDField(_("claim"), null=True, blank=True)
-    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("outgoing e-mail")
@@ -372,7 +380,7 @@ class EngagementEvent(models.Model):
         return XAPI_VERBS[self.verb]
 
 
-class StatementForward(models.Model):
+class StatementForward(OutboxRow):
     """One engagement event to forward to the learning record store as an
     xAPI statement (see ``academy.outbox``), written with the event when
     ``XAPI_LRS_URL`` is set; the engagement app builds and sends the
@@ -381,15 +389,6 @@ class StatementForward(models.Model):
     event = models.OneToOneField(
         EngagementEvent, on_delete=models.CASCADE, related_name="+", verbose_name=_("engagement event")
     )
-    status = models.CharField(
-        _("status"), max_length=16, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
-    )
-    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
-    claim_token = models.UUIDField(_("claim"), null=True, blank=True)
-    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("statement to forward")

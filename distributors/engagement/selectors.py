@@ -602,11 +602,12 @@ def statement_events(*, user: User, query: StatementQuery | None = None) -> Quer
     if query.until is not None:
         filters &= Q(recorded_at__lte=query.until)
     if query.after is not None:
+        # Past (recorded at, id) in the order asked for; the first condition alone is an index range.
         moment, pk = query.after
-        if query.ascending:
-            filters &= Q(recorded_at__gte=moment) & (Q(recorded_at__gt=moment) | Q(id__gt=pk))
-        else:
-            filters &= Q(recorded_at__lte=moment) & (Q(recorded_at__lt=moment) | Q(id__lt=pk))
+        past = "gt" if query.ascending else "lt"
+        filters &= Q(**{f"recorded_at__{past}e": moment}) & (
+            Q(**{f"recorded_at__{past}": moment}) | Q(**{f"id__{past}": pk})
+        )
     scope = ExpressionWrapper(F("distributor_id") + 0, output_field=BigIntegerField())
     return scoping.visible(
         events.filter(filters).alias(scope=scope), user, distributor_path="scope", staff=scoping.Staff.NOBODY
