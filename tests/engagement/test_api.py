@@ -35,6 +35,7 @@ def test_statements_are_xapi_1_0_3(client, refreshed):
     response = client.get(STATEMENTS, {"verb": "http://adlnet.gov/expapi/verbs/passed"})
     assert response.status_code == 200
     assert response["X-Experience-API-Version"] == "1.0.3"
+    datetime.datetime.fromisoformat(response["X-Experience-API-Consistent-Through"])
     statements = response.json()["statements"]
     assert {s["verb"]["id"] for s in statements} == {"http://adlnet.gov/expapi/verbs/passed"}
     statement = next(s for s in statements if s["id"] == str(event.statement_id))
