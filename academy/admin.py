@@ -15,7 +15,15 @@ from academy.api_tokens import api_token_create, api_token_revoke, api_token_val
 from academy.erasure import erasure_request_approve, erasure_request_refuse, user_anonymise
 from academy.errors import ApplicationError
 from academy.forms import apply_error
-from academy.models import ApiToken, ErasureRequest, ErasureStatus, Notification, OutgoingEmail, User
+from academy.models import (
+    ApiToken,
+    ErasureRequest,
+    ErasureStatus,
+    Notification,
+    OutgoingEmail,
+    StatementForward,
+    User,
+)
 from academy.outbox import outbox_retry
 
 if TYPE_CHECKING:
@@ -210,8 +218,27 @@ class NotificationAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
 
 
+# What the dispatcher writes on an outbox row: shown, never edited.
+OUTBOX_FIELDS = [
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "claim_token",
+    "claimed_at",
+    "sent_at",
+    "last_error",
+]
+
+
+class OutboxRowAdmin(admin.ModelAdmin):
+    """An outbox in the admin: rows are written by the platform only."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
 @admin.register(OutgoingEmail)
-class OutgoingEmailAdmin(admin.ModelAdmin):
+class OutgoingEmailAdmin(OutboxRowAdmin):
     """The e-mail outbox: what waits, what left, what failed and why."""
 
     list_display = [
@@ -238,18 +265,9 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
         "body",
         "html",
         "sensitive",
-        "status",
-        "attempts",
-        "next_attempt_at",
-        "claim_token",
-        "claimed_at",
-        "sent_at",
-        "last_error",
+        *OUTBOX_FIELDS,
         "created_at",
     ]
-
-    def has_add_permission(self, request) -> bool:
-        return False
 
     @admin.action(description=_("Send again (failed e-mails)"))
     def retry(self, request, queryset) -> None:
@@ -411,3 +429,22 @@ class ApiTokenAdmin(admin.ModelAdmin):
         message = ngettext("%(count)s token revoked.", "%(count)s tokens revoked.", done)
         self.message_user(request, message % {"count": done}, messages.SUCCESS)
         return None
+
+
+@admin.register(StatementForward)
+class StatementForwardAdmin(OutboxRowAdmin):
+    """The statements forwarded to the learning record store: what waits,
+    what left, what the store refused and why."""
+
+    list_display = ["event", "status", "attempts", "next_attempt_at", "sent_at"]
+    list_filter = ["status"]
+    search_fields = ["last_error"]
+    raw_id_fields = ["event"]
+    actions = ["retry"]
+    readonly_fields = ["event", *OUTBOX_FIELDS]
+
+    @admin.action(description=_("Send again (failed statements)"))
+    def retry(self, request, queryset) -> None:
+        count = outbox_retry(queryset)
+        message = ngettext("%(count)s statement queued again.", "%(count)s statements queued again.", count)
+        self.message_user(request, message % {"count": count}, messages.SUCCESS)

@@ -1,5 +1,6 @@
 import datetime
 import functools
+import uuid
 import zoneinfo
 from typing import ClassVar
 
@@ -213,7 +214,24 @@ class Notification(BaseModel):
         return self.title
 
 
-class OutgoingEmail(BaseModel):
+class OutboxRow(models.Model):
+    """The fields of a row of an outbox (``academy.outbox.Outbox``)."""
+
+    status = models.CharField(
+        _("status"), max_length=16, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
+    )
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    claim_token = models.UUIDField(_("claim"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class OutgoingEmail(BaseModel, OutboxRow):
     """One e-mail in the outbox (see ``academy.outbox``): written with the
     change that causes it, already rendered in the recipient's language,
     sent once by the dispatcher with ``key`` as its ``Message-ID``.
@@ -239,15 +257,6 @@ class OutgoingEmail(BaseModel):
     body = models.TextField(_("text"), blank=True)
     html = models.TextField(_("HTML"), blank=True)
     sensitive = models.BooleanField(_("holds a secret link"), default=False)
-    status = models.CharField(
-        _("status"), max_length=16, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
-    )
-    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    last_error = models.TextField(_("last error"), blank=True)
-    claim_token = models.UUIDField(_("claim"), null=True, blank=True)
-    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("outgoing e-mail")
@@ -353,6 +362,11 @@ class EngagementEvent(models.Model):
     minutes = models.PositiveIntegerField(_("minutes"), default=0)
     context = models.JSONField(_("context"), default=dict, blank=True)
     occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now)
+    # When the platform wrote the row: the xAPI "stored" (readers sync on it).
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    # The xAPI statement id; events older than this field keep the id they
+    # were exported with (uuid5 of the event id, set by the migration).
+    statement_id = models.UUIDField(_("statement id"), default=uuid.uuid4, unique=True)
     counted = models.BooleanField(_("counted"), default=False, db_default=False)
 
     class Meta:
@@ -365,6 +379,8 @@ class EngagementEvent(models.Model):
             models.Index(fields=["actor", "occurred_at"]),
             models.Index(fields=["verb", "occurred_at"]),
             models.Index(fields=["occurred_at"]),
+            # The xAPI statements, newest stored first (since/until and the cursor).
+            models.Index(fields=["recorded_at", "id"], name="activity_recorded"),
             # Small: only the events not counted yet (a few minutes' worth).
             models.Index(fields=["id"], condition=models.Q(counted=False), name="activity_uncounted"),
         ]
@@ -375,6 +391,26 @@ class EngagementEvent(models.Model):
     @property
     def xapi_verb(self) -> str:
         return XAPI_VERBS[self.verb]
+
+
+class StatementForward(OutboxRow):
+    """One engagement event to forward to the learning record store as an
+    xAPI statement (see ``academy.outbox``), written with the event when
+    ``XAPI_LRS_URL`` is set; the engagement app builds and sends the
+    statement. The statement id is the event's, so a repeat is harmless."""
+
+    event = models.OneToOneField(
+        EngagementEvent, on_delete=models.CASCADE, related_name="+", verbose_name=_("engagement event")
+    )
+
+    class Meta:
+        verbose_name = _("statement to forward")
+        verbose_name_plural = _("statements to forward")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="statement_forward_due")]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} {self.status}"
 
 
 # ---------------------------------------------------------------- erasure

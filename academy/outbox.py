@@ -74,6 +74,11 @@ class OutboxCancel(Exception):
     """Raised by ``deliver``: the message is no longer relevant (not sent)."""
 
 
+class OutboxReject(Exception):
+    """Raised by ``deliver`` (or given as a batch outcome): the channel refused
+    this message for good (it would refuse it again): ``failed`` at once."""
+
+
 class OutboxDefer(Exception):
     """Raised by ``deliver``: not yet, try again at ``until`` (not an attempt)."""
 
@@ -130,7 +135,11 @@ class Outbox(Generic[M]):
     ``next_attempt_at``, ``attempts``, ``last_error``, ``claim_token``,
     ``claimed_at`` and ``sent_at``. ``deliver(row, now)`` sends the row,
     passing its idempotency key to the channel, or raises ``OutboxCancel`` /
-    ``OutboxDefer``; any other exception is a failed attempt.
+    ``OutboxDefer`` (or ``OutboxReject``); any other exception is a failed
+    attempt. ``deliver_batch(rows, now)``, when given, sends a whole claimed
+    batch at once instead (an HTTP API that takes many messages per call)
+    and returns the outcome of each row by id: ``None`` for sent, or the
+    exception ``deliver`` would have raised.
     ``after_sent(row)`` runs once the row is marked sent (e.g. the in-site
     notification that goes with an e-mail). ``batch()``, when given, is a
     context entered around the sending of each claimed batch: what a channel
@@ -141,6 +150,9 @@ class Outbox(Generic[M]):
     deliver: Callable[[M, datetime.datetime], None]
     after_sent: Callable[[M], None] | None = None
     batch: Callable[[], AbstractContextManager[object]] = nullcontext
+    deliver_batch: Callable[[list[M], datetime.datetime], dict[Any, Exception | None]] | None = None
+    # The outbox's own batch size (read at each drain), else OUTBOX_BATCH_SIZE.
+    batch_size: Callable[[], int] | None = None
 
 
 @dataclass
@@ -185,20 +197,38 @@ def outbox_process(
     box: Outbox[M], row: M, *, token: uuid.UUID, now: datetime.datetime, report: DrainReport
 ) -> None:
     """Send one claimed row and record the outcome (only while holding its claim)."""
-    attempts = row.attempts  # type: ignore[attr-defined]
     try:
         box.deliver(row, now)
-    except OutboxCancel:
+    except Exception as error:  # any failure of a channel is retried, then reported
+        outbox_record(box, row, token=token, now=now, report=report, error=error)
+    else:
+        outbox_record(box, row, token=token, now=now, report=report, error=None)
+
+
+def outbox_record(
+    box: Outbox[M],
+    row: M,
+    *,
+    token: uuid.UUID,
+    now: datetime.datetime,
+    report: DrainReport,
+    error: Exception | None,
+) -> None:
+    """Record the outcome of sending one claimed row (only while holding its
+    claim): sent when ``error`` is None, else cancelled, deferred, failed at
+    once (``OutboxReject``) or retried later."""
+    attempts = row.attempts  # type: ignore[attr-defined]
+    if isinstance(error, OutboxCancel):
         report.cancelled += _release(box, row, token, status=OutboxStatus.CANCELLED)
         return
-    except OutboxDefer as defer:
+    if isinstance(error, OutboxDefer):
         # Waiting (e.g. for a session to end) is not a failed attempt.
-        report.deferred += _release(box, row, token, next_attempt_at=defer.until, attempts=F("attempts") - 1)
+        report.deferred += _release(box, row, token, next_attempt_at=error.until, attempts=F("attempts") - 1)
         return
-    except Exception as error:  # any failure of a channel is retried, then reported
+    if error is not None:
         message = f"{type(error).__name__}: {error}"[:2000]
         report.errors.append(message)
-        if attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+        if attempts >= settings.OUTBOX_MAX_ATTEMPTS or isinstance(error, OutboxReject):
             report.failed += _release(box, row, token, status=OutboxStatus.FAILED, last_error=message)
         else:
             report.retried += _release(
@@ -219,6 +249,14 @@ def outbox_process(
             logger.exception("%s %s: after-send step failed", box.name, row.pk)
 
 
+def _deliver_batch(box: Outbox[M], rows: list[M], now: datetime.datetime) -> dict[Any, Exception | None]:
+    assert box.deliver_batch is not None
+    try:
+        return box.deliver_batch(rows, now)
+    except Exception as error:  # the whole batch failed: each row spends an attempt
+        return {row.pk: error for row in rows}
+
+
 def outbox_drain(
     box: Outbox[M],
     *,
@@ -233,7 +271,7 @@ def outbox_drain(
     module docstring. ``now`` fixes the clock (tests). ``on_full_batch`` is
     called once when the first claim came back full (much is due)."""
     report = DrainReport()
-    batch_size = batch_size or settings.OUTBOX_BATCH_SIZE
+    batch_size = batch_size or (box.batch_size() if box.batch_size else settings.OUTBOX_BATCH_SIZE)
     budget = settings.OUTBOX_TIME_BUDGET_SECONDS if time_budget is None else time_budget
     started = time.monotonic()
     stop_using_claim = settings.OUTBOX_LEASE_SECONDS / 2
@@ -256,6 +294,12 @@ def outbox_drain(
         claimed_at = time.monotonic()
         rows = list(box.rows().filter(pk__in=ids, claim_token=token).order_by("next_attempt_at", "pk"))
         with box.batch():
+            if box.deliver_batch is not None:
+                outcomes = _deliver_batch(box, rows, current)
+                for row in rows:
+                    error = outcomes.get(row.pk, RuntimeError("no outcome for this row"))
+                    outbox_record(box, row, token=token, now=current, report=report, error=error)
+                rows = []
             for index, row in enumerate(rows):
                 if time.monotonic() - claimed_at >= stop_using_claim:
                     # Give back what this claim has not reached: due again at once, no attempt spent.

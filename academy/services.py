@@ -27,7 +27,16 @@ from academy.api_tokens import api_token_create, api_token_mark_used, api_token_
 from academy.errors import ApplicationError
 from academy.i18n import in_language_of
 from academy.imip import CalendarEmail
-from academy.models import CsvSeparator, EngagementEvent, Notification, OutgoingEmail, Role, User, Verb
+from academy.models import (
+    CsvSeparator,
+    EngagementEvent,
+    Notification,
+    OutgoingEmail,
+    Role,
+    StatementForward,
+    User,
+    Verb,
+)
 from academy.outbox import Outbox, OutboxCancel, OutboxStatus, outbox_wake
 
 logger = logging.getLogger(__name__)
@@ -164,17 +173,27 @@ def activity_record(
         object_type = object_type or f"{obj._meta.app_label}.{obj._meta.model_name}"
         object_id = object_id or obj.pk
         object_name = object_name or str(obj)
-    return EngagementEvent.objects.create(
-        actor=actor,
-        distributor_id=distributor.pk if distributor is not None else None,
-        verb=verb,
-        object_type=object_type[:64],
-        object_id=str(object_id)[:64],
-        object_name=object_name[:255],
-        minutes=max(0, int(minutes)),
-        context=context,
-        occurred_at=occurred_at or timezone.now(),
-    )
+    now = timezone.now()
+    fields = {
+        "actor": actor,
+        "distributor_id": distributor.pk if distributor is not None else None,
+        "verb": verb,
+        "object_type": object_type[:64],
+        "object_id": str(object_id)[:64],
+        "object_name": object_name[:255],
+        "minutes": max(0, int(minutes)),
+        "context": context,
+        "occurred_at": occurred_at or now,
+        "recorded_at": now,
+    }
+    if not settings.XAPI_LRS_URL:
+        return EngagementEvent.objects.create(**fields)
+    # Forwarded to the learning record store through the outbox, written with
+    # the event; no wake-up: the periodic dispatcher run sends them in batches.
+    with transaction.atomic():
+        event = EngagementEvent.objects.create(**fields)
+        StatementForward.objects.create(event=event)
+    return event
 
 
 def activity_mark_counted(

@@ -523,6 +523,18 @@ OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=100)
 OUTBOX_TIME_BUDGET_SECONDS = env.float("OUTBOX_TIME_BUDGET_SECONDS", default=50.0)
 # How many runs drain at once when much is due (one per worker process).
 OUTBOX_DISPATCHERS = env.int("OUTBOX_DISPATCHERS", default=2)
+
+# Forwarding of the engagement log to a learning record store as xAPI 1.0.3
+# statements (distributors.engagement.forwarding): off while the URL is empty.
+# URL of the LRS's xAPI endpoint (statements are POSTed to <URL>/statements).
+XAPI_LRS_URL = env.str("XAPI_LRS_URL", default="").rstrip("/")
+XAPI_LRS_USERNAME = env.str("XAPI_LRS_USERNAME", default="")
+XAPI_LRS_PASSWORD = env.str("XAPI_LRS_PASSWORD", default="")
+XAPI_LRS_BATCH_SIZE = env.int("XAPI_LRS_BATCH_SIZE", default=50)
+XAPI_LRS_TIMEOUT_SECONDS = env.float("XAPI_LRS_TIMEOUT_SECONDS", default=10.0)
+# Statements served per page by GET /api/v1/xapi/statements at most (limit=0 asks for this).
+XAPI_STATEMENTS_MAX_LIMIT = env.int("XAPI_STATEMENTS_MAX_LIMIT", default=500)
+
 # A send never outlasts half a lease, so a claim is not taken over mid-send.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 

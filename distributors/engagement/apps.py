@@ -15,8 +15,11 @@ class EngagementConfig(AppConfig):
         # Imported once the models are loaded, as Django requires of ready().
         from academy.api.scopes import ScopeArea, scope_area_register
         from academy.erasure import personal_data_register
+        from academy.outbox import outbox_register
         from distributors.engagement import erasure
+        from distributors.engagement.lrs import STATEMENT_OUTBOX
 
         personal_data_register(erasure.PART)
         area = ScopeArea("engagement", _("Engagement figures and xAPI"), app_label=self.label, writes=False)
         scope_area_register(area)
+        outbox_register(STATEMENT_OUTBOX)

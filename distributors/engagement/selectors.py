@@ -11,6 +11,7 @@ sessions, registrations) come from their selectors and are typed ``Any``
 here: naming their classes would mean importing their models."""
 
 import datetime
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -538,18 +539,88 @@ def upcoming_monthly_sessions(*, user: User, limit: int = 3) -> list[Any]:
     return list(audience_filter(sessions, user=user)[:limit])
 
 
-def statement_events(*, user: User) -> QuerySet[EngagementEvent]:
-    """Events exported as xAPI statements, in id order, with actor and
-    distributor: all for admins, their territories' distributors for
-    managers, none for anyone else.
+@dataclass(frozen=True)
+class StatementQuery:
+    """What a reader of the xAPI statements asks for (already validated).
+
+    ``actor_ids`` / ``actor_email``: the Agent filter resolved to people (an
+    empty tuple matches nobody); ``verbs``: verb codes; ``activity``: the
+    (object type, object id) of one activity; ``registration``: the
+    (session id, person id) of one web-conference registration; ``nothing``:
+    a filter matched nothing of ours (the answer is empty). ``since`` is
+    exclusive, ``until`` inclusive, both on the time the platform recorded the
+    event. ``after`` is the (recorded at, id) of the last statement already
+    read, in the order asked for."""
+
+    statement_id: Any = None
+    actor_email: str | None = None
+    actor_ids: tuple[int, ...] | None = None
+    verbs: tuple[str, ...] | None = None
+    activity: tuple[str, str] | None = None
+    registration: tuple[int, int] | None = None
+    since: datetime.datetime | None = None
+    until: datetime.datetime | None = None
+    ascending: bool = False
+    after: tuple[datetime.datetime, int] | None = None
+    nothing: bool = False
+
+
+def statement_events(*, user: User, query: StatementQuery | None = None) -> QuerySet[EngagementEvent]:
+    """Events exported as xAPI statements, newest recorded first (oldest
+    with ``query.ascending``), with actor and distributor, filtered by
+    ``query``: all for admins, their territories' distributors for managers,
+    none for anyone else.
 
     The distributor filter goes through an expression on purpose: the
-    database then walks the log in id order (the pagination order) and stops
-    after a page, instead of collecting every event of the territory through
-    the distributor index and sorting them (seconds on SQLite at 2 million
-    events)."""
-    events = EngagementEvent.objects.select_related("actor", "distributor").order_by("id")
+    database then walks the log in recorded order (the ``activity_recorded``
+    index, the pagination order) and stops after a page, instead of
+    collecting every event of the territory through the distributor index
+    and sorting them (seconds on SQLite at 2 million events)."""
+    query = query or StatementQuery()
+    order = ["recorded_at", "id"] if query.ascending else ["-recorded_at", "-id"]
+    events = EngagementEvent.objects.select_related("actor", "distributor").order_by(*order)
+    if query.nothing:
+        return events.none()
+    filters = Q()
+    if query.statement_id is not None:
+        filters &= Q(statement_id=query.statement_id)
+    if query.actor_email is not None:
+        filters &= Q(actor__email__iexact=query.actor_email)
+    if query.actor_ids is not None:
+        filters &= Q(actor_id__in=query.actor_ids)
+    if query.verbs is not None:
+        filters &= Q(verb__in=query.verbs)
+    if query.activity is not None:
+        object_type, object_id = query.activity
+        ids = [object_id, ""] if object_id == "0" else [object_id]
+        filters &= Q(object_type=object_type, object_id__in=ids)
+    if query.registration is not None:
+        session_id, actor_id = query.registration
+        filters &= Q(object_type="webinars.session", object_id=str(session_id), actor_id=actor_id)
+    if query.since is not None:
+        filters &= Q(recorded_at__gt=query.since)
+    if query.until is not None:
+        filters &= Q(recorded_at__lte=query.until)
+    if query.after is not None:
+        # Past (recorded at, id) in the order asked for; the first condition alone is an index range.
+        moment, pk = query.after
+        past = "gt" if query.ascending else "lt"
+        filters &= Q(**{f"recorded_at__{past}e": moment}) & (
+            Q(**{f"recorded_at__{past}": moment}) | Q(**{f"id__{past}": pk})
+        )
     scope = ExpressionWrapper(F("distributor_id") + 0, output_field=BigIntegerField())
     return scoping.visible(
-        events.alias(scope=scope), user, distributor_path="scope", staff=scoping.Staff.NOBODY
+        events.filter(filters).alias(scope=scope), user, distributor_path="scope", staff=scoping.Staff.NOBODY
+    )
+
+
+def statement_agents_by_sha1(*, mbox_sha1sum: str) -> tuple[int, ...]:
+    """The people whose ``mailto:`` address hashes to ``mbox_sha1sum`` (the
+    xAPI ``mbox_sha1sum`` of their statements' actor). One query over the
+    e-mail addresses: a hash cannot be looked up by an index."""
+    wanted = mbox_sha1sum.lower()
+    return tuple(
+        pk
+        for pk, email in User.objects.values_list("pk", "email").iterator(chunk_size=5000)
+        if hashlib.sha1(f"mailto:{email}".encode(), usedforsecurity=False).hexdigest() == wanted
     )

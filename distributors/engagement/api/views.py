@@ -1,13 +1,26 @@
 """Engagement API: the distributors' scores and the xAPI statements endpoint."""
 
+import base64
+import datetime
+import json
+import re
 from typing import Any
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,9 +28,16 @@ from rest_framework.views import APIView
 
 from academy import roles
 from academy.api.base import PaginatedListView, request_user
+from academy.errors import ApplicationError
 from academy.models import XAPI_VERBS, Verb
 from distributors.engagement import selectors
-from distributors.engagement.api.xapi import XAPI_VERSION, statement, verb_displays
+from distributors.engagement.api.xapi import (
+    XAPI_VERSION,
+    activity_parse,
+    registration_parse,
+    statement,
+    verb_displays,
+)
 from distributors.engagement.risks import risk_message
 from distributors.engagement.scores import COMPONENTS, change_summary
 
@@ -118,63 +138,275 @@ class DistributorEngagementDetailView(APIView):
         return Response(DistributorEngagementOutputSerializer(get_object_or_404(distributors, pk=pk)).data)
 
 
-class StatementsQuerySerializer(serializers.Serializer):
-    since = serializers.DateTimeField(required=False, help_text="Only events after this time (ISO 8601).")
-    until = serializers.DateTimeField(required=False, help_text="Only events at or before this time.")
-    verb = serializers.CharField(required=False, max_length=200, help_text="A verb IRI or code.")
-    limit = serializers.IntegerField(required=False, min_value=1, max_value=500, default=100)
-    after = serializers.IntegerField(required=False, min_value=0, help_text="Cursor given by `more`.")
+AGENT_IFIS = ("mbox", "mbox_sha1sum", "openid", "account")
+SUPPORTED_VERSION = re.compile(r"^1\.0(\.\d+)?$")
+# With statementId, the spec allows no other filter.
+SINGLE_ALLOWED = {"statementId", "format", "attachments"}
 
-    def validate_verb(self, value: str) -> list[str]:
-        codes = [code for code, iri in XAPI_VERBS.items() if iri == value] or (
-            [value] if value in Verb.values else []
-        )
-        if not codes:
-            raise serializers.ValidationError(_("Unknown verb."))
-        return codes
+
+def _is_iri(value: str) -> bool:
+    parts = urlsplit(value)
+    return bool(parts.scheme) and bool(parts.netloc or parts.path) and " " not in value
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class AgentField(serializers.Field):
+    """An xAPI Agent (or identified Group) as JSON, with exactly one inverse
+    functional identifier (xAPI 1.0.3, Data 2.4.2.3)."""
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        try:
+            agent = json.loads(data) if isinstance(data, str) else data
+        except ValueError as error:
+            raise serializers.ValidationError(_("Enter an Agent as JSON.")) from error
+        if not isinstance(agent, dict):
+            raise serializers.ValidationError(_("Enter an Agent as JSON."))
+        ifis = [name for name in AGENT_IFIS if name in agent]
+        if len(ifis) != 1:
+            raise serializers.ValidationError(
+                _("An Agent has exactly one of mbox, mbox_sha1sum, openid and account.")
+            )
+        if agent.get("objectType", "Agent") not in ("Agent", "Group"):
+            raise serializers.ValidationError(_("The objectType of an Agent is Agent or Group."))
+        name = ifis[0]
+        value = agent[name]
+        if name == "mbox" and not (isinstance(value, str) and re.fullmatch(r"mailto:[^@\s]+@[^@\s]+", value)):
+            raise serializers.ValidationError(_("mbox is a mailto: IRI."))
+        if name == "mbox_sha1sum" and not (
+            isinstance(value, str) and re.fullmatch(r"[0-9a-fA-F]{40}", value)
+        ):
+            raise serializers.ValidationError(_("mbox_sha1sum is the hex SHA-1 of a mailto: IRI."))
+        if name == "openid" and not (isinstance(value, str) and _is_iri(value)):
+            raise serializers.ValidationError(_("openid is an IRI."))
+        if name == "account" and not (
+            isinstance(value, dict)
+            and isinstance(value.get("homePage"), str)
+            and _is_iri(value["homePage"])
+            and isinstance(value.get("name"), str)
+            and value["name"]
+        ):
+            raise serializers.ValidationError(_("An account has a homePage IRL and a name."))
+        return {"objectType": agent.get("objectType", "Agent"), name: value}
+
+
+class StatementsQuerySerializer(serializers.Serializer):
+    """The query of GET statements (xAPI 1.0.3, Communication 2.1.3)."""
+
+    statementId = serializers.UUIDField(required=False, help_text="One statement by its id.")
+    agent = AgentField(
+        required=False,
+        help_text='Statements whose actor is this Agent, as JSON, e.g. {"mbox": "mailto:ana@example.org"}.',
+    )
+    verb = serializers.CharField(required=False, max_length=200, help_text="A verb IRI (or a verb code).")
+    activity = serializers.CharField(
+        required=False, max_length=500, help_text="An activity IRI (the object)."
+    )
+    registration = serializers.UUIDField(
+        required=False, help_text="A web-conference registration (context.registration)."
+    )
+    since = serializers.DateTimeField(
+        required=False, help_text="Only statements stored after this time (exclusive, ISO 8601)."
+    )
+    until = serializers.DateTimeField(
+        required=False, help_text="Only statements stored at or before this time (ISO 8601)."
+    )
+    limit = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        help_text="Statements per page; 0 or more than the server's maximum gives the maximum.",
+    )
+    ascending = serializers.BooleanField(
+        required=False, default=False, help_text="Oldest stored first (default: newest first)."
+    )
+    cursor = serializers.CharField(required=False, max_length=200, help_text="Given by `more`.")
+
+    def validate_verb(self, value: str) -> tuple[str, ...]:
+        codes = tuple(code for code, iri in XAPI_VERBS.items() if iri == value)
+        if codes or _is_iri(value):
+            return codes  # an IRI that is none of our verbs matches nothing
+        if value in Verb.values:
+            return (value,)
+        raise serializers.ValidationError(_("Enter a verb IRI."))
+
+    def validate_activity(self, value: str) -> str:
+        if not _is_iri(value):
+            raise serializers.ValidationError(_("Enter an activity IRI."))
+        return value
+
+    def validate_cursor(self, value: str) -> tuple[datetime.datetime, int]:
+        try:
+            moment, _sep, pk = base64.urlsafe_b64decode(value.encode() + b"==").decode().partition("|")
+            return datetime.datetime.fromisoformat(moment), int(pk)
+        except ValueError as error:
+            raise serializers.ValidationError(_("This cursor is not one the server gave.")) from error
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "statementId" in attrs:
+            extra = sorted(set(self.initial_data) - SINGLE_ALLOWED)
+            if extra:
+                raise serializers.ValidationError(
+                    {name: [_("Not allowed with statementId.")] for name in extra}
+                )
+        return attrs
+
+
+def statement_query(params: dict[str, Any]) -> selectors.StatementQuery:
+    """The selector's query for validated parameters: an Agent, activity or
+    registration that is none of ours matches nothing."""
+    fields: dict[str, Any] = {
+        "statement_id": params.get("statementId"),
+        "since": params.get("since"),
+        "until": params.get("until"),
+        "ascending": params["ascending"],
+        "after": params.get("cursor"),
+    }
+    nothing = False
+    if "verb" in params:
+        fields["verbs"] = params["verb"]
+        nothing = nothing or not params["verb"]
+    agent = params.get("agent")
+    if agent is not None:
+        if agent["objectType"] == "Group" or "openid" in agent or "account" in agent:
+            nothing = True  # our actors are Agents identified by mbox
+        elif "mbox" in agent:
+            fields["actor_email"] = agent["mbox"].removeprefix("mailto:")
+        else:
+            fields["actor_ids"] = selectors.statement_agents_by_sha1(mbox_sha1sum=agent["mbox_sha1sum"])
+    if "activity" in params:
+        fields["activity"] = activity_parse(params["activity"])
+        nothing = nothing or fields["activity"] is None
+    if "registration" in params:
+        fields["registration"] = registration_parse(params["registration"])
+        nothing = nothing or fields["registration"] is None
+    return selectors.StatementQuery(**fields, nothing=nothing)
+
+
+def _cursor(event: Any) -> str:
+    raw = f"{event.recorded_at.isoformat()}|{event.pk}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+# Declared inline: "fields" and "context" are names a serializer uses itself.
+XAPIErrorSerializer = inline_serializer(
+    name="XAPIError",
+    fields={
+        "detail": serializers.CharField(),
+        "code": serializers.CharField(),
+        "fields": serializers.DictField(
+            child=serializers.ListField(child=serializers.CharField()), required=False
+        ),
+    },
+)
+
+# An xAPI 1.0.3 Statement (Data 2.4), as this platform writes them.
+STATEMENT_FIELDS: dict[str, serializers.Field] = {
+    "id": serializers.UUIDField(),
+    "actor": serializers.DictField(help_text="An Agent: objectType, name, mbox."),
+    "verb": serializers.DictField(help_text="id (IRI) and display (language map)."),
+    "object": serializers.DictField(help_text="An Activity: objectType, id (IRI), definition."),
+    "result": serializers.DictField(required=False, help_text="duration, score, success, completion."),
+    "context": serializers.DictField(help_text="platform, language, registration, extensions."),
+    "timestamp": serializers.DateTimeField(help_text="When it happened."),
+    "stored": serializers.DateTimeField(help_text="When the platform recorded it."),
+    "version": serializers.CharField(),
+}
+# One class for both uses, so the schema has one XAPIStatement component.
+StatementSerializer = type(inline_serializer(name="XAPIStatement", fields=STATEMENT_FIELDS))
+
+
+class StatementResultSerializer(serializers.Serializer):
+    """An xAPI StatementResult (Communication 2.1.3)."""
+
+    statements = StatementSerializer(many=True)
+    more = serializers.CharField(
+        allow_blank=True, help_text="Relative IRL of the next page of the same query; empty at the end."
+    )
 
 
 class XAPIStatementsView(APIView):
-    """Read-only xAPI 1.0.3 statements of the engagement log, oldest first,
-    ``limit`` per page with a ``more`` link; filters ``since``, ``until``
-    and ``verb`` (IRI or code). For managers (their territories' events) and
-    administrators (all)."""
+    """Read-only xAPI 1.0.3 Statement resource over the engagement log, for
+    managers (their territories' events) and administrators (all).
+
+    Newest stored first (``ascending=true``: oldest first), ``limit`` per
+    page (0 or above the maximum: the maximum) with a ``more`` link that
+    continues the same query from where the page stopped (a cursor: new
+    events do not shift the pages); ``statementId`` gives one Statement.
+    Filters: ``agent``, ``verb``, ``activity``, ``registration``, ``since``
+    and ``until`` (on stored). Every response carries
+    ``X-Experience-API-Version``; a request with a version other than 1.0.x
+    gets a 400, one without credentials a 401."""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        version = request.headers.get("X-Experience-API-Version")
+        if version is not None and not SUPPORTED_VERSION.match(version):
+            message = _("This server speaks xAPI %(version)s.") % {"version": XAPI_VERSION}
+            fields = {"X-Experience-API-Version": [message]}
+            raise ApplicationError(message, code="xapi_version", fields=fields)
+        super().initial(request, *args, **kwargs)
+
+    def get_authenticate_header(self, request: Request) -> str:
+        # A 401 (not 403) without credentials, as xAPI asks: the first
+        # authentication that has a challenge (HTTP Basic) gives it.
+        for authenticator in self.get_authenticators():
+            header = authenticator.authenticate_header(request)
+            if header:
+                return header
+        return ""
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["X-Experience-API-Version"] = XAPI_VERSION
+        return response
 
     @extend_schema(
         tags=["engagement"],
         parameters=[
             StatementsQuerySerializer,
             OpenApiParameter(
-                "X-Experience-API-Version", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False
+                "X-Experience-API-Version",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                required=False,
+                description="1.0.x (others get a 400).",
             ),
         ],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={
+            200: PolymorphicProxySerializer(
+                component_name="StatementsOrStatement",
+                serializers=[StatementResultSerializer, StatementSerializer],
+                resource_type_field_name=None,
+            ),
+            400: XAPIErrorSerializer,
+            401: XAPIErrorSerializer,
+            403: XAPIErrorSerializer,
+            404: XAPIErrorSerializer,
+        },
     )
     def get(self, request: Request) -> Response:
         user = request_user(request)
         if not roles.user_roles(user) & {roles.MANAGER, roles.ADMIN}:
             raise PermissionDenied(_("The statements are for managers and administrators."))
-        query = StatementsQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        params = query.validated_data
-        events = selectors.statement_events(user=user)
-        if "since" in params:
-            events = events.filter(occurred_at__gt=params["since"])
-        if "until" in params:
-            events = events.filter(occurred_at__lte=params["until"])
-        if "verb" in params:
-            events = events.filter(verb__in=params["verb"])
-        if "after" in params:
-            events = events.filter(id__gt=params["after"])
-        limit = params["limit"]
+        serializer = StatementsQuerySerializer(data=request.query_params)
+        serializer.is_valid(raise_exception=True)
+        params = serializer.validated_data
+        query = statement_query(params)
+        events = selectors.statement_events(user=user, query=query)
+        displays = verb_displays()
+        consistent = {"X-Experience-API-Consistent-Through": timezone.now().isoformat()}
+        if query.statement_id is not None:
+            event = next(iter(events[:1]), None)
+            if event is None:
+                raise NotFound(_("No statement has this id."))
+            return Response(statement(event, displays), headers=consistent)
+        maximum = settings.XAPI_STATEMENTS_MAX_LIMIT
+        limit = params.get("limit", 100) or maximum
+        limit = min(limit, maximum)
         page = list(events[: limit + 1])
         more = ""
         if len(page) > limit:
             page = page[:limit]
             next_query = request.query_params.copy()
-            next_query["after"] = str(page[-1].pk)
+            next_query["cursor"] = _cursor(page[-1])
             more = f"{request.path}?{next_query.urlencode()}"
-        displays = verb_displays()
-        response = Response({"statements": [statement(event, displays) for event in page], "more": more})
-        response["X-Experience-API-Version"] = XAPI_VERSION
-        return response
+        body = {"statements": [statement(event, displays) for event in page], "more": more}
+        return Response(body, headers=consistent)

@@ -394,6 +394,9 @@ class Command(BaseCommand):
                 occurred,
             )
 
+    def _recorded(self, index: int) -> datetime.datetime:
+        return self.now + datetime.timedelta(microseconds=index)
+
     def _events(self, people: list[tuple[int, int]], count: int) -> None:
         columns = [
             "actor_id",
@@ -405,6 +408,10 @@ class Command(BaseCommand):
             "minutes",
             "context",
             "occurred_at",
+            # Recorded as one import at seed time, in insert order: like the
+            # platform's own log, the recorded time (xAPI "stored") follows the id.
+            "recorded_at",
+            "statement_id",
             # Counted by the rebuild at the end (or by the caller's, with --no-refresh),
             # not one by one by the periodic refresh.
             "counted",
@@ -415,16 +422,26 @@ class Command(BaseCommand):
             with transaction.atomic(), connection.cursor() as cursor:
                 raw = cursor.cursor
                 with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-                    for user_id, distributor_id, verb, otype, oid, name, minutes, occurred in rows:
-                        copy.write_row(
-                            (user_id, distributor_id, verb, otype, oid, name, minutes, "{}", occurred, True)
-                        )
+                    for index, (
+                        user_id,
+                        distributor_id,
+                        verb,
+                        otype,
+                        oid,
+                        name,
+                        minutes,
+                        occurred,
+                    ) in enumerate(rows):
+                        values = (user_id, distributor_id, verb, otype, oid, name, minutes, "{}")
+                        copy.write_row((*values, occurred, self._recorded(index), uuid.uuid4(), True))
             return
         sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608
         context = json.dumps({})
         batch: list[tuple] = []
         with transaction.atomic(), connection.cursor() as cursor:
-            for user_id, distributor_id, verb, otype, oid, name, minutes, occurred in rows:
+            for index, (user_id, distributor_id, verb, otype, oid, name, minutes, occurred) in enumerate(
+                rows
+            ):
                 batch.append(
                     (
                         user_id,
@@ -436,6 +453,8 @@ class Command(BaseCommand):
                         minutes,
                         context,
                         occurred.isoformat(sep=" "),
+                        self._recorded(index).isoformat(sep=" "),
+                        uuid.uuid4().hex,
                         True,
                     )
                 )
