@@ -8,10 +8,11 @@ from django.contrib.auth import forms as auth_forms
 from django.template import loader
 from django.utils.translation import gettext_lazy as _
 
+from academy.email_preferences import email_kinds_for, email_wanted
 from academy.errors import ApplicationError
 from academy.i18n import in_language_of
 from academy.models import User, time_zone_choices
-from academy.services import RenderedEmail, email_enqueue_rendered
+from academy.services import email_compose, email_enqueue_rendered
 from academy.throttling import throttle
 
 
@@ -34,6 +35,22 @@ class ProfileForm(forms.ModelForm):
         help_texts = {
             "phone": _("International format, e.g. +221 77 123 45 67."),
         }
+
+
+class EmailPreferencesForm(forms.Form):
+    """One checkbox per kind of automatic e-mail the person may receive
+    (``academy.email_preferences``); ticked means wanted."""
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kinds = {f"email_{kind.code.replace('.', '_')}": kind for kind in email_kinds_for(user)}
+        for name, kind in self.kinds.items():
+            self.fields[name] = forms.BooleanField(
+                label=kind.label, required=False, initial=email_wanted(user=user, kind=kind.code)
+            )
+
+    def wanted(self) -> dict[str, bool]:
+        return {kind.code: bool(self.cleaned_data.get(name)) for name, kind in self.kinds.items()}
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
@@ -65,12 +82,14 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
             html = (
                 loader.render_to_string(html_email_template_name, context) if html_email_template_name else ""
             )
+            account = user if isinstance(user, User) else None
+            rendered = email_compose(user=account, subject=subject, body=body, html=html)
         email_enqueue_rendered(
             key=f"password-reset-{uuid.uuid4()}",
             topic="academy.password_reset",
             to=to_email,
-            user=user if isinstance(user, User) else None,
-            rendered=RenderedEmail(subject=subject, body=body, html=html),
+            user=account,
+            rendered=rendered,
             sensitive=True,
         )
 

@@ -9,10 +9,16 @@ class WebinarsConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported once the models are loaded, as Django requires of ready().
+        from academy.email_preferences import EmailKind, email_kind_register
         from academy.erasure import personal_data_register
         from academy.outbox import outbox_register
         from webinars import erasure, receivers  # noqa: F401  (connects the signal receivers)
         from webinars.services import REMINDER_OUTBOX
+        from webinars.services.reminders import FOLLOW_UP_EMAIL, REMINDER_EMAIL
 
         outbox_register(REMINDER_OUTBOX)
         personal_data_register(erasure.PART)
+        email_kind_register(EmailKind(REMINDER_EMAIL, _("Web-conference reminders"), order=30))
+        email_kind_register(
+            EmailKind(FOLLOW_UP_EMAIL, _("Replay and feedback after a web-conference"), order=31)
+        )

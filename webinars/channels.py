@@ -45,6 +45,10 @@ class ReminderMessage:
     context: dict[str, Any]
     idempotency_key: str
     attachments: list[tuple[str, bytes, str]] = field(default_factory=list)
+    # The kind of e-mail a person may stop (academy.email_preferences), "" for
+    # the ones they cannot (confirmation, cancellation): e-mail carries its
+    # List-Unsubscribe link.
+    email_kind: str = ""
 
 
 class ReminderChannel:
@@ -73,6 +77,7 @@ class EmailChannel(ReminderChannel):
                 context=message.context,
                 attachments=message.attachments,
                 headers={"Message-ID": message_id(message.idempotency_key)},
+                kind=message.email_kind,
             )
         except OSError as error:  # SMTP refused or unreachable
             raise ChannelError(f"{type(error).__name__}: {error}") from error

@@ -13,7 +13,18 @@ class EngagementConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported once the models are loaded, as Django requires of ready().
+        from academy.email_preferences import EmailKind, email_kind_register
         from academy.erasure import personal_data_register
+        from academy.models import Role
         from distributors.engagement import erasure
+        from distributors.engagement.services import DIGEST_EMAIL, NUDGE_EMAIL
 
         personal_data_register(erasure.PART)
+        email_kind_register(
+            EmailKind(DIGEST_EMAIL, _("Weekly engagement digest"), roles=(Role.MANAGER,), order=10)
+        )
+        email_kind_register(
+            EmailKind(
+                NUDGE_EMAIL, _("Encouragements from the company’s managers"), roles=(Role.LEARNER,), order=20
+            )
+        )
