@@ -13,7 +13,7 @@ class CoursesConfig(AppConfig):
         from academy.erasure import personal_data_register
         from academy.outbox import outbox_register
         from courses import erasure, receivers  # noqa: F401  (connects the receivers)
-        from courses.services.reminders import REMINDER_EMAIL, REMINDER_OUTBOX
+        from courses.services import REMINDER_EMAIL, REMINDER_OUTBOX
 
         outbox_register(REMINDER_OUTBOX)
         personal_data_register(erasure.PART)

@@ -13,8 +13,7 @@ class WebinarsConfig(AppConfig):
         from academy.erasure import personal_data_register
         from academy.outbox import outbox_register
         from webinars import erasure, receivers  # noqa: F401  (connects the signal receivers)
-        from webinars.services import REMINDER_OUTBOX
-        from webinars.services.reminders import FOLLOW_UP_EMAIL, REMINDER_EMAIL
+        from webinars.services import FOLLOW_UP_EMAIL, REMINDER_EMAIL, REMINDER_OUTBOX
 
         outbox_register(REMINDER_OUTBOX)
         personal_data_register(erasure.PART)

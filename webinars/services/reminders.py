@@ -68,7 +68,10 @@ BEFORE_START = {
 TIMED_KINDS = (*BEFORE_START, ReminderKind.FOLLOW_UP)
 # The reminders a person may stop by e-mail; the others (confirmation,
 # waiting list, update, cancellation) are about their registration.
-EMAIL_KINDS = {**dict.fromkeys(BEFORE_START, REMINDER_EMAIL), ReminderKind.FOLLOW_UP: FOLLOW_UP_EMAIL}
+EMAIL_KINDS: dict[str, str] = {
+    **dict.fromkeys(BEFORE_START, REMINDER_EMAIL),
+    ReminderKind.FOLLOW_UP: FOLLOW_UP_EMAIL,
+}
 # A follow-up waits this long when its session has not ended yet.
 FOLLOW_UP_RECHECK = datetime.timedelta(minutes=15)
 
