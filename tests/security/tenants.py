@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from academy.email_preferences import unsubscribe_token
 from academy.models import Verb
 from academy.services import activity_record
 from courses import services as course_services
@@ -147,6 +148,7 @@ def _tenant(key: str, *, trainer, countries: list[str]) -> Tenant:
         "user_uid": [urlsafe_base64_encode(force_bytes(staff.pk))],
         "password_reset_token": ["set-password-bogus"],
         "export_dataset": list(DATASETS),
+        "unsubscribe_token": [unsubscribe_token(user=staff, kind="webinars.reminder")],
     }
     return Tenant(
         key=key,
