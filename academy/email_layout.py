@@ -42,11 +42,23 @@ def _inline(text: str) -> str:
     return "".join(out)
 
 
+def _item(parts: list[str | list[str]]) -> str:
+    """One list item: its lines and, where they come, its nested items."""
+    out: list[str] = []
+    for part in parts:
+        if isinstance(part, list):
+            inner = "".join(f'<li style="margin:0 0 4px">{line}</li>' for line in part)
+            out.append(f'<ul style="margin:4px 0;padding-left:20px">{inner}</ul>')
+        else:
+            out.append(("<br>" if out and not out[-1].endswith("</ul>") else "") + part)
+    return '<li style="margin:0 0 8px">' + "".join(out) + "</li>"
+
+
 def _block(lines: list[str]) -> str:
     """One paragraph (lines without a blank line between them)."""
     html: list[str] = []
     text: list[str] = []
-    items: list[tuple[str, list[str]]] = []  # (text of the item, its nested items)
+    items: list[list[str | list[str]]] = []
 
     def flush_text() -> None:
         if text:
@@ -54,25 +66,24 @@ def _block(lines: list[str]) -> str:
             text.clear()
 
     def flush_items() -> None:
-        if not items:
-            return
-        parts = []
-        for item, nested in items:
-            inner = "".join(f'<li style="margin:0 0 4px">{line}</li>' for line in nested)
-            sub = f'<ul style="margin:4px 0 0;padding-left:20px">{inner}</ul>' if nested else ""
-            parts.append(f'<li style="margin:0 0 8px">{item}{sub}</li>')
-        html.append('<ul style="margin:0 0 16px;padding-left:20px">' + "".join(parts) + "</ul>")
-        items.clear()
+        if items:
+            listed = "".join(map(_item, items))
+            html.append(f'<ul style="margin:0 0 16px;padding-left:20px">{listed}</ul>')
+            items.clear()
 
     for line in lines:
         bullet = _BULLET.match(line)
         if bullet and (not bullet.group("indent") or not items):
             flush_text()
-            items.append((_inline(bullet.group("text")), []))
-        elif bullet:
-            items[-1][1].append(_inline(bullet.group("text")))
+            items.append([_inline(bullet.group("text"))])
+        elif bullet:  # an indented item: inside the item above
+            last = items[-1][-1]
+            if isinstance(last, list):
+                last.append(_inline(bullet.group("text")))
+            else:
+                items[-1].append([_inline(bullet.group("text"))])
         elif items and line[:1].isspace():  # continues the item above
-            items[-1] = (items[-1][0] + "<br>" + _inline(line.strip()), items[-1][1])
+            items[-1].append(_inline(line.strip()))
         else:
             flush_items()
             text.append(_inline(line.strip()))

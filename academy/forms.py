@@ -76,6 +76,8 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         """Queue the reset e-mail in the outbox (it carries the reset link, so
         its body is kept only until it is sent)."""
         user = context.get("user")
+        # The link is built from SITE_URL, not from the request's Host header.
+        context = {**context, "site_url": settings.SITE_URL}
         with in_language_of(user) if isinstance(user, User) else nullcontext():
             subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
             body = loader.render_to_string(email_template_name, context)

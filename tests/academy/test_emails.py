@@ -128,6 +128,7 @@ def test_password_reset_is_text_and_html_and_never_has_an_unsubscribe_link(clien
     text, html = text_and_html(mail.outbox[0])
     assert text.startswith("Bonjour Awa") and "Bonjour Awa" in html and 'lang="fr"' in html
     reset_link = re.search(r"https?://\S+/password/reset/\S+/", text).group(0)
+    assert reset_link.startswith(f"{SITE}/password/reset/")  # SITE_URL, not the request's host
     assert reset_link in html_facts(html).links
 
 
