@@ -6,12 +6,9 @@ import datetime
 import pytest
 from django.core import mail
 from django.test import Client
-from django.utils import timezone
 
-from courses import services
 from courses.models import Reminder
 from courses.services import reminders
-from tests.courses.factories import build_course
 from tests.emails import html_facts, parsed, text_and_html
 
 pytestmark = pytest.mark.django_db
@@ -24,19 +21,9 @@ def _site(settings):
     settings.SITE_URL = SITE
 
 
-def _assign(network, course, days: int):
-    services.assignment_create(
-        actor=network.manager_a,
-        distributor=network.distributor_a,
-        course=course,
-        target="people",
-        people=[network.staff_a],
-        due_on=timezone.localdate() + datetime.timedelta(days=days),
-    )
-
-
-def test_a_course_reminder_is_text_and_html_and_can_be_stopped_in_one_click(network, course):
-    _assign(network, course, days=3)
+def test_a_course_reminder_is_text_and_html_and_can_be_stopped_in_one_click(
+    network, course, due_soon, time_machine
+):
     assert reminders.reminders_dispatch().sent == 1
     (message,) = mail.outbox
     sent = parsed(message)
@@ -50,8 +37,10 @@ def test_a_course_reminder_is_text_and_html_and_can_be_stopped_in_one_click(netw
     assert Client(enforce_csrf_checks=True).post(link, {"List-Unsubscribe": "One-Click"}).status_code == 200
 
     mail.outbox.clear()
-    _assign(network, build_course(owner=network.trainer, title="Une autre formation"), days=3)
+    overdue = Reminder.objects.get(kind="overdue")
+    time_machine.move_to(overdue.send_at + datetime.timedelta(minutes=2))
     report = reminders.reminders_dispatch()
     assert (report.sent, report.cancelled) == (0, 1) and mail.outbox == []
-    assert Reminder.objects.filter(kind="due_soon", status="cancelled").count() == 1
-    assert network.staff_a.notifications.filter(kind="courses.due_soon").count() == 2  # on the site still
+    overdue.refresh_from_db()
+    assert overdue.status == "cancelled"
+    assert network.staff_a.notifications.filter(kind="courses.overdue").count() == 1  # on the site still
