@@ -2,11 +2,13 @@
 part in the recipient's language, the headers that say what they are, and
 the one-click unsubscribe link (RFC 8058) with its confirmation page."""
 
+import email
+import email.policy
 import re
 
 import pytest
 from django.core import mail, signing
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from academy import email_preferences
@@ -16,6 +18,7 @@ from academy.outbox import outboxes_drain
 from academy.services import email_enqueue, email_send
 from tests.academy.factories import UserFactory
 from tests.emails import html_facts, parsed, text_and_html
+from tests.fakes.smtp import MailServer
 
 pytestmark = pytest.mark.django_db
 
@@ -244,3 +247,25 @@ def test_profile_stores_the_choices(client, manager):
     page = client.get(reverse("academy:profile")).content.decode()
     assert re.search(r'name="email_webinars_reminder"[^>]*checked', page)
     assert not re.search(r'name="email_engagement_digest"[^>]*checked', page)
+
+
+def test_the_bytes_a_mail_server_receives_hold_both_parts_and_the_headers(manager):
+    """The same checks over SMTP: what the outbox hands the mail server."""
+    email_enqueue(
+        key="smtp-1",
+        topic="t",
+        user=manager,
+        template="academy/emails/erasure_refused",
+        context={},
+        kind=KIND,
+    )
+    with MailServer() as server, override_settings(**server.settings()):
+        assert outboxes_drain().sent == 1
+    (raw,) = server.sessions[0].received
+    received = email.message_from_bytes(raw, policy=email.policy.default)
+    assert received.get_content_type() == "multipart/alternative"
+    assert [part.get_content_type() for part in received.iter_parts()] == ["text/plain", "text/html"]
+    assert received["Message-ID"] == "<smtp-1@academy.example.com>"
+    assert received["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert str(received["List-Unsubscribe"]).strip().startswith(f"<{SITE}/unsubscribe/")
+    assert 'lang="fr"' in received.get_body(("html",)).get_content()

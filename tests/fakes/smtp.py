@@ -24,6 +24,8 @@ from aiosmtpd.smtp import SMTP
 class SMTPSession:
     greeted: str = ""
     messages: list[str] = field(default_factory=list)
+    # The bytes of each message as the server received them (after DATA).
+    received: list[bytes] = field(default_factory=list)
     quit: bool = False
 
 
@@ -99,6 +101,7 @@ class _Handler:
         record = self.server.session_of(smtp)
         with self.server.lock:
             record.messages.append(message.get("Message-ID", ""))
+            record.received.append(envelope.content)
         return "250 OK: queued"
 
     async def handle_QUIT(self, smtp: SMTP, session: Any, envelope: Any) -> str:
