@@ -63,7 +63,7 @@ class UserAdmin(BaseUserAdmin):
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         (_("Person"), {"fields": ["first_name", "last_name", "phone", "country"]}),
-        (_("Preferences"), {"fields": ["language", "time_zone"]}),
+        (_("Preferences"), {"fields": ["language", "time_zone", "email_opt_outs"]}),
         (_("Access"), {"fields": ["role", "is_active", "groups", "user_permissions"]}),
         (_("Dates"), {"fields": ["last_login", "date_joined", "erased_at"]}),
     ]
@@ -233,6 +233,7 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
         "subject",
         "body",
         "html",
+        "headers",
         "sensitive",
         "status",
         "attempts",
