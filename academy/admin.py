@@ -75,7 +75,7 @@ class UserAdmin(BaseUserAdmin):
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         (_("Person"), {"fields": ["first_name", "last_name", "phone", "country"]}),
-        (_("Preferences"), {"fields": ["language", "time_zone", "csv_separator"]}),
+        (_("Preferences"), {"fields": ["language", "time_zone", "csv_separator", "email_opt_outs"]}),
         (_("Access"), {"fields": ["role", "is_active", "groups", "user_permissions"]}),
         (_("Dates"), {"fields": ["last_login", "date_joined", "erased_at"]}),
     ]
@@ -264,6 +264,7 @@ class OutgoingEmailAdmin(OutboxRowAdmin):
         "subject",
         "body",
         "html",
+        "headers",
         "sensitive",
         *OUTBOX_FIELDS,
         "created_at",

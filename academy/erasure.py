@@ -283,6 +283,7 @@ def _academy_export(user: User) -> dict[str, Any]:
         "time_zone": user.time_zone,
         "country": str(user.country or ""),
         "phone": str(user.phone or ""),
+        "email_opt_outs": list(user.email_opt_outs or []),
         "date_joined": user.date_joined,
         "last_login": user.last_login,
     }

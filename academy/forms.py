@@ -9,10 +9,11 @@ from django.template import loader
 from django.utils.translation import gettext_lazy as _
 
 from academy.api.scopes import scope_list
+from academy.email_preferences import email_kinds_for, email_wanted
 from academy.errors import ApplicationError
 from academy.i18n import in_language_of
 from academy.models import User, time_zone_choices
-from academy.services import RenderedEmail, email_enqueue_rendered
+from academy.services import email_compose, email_enqueue_rendered
 from academy.throttling import throttle
 
 
@@ -53,6 +54,22 @@ class FilePreferencesForm(forms.ModelForm):
         }
 
 
+class EmailPreferencesForm(forms.Form):
+    """One checkbox per kind of automatic e-mail the person may receive
+    (``academy.email_preferences``); ticked means wanted."""
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.kinds = {f"email_{kind.code.replace('.', '_')}": kind for kind in email_kinds_for(user)}
+        for name, kind in self.kinds.items():
+            self.fields[name] = forms.BooleanField(
+                label=kind.label, required=False, initial=email_wanted(user=user, kind=kind.code)
+            )
+
+    def wanted(self) -> dict[str, bool]:
+        return {kind.code: bool(self.cleaned_data.get(name)) for name, kind in self.kinds.items()}
+
+
 class PasswordResetForm(auth_forms.PasswordResetForm):
     """Sends the reset e-mail in the account holder's language and time zone,
     at most ``password_reset_email`` times per address (beyond, nothing is
@@ -76,18 +93,22 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         """Queue the reset e-mail in the outbox (it carries the reset link, so
         its body is kept only until it is sent)."""
         user = context.get("user")
+        # The link is built from SITE_URL, not from the request's Host header.
+        context = {**context, "site_url": settings.SITE_URL}
         with in_language_of(user) if isinstance(user, User) else nullcontext():
             subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
             body = loader.render_to_string(email_template_name, context)
             html = (
                 loader.render_to_string(html_email_template_name, context) if html_email_template_name else ""
             )
+            account = user if isinstance(user, User) else None
+            rendered = email_compose(user=account, subject=subject, body=body, html=html)
         email_enqueue_rendered(
             key=f"password-reset-{uuid.uuid4()}",
             topic="academy.password_reset",
             to=to_email,
-            user=user if isinstance(user, User) else None,
-            rendered=RenderedEmail(subject=subject, body=body, html=html),
+            user=account,
+            rendered=rendered,
             sensitive=True,
         )
 

@@ -135,6 +135,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
     erased_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
+    # The kinds of automatic e-mail the person stopped (academy.email_preferences).
+    email_opt_outs = models.JSONField(_("e-mails stopped"), default=list, blank=True)
 
     objects = UserManager()
 
@@ -257,6 +259,8 @@ class OutgoingEmail(BaseModel, OutboxRow):
     body = models.TextField(_("text"), blank=True)
     html = models.TextField(_("HTML"), blank=True)
     sensitive = models.BooleanField(_("holds a secret link"), default=False)
+    # Sent as they are: Reply-To, Auto-Submitted, List-Unsubscribe(-Post).
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("outgoing e-mail")

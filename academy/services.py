@@ -1,5 +1,6 @@
 """Writes of the academy shell: accounts, profile, the activity log, notifications, e-mail."""
 
+import dataclasses
 import datetime
 import json
 import logging
@@ -7,6 +8,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from email.utils import make_msgid
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,13 +19,15 @@ from django.db import transaction
 from django.db.models import Model
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from academy import activity
+from academy import activity, email_preferences
 
 # API tokens' services live in their own module (academy.api_tokens); reached from here too.
 from academy.api_tokens import api_token_create, api_token_mark_used, api_token_revoke  # noqa: F401
+from academy.email_layout import email_html
 from academy.errors import ApplicationError
 from academy.i18n import in_language_of
 from academy.imip import CalendarEmail
@@ -234,13 +238,26 @@ class RenderedEmail:
     subject: str
     body: str
     html: str
+    # Reply-To, Auto-Submitted, List-Unsubscribe(-Post): stored with the
+    # outgoing row and sent as they are.
+    headers: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
-def email_render(*, user: User, template: str, context: dict[str, Any] | None = None) -> RenderedEmail:
+def email_render(
+    *,
+    user: User,
+    template: str,
+    context: dict[str, Any] | None = None,
+    kind: str = "",
+    reply_to: str = "",
+) -> RenderedEmail:
     """Render one e-mail for ``user`` in their language and time zone.
 
-    ``template`` names three templates: ``<template>_subject.txt``,
-    ``<template>_body.txt`` and, optionally, ``<template>_body.html``.
+    ``template`` names ``<template>_subject.txt``, ``<template>_body.txt``
+    and, optionally, ``<template>_body.html``; without the last, the HTML part
+    is the text made HTML (``academy.email_layout``). ``kind`` names the kind
+    of automatic e-mail a person may stop (``academy.email_preferences``):
+    the footer and ``List-Unsubscribe`` then carry the link that stops it.
     """
     with in_language_of(user):
         ctx = {"user": user, "site_url": settings.SITE_URL, **(context or {})}
@@ -251,13 +268,64 @@ def email_render(*, user: User, template: str, context: dict[str, Any] | None = 
             html = render_to_string(f"{template}_body.html", ctx)
         except TemplateDoesNotExist:
             html = ""
-    return RenderedEmail(subject=f"{settings.EMAIL_SUBJECT_PREFIX}{subject}", body=body, html=html)
+        return email_compose(
+            user=user,
+            subject=f"{settings.EMAIL_SUBJECT_PREFIX}{subject}",
+            body=body,
+            html=html,
+            kind=kind,
+            reply_to=reply_to,
+        )
+
+
+def email_compose(
+    *,
+    user: User | None,
+    subject: str,
+    body: str,
+    html: str = "",
+    kind: str = "",
+    reply_to: str = "",
+) -> RenderedEmail:
+    """An e-mail written elsewhere (``body`` text, optional own ``html``) in
+    the one layout, with the footer saying why the person receives it, in the
+    current language. Every e-mail the platform writes is
+    ``Auto-Submitted: auto-generated`` (RFC 3834: no out-of-office reply
+    loops back to it); ``reply_to`` names who a reply reaches (the manager
+    of a nudge), where the text invites one."""
+    headers: dict[str, str] = {"Auto-Submitted": "auto-generated"}
+    if reply_to:
+        headers["Reply-To"] = reply_to
+    footer_context: dict[str, Any] = {"user": user, "site_url": settings.SITE_URL}
+    email_kind = email_preferences.email_kind_get(kind) if kind else None
+    if email_kind is not None and user is not None and user.pk:
+        link = email_preferences.unsubscribe_url(user=user, kind=kind)
+        headers["List-Unsubscribe"] = f"<{link}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058
+        footer_context.update(
+            kind=email_kind,
+            unsubscribe_url=link,
+            preferences_url=settings.SITE_URL + reverse("academy:profile") + "#emails",
+        )
+    footer = render_to_string("academy/emails/_footer.txt", footer_context).strip()
+    return RenderedEmail(
+        subject=subject,
+        body=f"{body.rstrip()}\n\n-- \n{footer}\n",
+        html=email_html(
+            subject=subject,
+            body=body,
+            footer=footer,
+            language=translation.get_language() or settings.LANGUAGE_CODE,
+            content=html,
+        ),
+        headers=headers,
+    )
 
 
 def message_id(key: str) -> str:
     """The ``Message-ID`` header of the message with idempotency key ``key``:
     the same on every attempt, so a repeat after a crash is one message to
-    mail clients."""
+    mail clients. Its domain is the site's (``SITE_URL``)."""
     host = urlsplit(settings.SITE_URL).hostname or "academy"
     return f"<{key}@{host}>"
 
@@ -270,14 +338,20 @@ def email_send(
     attachments: Sequence[tuple[str, bytes | str, str]] = (),
     headers: dict[str, str] | None = None,
     calendar: tuple[str, bytes] | None = None,
+    kind: str = "",
+    reply_to: str = "",
 ) -> None:
     """Send one e-mail to ``user`` now (channels of an outbox call this; other
-    code queues with :func:`email_enqueue`). ``calendar`` is an invitation,
-    ``(iTIP method, ics bytes)``, sent the way mail programs act on it
-    (:mod:`academy.imip`)."""
-    rendered = email_render(user=user, template=template, context=context)
+    code queues with :func:`email_enqueue`). ``headers`` should carry the
+    row's ``Message-ID`` (:func:`message_id`); without one, a fresh one in
+    the site's domain is made. ``kind`` and ``reply_to``: :func:`email_render`.
+    ``calendar`` is an invitation, ``(iTIP method, ics bytes)``, sent the way
+    mail programs act on it (:mod:`academy.imip`)."""
+    rendered = email_render(user=user, template=template, context=context, kind=kind, reply_to=reply_to)
+    all_headers = {**rendered.headers, **(headers or {})}
+    all_headers.setdefault("Message-ID", make_msgid(domain=urlsplit(settings.SITE_URL).hostname or "academy"))
     message = CalendarEmail(
-        subject=rendered.subject, body=rendered.body, to=[user.email], headers=headers, calendar=calendar
+        subject=rendered.subject, body=rendered.body, to=[user.email], headers=all_headers, calendar=calendar
     )
     if rendered.html:
         message.attach_alternative(rendered.html, "text/html")
@@ -294,12 +368,18 @@ def email_enqueue(
     template: str,
     context: dict[str, Any] | None = None,
     sensitive: bool = False,
+    kind: str = "",
+    reply_to: str = "",
 ) -> OutgoingEmail | None:
     """Queue one e-mail to ``user`` (who may be an unsaved stand-in carrying
     an address, name and language) in the current transaction; the outbox
     dispatcher sends it once it commits. ``key`` makes it idempotent: a
-    second call with the same key queues nothing and returns None."""
-    rendered = email_render(user=user, template=template, context=context)
+    second call with the same key queues nothing and returns None. A person
+    who stopped ``kind`` gets nothing (None); ``kind`` and ``reply_to``:
+    :func:`email_render`."""
+    if kind and user.pk and not email_preferences.email_wanted(user=user, kind=kind):
+        return None
+    rendered = email_render(user=user, template=template, context=context, kind=kind, reply_to=reply_to)
     return email_enqueue_rendered(
         key=key,
         topic=topic,
@@ -330,6 +410,7 @@ def email_enqueue_rendered(
                 "subject": rendered.subject[:300],
                 "body": rendered.body,
                 "html": rendered.html,
+                "headers": rendered.headers,
                 "sensitive": sensitive,
             },
         )
@@ -376,7 +457,7 @@ def _email_deliver(email: OutgoingEmail, now: datetime.datetime) -> None:
         subject=email.subject,
         body=email.body,
         to=[email.to],
-        headers={"Message-ID": message_id(email.key)},
+        headers={**(email.headers or {}), "Message-ID": message_id(email.key)},
         connection=backend,
     )
     if email.html:

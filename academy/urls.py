@@ -47,6 +47,8 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(template_name="academy/password_reset_complete.html"),
         name="password_reset_complete",
     ),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("unsubscribe/<str:token>/undo/", views.unsubscribe_undo, name="unsubscribe_undo"),
     path("language/", views.language_switch, name="language"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),

@@ -16,14 +16,15 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.i18n import set_language
 
-from academy import erasure, roles, services
+from academy import email_preferences, erasure, roles, services
 from academy.downloads import generated_file_response
 from academy.errors import ApplicationError
 from academy.forms import (
     ApiTokenForm,
+    EmailPreferencesForm,
     ErasureRequestForm,
     FilePreferencesForm,
     LoginForm,
@@ -78,11 +79,13 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     # The form edits a copy, so an invalid submission does not leak into the page.
     form = ProfileForm(request.POST or None, instance=User.objects.get(pk=user.pk))
-    if request.method == "POST" and form.is_valid():
+    emails_form = EmailPreferencesForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid() and emails_form.is_valid():
         try:
             services.user_profile_update(
                 user=user, **{name: form.cleaned_data[name] for name in form.Meta.fields}
             )
+            email_preferences.email_preferences_set(user=user, wanted=emails_form.wanted())
         except ApplicationError as error:
             apply_error(form, error)
         else:
@@ -105,6 +108,7 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
             "form": form,
             "erasure_request": erasure_request_pending(user=user),
             "files_form": FilePreferencesForm(instance=user),
+            "emails_form": emails_form,
         },
     )
 
@@ -271,3 +275,44 @@ def csp_report(request: HttpRequest) -> HttpResponse:
         return HttpResponse(status=413)
     csp_violations_log(body)
     return HttpResponse(status=204)
+
+
+def _unsubscribe_page(request: HttpRequest, token: str, *, action: str | None) -> HttpResponse:
+    found = email_preferences.unsubscribe_token_read(token)
+    if found is None:
+        return render(request, "academy/unsubscribe.html", {"invalid": True}, status=400)
+    user, kind = found
+    if action is not None:
+        email_preferences.email_preference_set(user=user, kind=kind.code, wanted=action == "resubscribe")
+    with translation.override(user.language):  # the page of the person the e-mail went to
+        return render(
+            request,
+            "academy/unsubscribe.html",
+            {
+                "kind": kind,
+                "address": user.email,
+                "token": token,
+                "wanted": email_preferences.email_wanted(user=user, kind=kind.code),
+                "done": action,
+            },
+        )
+
+
+@csrf_exempt  # RFC 8058: mail clients POST without cookies; the signed token is the authority
+@never_cache
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """The link of ``List-Unsubscribe``. GET only shows a confirmation button
+    (link scanners follow links, and must not unsubscribe anybody); POST
+    (that button, or the mail client's one-click ``List-Unsubscribe=One-Click``)
+    stops that kind of e-mail for the person the token names, no sign-in
+    needed, as often as it comes. A forged or damaged token: 400."""
+    return _unsubscribe_page(request, token, action="unsubscribe" if request.method == "POST" else None)
+
+
+@csrf_exempt
+@never_cache
+@require_POST
+def unsubscribe_undo(request: HttpRequest, token: str) -> HttpResponse:
+    """Undo an unsubscribe from its confirmation page (the same token)."""
+    return _unsubscribe_page(request, token, action="resubscribe")

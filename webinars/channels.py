@@ -48,6 +48,10 @@ class ReminderMessage:
     # A calendar invitation, ``(iTIP method, ics bytes)``: e-mail sends it as
     # mail programs act on it (``academy.imip``); other channels ignore it.
     calendar: tuple[str, bytes] | None = None
+    # The kind of e-mail a person may stop (academy.email_preferences), "" for
+    # the ones they cannot (confirmation, cancellation): e-mail carries its
+    # List-Unsubscribe link.
+    email_kind: str = ""
 
 
 class ReminderChannel:
@@ -77,6 +81,7 @@ class EmailChannel(ReminderChannel):
                 attachments=message.attachments,
                 calendar=message.calendar,
                 headers={"Message-ID": message_id(message.idempotency_key)},
+                kind=message.email_kind,
             )
         except OSError as error:  # SMTP refused or unreachable
             raise ChannelError(f"{type(error).__name__}: {error}") from error

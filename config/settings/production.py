@@ -1,6 +1,11 @@
 """Production profile: secrets and hosts come from the environment with no
 defaults, so a missing one stops the process at start-up."""
 
+from email.utils import parseaddr
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -9,6 +14,30 @@ DEMO_DATA_ALLOWED = False
 SECRET_KEY = env.str("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 vars().update(env.email_url("EMAIL_URL"))
+
+# Every e-mail link, calendar organizer, xAPI id and Message-ID is built from
+# these two: the embedded defaults (127.0.0.1, academy@localhost) must never
+# reach people, so production does not start without them.
+SITE_URL = env.str("SITE_URL", default="").strip().rstrip("/")
+_site = urlsplit(SITE_URL)
+if (
+    _site.scheme not in ("http", "https")
+    or not _site.hostname
+    or _site.hostname in ("localhost", "127.0.0.1")
+):
+    raise ImproperlyConfigured(
+        "Set the SITE_URL environment variable to the public address of the academy, "
+        f"e.g. https://academy.example.com (got {SITE_URL!r}): every link in e-mails and "
+        "calendar files is built from it."
+    )
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="").strip()
+_sender = parseaddr(DEFAULT_FROM_EMAIL)[1]
+if "@" not in _sender or _sender.rsplit("@", 1)[1] in ("", "localhost"):
+    raise ImproperlyConfigured(
+        "Set the DEFAULT_FROM_EMAIL environment variable to the address e-mails come from, "
+        f"e.g. Academy <academy@example.com> (got {DEFAULT_FROM_EMAIL!r})."
+    )
+SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

@@ -17,6 +17,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from academy.email_preferences import email_wanted
 from academy.errors import ApplicationError
 from academy.i18n import in_language_of
 from academy.outbox import DrainReport, Outbox, OutboxCancel, outbox_drain, outbox_retry
@@ -31,6 +32,9 @@ from courses.services.recertification import certificate_recertify
 from courses.services.reminder_schedule import EXPIRY_KINDS
 
 logger = logging.getLogger(__name__)
+
+# The kind of e-mail a person may stop (academy.email_preferences).
+REMINDER_EMAIL = "courses.reminder"
 
 RECERTIFICATION_KINDS = {ReminderKind.RECERTIFICATION_NOTICE, ReminderKind.RECERTIFICATION_DUE}
 
@@ -136,12 +140,17 @@ def _deliver(reminder: Reminder, now: datetime.datetime) -> None:
             _recertification_enrol(reminder.certificate)  # type: ignore[arg-type]
         except ApplicationError as error:  # e.g. already renewed: the reminder still goes out
             logger.info("No re-enrolment for reminder %s: %s", reminder.pk, error.message)
+    if not email_wanted(user=reminder.user, kind=REMINDER_EMAIL):
+        # The person stopped course reminders by e-mail: the site still tells them.
+        _after_sent(reminder)
+        raise OutboxCancel
     template, context, _title, _url = _message(reminder)
     email_send(
         user=reminder.user,
         template=template,
         context=context,
         headers={"Message-ID": message_id(reminder_key(reminder))},
+        kind=REMINDER_EMAIL,
     )
 
 

@@ -14,12 +14,23 @@ class EngagementConfig(AppConfig):
     def ready(self) -> None:
         # Imported once the models are loaded, as Django requires of ready().
         from academy.api.scopes import ScopeArea, scope_area_register
+        from academy.email_preferences import EmailKind, email_kind_register
         from academy.erasure import personal_data_register
+        from academy.models import Role
         from academy.outbox import outbox_register
         from distributors.engagement import erasure
         from distributors.engagement.lrs import STATEMENT_OUTBOX
+        from distributors.engagement.services import DIGEST_EMAIL, NUDGE_EMAIL
 
         personal_data_register(erasure.PART)
         area = ScopeArea("engagement", _("Engagement figures and xAPI"), app_label=self.label, writes=False)
         scope_area_register(area)
         outbox_register(STATEMENT_OUTBOX)
+        email_kind_register(
+            EmailKind(DIGEST_EMAIL, _("Weekly engagement digest"), roles=(Role.MANAGER,), order=10)
+        )
+        email_kind_register(
+            EmailKind(
+                NUDGE_EMAIL, _("Encouragements from the company’s managers"), roles=(Role.LEARNER,), order=20
+            )
+        )

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from academy import services as academy_services
+from academy.email_preferences import email_wanted
 from academy.errors import ApplicationError
 from academy.i18n import in_language_of
 from academy.models import Role, User, Verb
@@ -38,6 +39,10 @@ from distributors.engagement.scores import (
     snapshots_refresh,
 )
 from distributors.selectors import team_current_users
+
+# The kinds of e-mail a person may stop (academy.email_preferences).
+DIGEST_EMAIL = "engagement.digest"
+NUDGE_EMAIL = "engagement.nudge"
 
 
 @dataclass
@@ -214,6 +219,9 @@ def nudge_send(
                 "distributor": distributor,
                 "sender": actor,
             },
+            kind=NUDGE_EMAIL,
+            # The text invites a reply ("just reply"): it goes to the manager.
+            reply_to=actor.email,
         )
     nudge.delivered_at = timezone.now()
     nudge.save(update_fields=["delivered_at", "updated_at"])
@@ -245,7 +253,10 @@ def digest_send(*, manager: User, week: datetime.date | None = None) -> Engageme
     """Queue ``manager``'s digest of the distributors of their territories
     at risk and why, in the manager's language; at most once per week (a
     row per digest, written in the same transaction as its e-mail). Returns
-    the digest, or None when it had already been sent."""
+    the digest, or None when it had already been sent or the manager
+    stopped the digest (profile page, or its unsubscribe link)."""
+    if not email_wanted(user=manager, kind=DIGEST_EMAIL):
+        return None
     week = week_of(week or timezone.localdate())
     with transaction.atomic():
         digest, _created = EngagementDigest.objects.get_or_create(manager=manager, week=week)
@@ -280,6 +291,7 @@ def digest_send(*, manager: User, week: datetime.date | None = None) -> Engageme
                 "week": week,
                 "dashboard_url": settings.SITE_URL + reverse("engagement:dashboard"),
             },
+            kind=DIGEST_EMAIL,
         )
         digest.distributors = len(rows)
         digest.sent_at = timezone.now()

@@ -184,6 +184,7 @@ def field_report_triage(
                     "report": report,
                     "report_url": settings.SITE_URL + field_report_url(report),
                 },
+                reply_to=actor.email,  # a reply reaches the person who answered the report
             )
             answer.emailed_at = timezone.now()
             answer.save(update_fields=["emailed_at", "updated_at"])

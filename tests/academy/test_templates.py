@@ -78,7 +78,9 @@ def test_csp_scan_finds_what_the_policy_blocks(source, found):
 
 
 def test_templates_carry_no_inline_script_handler_or_style():
-    scanned = _templates()
+    # E-mail layouts are read by mail clients, not served under the policy:
+    # inline styles are the only ones mail clients keep.
+    scanned = [path for path in _templates() if path.parent.name != "emails"]
     assert len(scanned) > 50, "the templates were not found"
     problems = {
         str(path.relative_to(settings.BASE_DIR)): found

@@ -21,20 +21,6 @@ from tests.courses.factories import build_course, complete_course
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def due_soon(network, course):
-    """An assignment due in 3 days: its “due soon” reminder is due now."""
-    services.assignment_create(
-        actor=network.manager_a,
-        distributor=network.distributor_a,
-        course=course,
-        target="people",
-        people=[network.staff_a],
-        due_on=timezone.localdate() + datetime.timedelta(days=3),
-    )
-    return Reminder.objects.get(kind="due_soon")
-
-
 def test_beat_runs_the_outbox_dispatcher_every_minute():
     entry = celery_app.conf.beat_schedule["academy-outbox-drain"]
     assert entry["task"] == "academy.outbox_drain"

@@ -22,6 +22,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from academy import services as academy_services
+from academy.email_preferences import unsubscribe_token
 from academy.models import Verb
 from academy.services import activity_record
 from courses import services as course_services
@@ -152,6 +153,7 @@ def _tenant(key: str, *, trainer, countries: list[str]) -> Tenant:
         "password_reset_token": ["set-password-bogus"],
         "export_dataset": list(DATASETS),
         "api_token": [str(api_token.pk)],
+        "unsubscribe_token": [unsubscribe_token(user=staff, kind="webinars.reminder")],
     }
     return Tenant(
         key=key,

@@ -62,6 +62,7 @@ KINDS: dict[tuple[str, str], str] = {
     ("reset", "token"): "password_reset_token",
     ("export", "dataset"): "export_dataset",
     ("tokens", "pk"): "api_token",
+    ("unsubscribe", "token"): "unsubscribe_token",
 }
 # A route whose parameters the segment rule cannot tell apart: route name -> {parameter: kind}.
 ROUTE_KINDS: dict[str, dict[str, str]] = {}
@@ -76,6 +77,9 @@ KEY_ROUTES: dict[str, set[str]] = {
     "webinars:calendar_feed": {"people", "content"},
     # The invitation link: the invitee sees who invites them, to which distributor.
     "distributors:invitation_accept": {"people", "network", "private"},
+    # The unsubscribe link of an e-mail: the token names the address it went to.
+    "academy:unsubscribe": {"people"},
+    "academy:unsubscribe_undo": {"people"},
 }
 
 # Pages that a signed-out visitor may send (a form of the public site): no 2xx check, 5xx still fails.
@@ -89,6 +93,9 @@ PUBLIC_UNSAFE = {
     "academy:password_reset_confirm",
     # Browsers send violation reports without credentials; the endpoint only logs a capped summary.
     "csp_report",
+    # RFC 8058: mail providers POST the one-click unsubscribe without cookies; the signed token is the key.
+    "academy:unsubscribe",
+    "academy:unsubscribe_undo",
 }
 # Not listed above on purpose: "webinars:bbb_webhook" takes anonymous POSTs
 # without a CSRF token, but only signed ones (bbb-webhooks' checksum); the walk

@@ -43,7 +43,14 @@ from webinars.services.registrations import (
     registration_is_open,
     waitlist_promote,
 )
-from webinars.services.reminders import REMINDER_OUTBOX, reminder_key, reminders_dispatch, reminders_retry
+from webinars.services.reminders import (
+    FOLLOW_UP_EMAIL,
+    REMINDER_EMAIL,
+    REMINDER_OUTBOX,
+    reminder_key,
+    reminders_dispatch,
+    reminders_retry,
+)
 from webinars.services.room import (
     ANNOUNCEMENT_MAX_LENGTH,
     CHAT_MAX_LENGTH,

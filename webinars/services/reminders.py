@@ -20,6 +20,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from academy.email_preferences import email_wanted
 from academy.i18n import in_language_of
 from academy.models import User
 from academy.outbox import (
@@ -33,7 +34,14 @@ from academy.outbox import (
 )
 from webinars import ics
 from webinars.calendar_links import calendar_links
-from webinars.channels import DEFAULT_CHANNEL, ChannelError, ReminderMessage, channel_get, channel_registry
+from webinars.channels import (
+    DEFAULT_CHANNEL,
+    ChannelError,
+    EmailChannel,
+    ReminderMessage,
+    channel_get,
+    channel_registry,
+)
 from webinars.models import (
     Registration,
     RegistrationStatus,
@@ -48,6 +56,10 @@ from webinars.services.attendance import attendance_final_at
 
 logger = logging.getLogger(__name__)
 
+# The kinds of e-mail a person may stop (academy.email_preferences).
+REMINDER_EMAIL = "webinars.reminder"
+FOLLOW_UP_EMAIL = "webinars.follow_up"
+
 # When each timed reminder is due, relative to the session's start.
 BEFORE_START = {
     ReminderKind.WEEK: datetime.timedelta(days=7),
@@ -56,6 +68,12 @@ BEFORE_START = {
     ReminderKind.STARTING: datetime.timedelta(minutes=10),
 }
 TIMED_KINDS = (*BEFORE_START, ReminderKind.FOLLOW_UP)
+# The reminders a person may stop by e-mail; the others (confirmation,
+# waiting list, update, cancellation) are about their registration.
+EMAIL_KINDS: dict[str, str] = {
+    **dict.fromkeys(BEFORE_START, REMINDER_EMAIL),
+    ReminderKind.FOLLOW_UP: FOLLOW_UP_EMAIL,
+}
 # A follow-up waits this long when its session has not ended yet.
 FOLLOW_UP_RECHECK = datetime.timedelta(minutes=15)
 
@@ -227,6 +245,7 @@ def _message(reminder: Reminder, now: datetime.datetime) -> ReminderMessage | st
         context=context,
         idempotency_key=reminder_key(reminder),
         calendar=calendar,
+        email_kind=EMAIL_KINDS.get(kind, ""),
     )
 
 
@@ -251,6 +270,12 @@ def _deliver(reminder: Reminder, now: datetime.datetime) -> None:
     channel = channel_get(reminder.channel) or channel_get(DEFAULT_CHANNEL)
     if channel is None:
         raise ChannelError(f"Unknown channel {reminder.channel!r}")
+    if (
+        isinstance(channel, EmailChannel)
+        and decision.email_kind
+        and not email_wanted(user=decision.user, kind=decision.email_kind)
+    ):
+        raise OutboxCancel  # the person stopped these e-mails (other channels they chose still send)
     channel.send(decision)
 
 
