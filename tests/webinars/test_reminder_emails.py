@@ -12,6 +12,7 @@ from django.test import Client
 from academy.email_preferences import email_preference_set
 from tests.emails import html_facts, parsed, text_and_html
 from webinars import services
+from webinars.calendar_links import GOOGLE, OFFICE365, OUTLOOK
 from webinars.models import ReminderStatus
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +42,11 @@ def test_confirmation_is_text_and_html_without_an_unsubscribe_link(session, netw
     assert sent["Message-ID"].endswith("@academy.example.com>")
     text, html = text_and_html(message)
     assert text.startswith("Hello") and 'lang="en"' in html and "Your registration" in html
-    assert all(link.startswith(SITE) for link in html_facts(html).links)
+    links = html_facts(html).links
+    # The academy's own pages, and the calendar services' add-to-calendar forms.
+    calendars = (GOOGLE, OUTLOOK, OFFICE365)
+    assert all(link.startswith((SITE, *calendars)) for link in links)
+    assert all(any(link.startswith(calendar) for link in links) for calendar in calendars)
 
 
 def test_a_reminder_carries_a_one_click_link_that_stops_the_next_ones(session, network):

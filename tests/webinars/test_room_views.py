@@ -161,7 +161,7 @@ def test_api_closed_poll_results(client, network, live, django_assert_num_querie
         )
         services.poll_close(actor=network.trainer, session=live, poll_id=poll.pk)
     url = reverse("api:webinars-hosted-polls", args=[live.pk])
-    assert client.get(url).status_code == 403
+    assert client.get(url).status_code == 401
     client.force_login(network.staff_a)
     assert client.get(url).status_code == 403
     client.force_login(UserFactory(role="trainer"))

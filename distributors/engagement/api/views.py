@@ -345,13 +345,11 @@ class XAPIStatementsView(APIView):
         super().initial(request, *args, **kwargs)
 
     def get_authenticate_header(self, request: Request) -> str:
-        # A 401 (not 403) without credentials, as xAPI asks: the first
-        # authentication that has a challenge (HTTP Basic) gives it.
-        for authenticator in self.get_authenticators():
-            header = authenticator.authenticate_header(request)
-            if header:
-                return header
-        return ""
+        # A 401 (not 403) without credentials, as xAPI asks, with the HTTP
+        # Basic challenge that LRS clients answer (a bearer token also works).
+        headers = [a.authenticate_header(request) for a in self.get_authenticators()]
+        headers = [header for header in headers if header]
+        return next((h for h in headers if h.startswith("Basic")), headers[0] if headers else "")
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         response = super().finalize_response(request, response, *args, **kwargs)
