@@ -5,7 +5,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from academy.models import Role, User, time_zone_choices
+from academy.api.fields import TimeZoneField
+from academy.models import Role, User
 from distributors.selectors import distributor_choices, territory_choices
 from webinars.channels import channel_choices
 from webinars.models import Feedback, Material, Registration, Series, Session, VideoProvider
@@ -205,7 +206,7 @@ class SeriesInputSerializer(_AudienceInputSerializer):
     rrule = serializers.CharField(max_length=500)
     start_date = serializers.DateField()
     start_time = serializers.TimeField()
-    time_zone = serializers.ChoiceField(choices=time_zone_choices())
+    time_zone = TimeZoneField()
     duration_minutes = serializers.IntegerField(min_value=5, max_value=600, required=False)
     capacity = serializers.IntegerField(min_value=1, required=False, allow_null=True)
     video_provider = serializers.ChoiceField(choices=VideoProvider.choices, required=False)
@@ -243,7 +244,7 @@ class PreviewInputSerializer(serializers.Serializer):
     rrule = serializers.CharField(max_length=500)
     start_date = serializers.DateField()
     start_time = serializers.TimeField()
-    time_zone = serializers.ChoiceField(choices=time_zone_choices())
+    time_zone = TimeZoneField()
     count = serializers.IntegerField(min_value=1, max_value=24, required=False, default=6)
 
 
@@ -256,7 +257,7 @@ class SessionInputSerializer(_AudienceInputSerializer):
     agenda = serializers.CharField(required=False, allow_blank=True)
     language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
     starts_at = serializers.DateTimeField()
-    time_zone = serializers.ChoiceField(choices=time_zone_choices())
+    time_zone = TimeZoneField()
     duration_minutes = serializers.IntegerField(min_value=5, max_value=600, required=False)
     capacity = serializers.IntegerField(min_value=1, required=False, allow_null=True)
     video_provider = serializers.ChoiceField(choices=VideoProvider.choices, required=False)
@@ -290,7 +291,7 @@ class AttendanceMarkInputSerializer(serializers.Serializer):
 
 class AttendanceImportInputSerializer(serializers.Serializer):
     file = serializers.FileField()
-    time_zone = serializers.ChoiceField(choices=time_zone_choices(), required=False, allow_blank=True)
+    time_zone = TimeZoneField(required=False, allow_blank=True)
 
 
 class AttendanceImportOutputSerializer(serializers.Serializer):
