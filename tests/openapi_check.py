@@ -216,8 +216,25 @@ def schema_checker() -> SchemaChecker:
 
         schema = SchemaGenerator().get_schema(request=None, public=True)
         # Through JSON, as a client reads it (lazy strings, dates as text).
-        _checker = SchemaChecker(json.loads(json.dumps(schema, default=str)))
+        _checker = SchemaChecker(closed_objects(json.loads(json.dumps(schema, default=str))))
     return _checker
+
+
+def closed_objects(node: Any) -> Any:
+    """``node`` with every object that lists its properties closed to others
+    (``unevaluatedProperties: false``, which sees through ``allOf``): a key
+    the view adds and the schema does not name is a drift too. An object
+    that says what else it takes (``additionalProperties``) is left as is."""
+    if isinstance(node, list):
+        return [closed_objects(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: closed_objects(value) for key, value in node.items()}
+    kind = node.get("type")
+    is_object = kind == "object" or (isinstance(kind, list) and "object" in kind)
+    if is_object and "properties" in node and "additionalProperties" not in node:
+        node.setdefault("unevaluatedProperties", False)
+    return node
 
 
 def response_problems(request: dict[str, Any], response: Any) -> list[str]:

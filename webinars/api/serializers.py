@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from academy.api.fields import TimeZoneField
@@ -318,6 +319,18 @@ class FeedbackSummaryOutputSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     average = serializers.FloatField(allow_null=True)
     distribution = serializers.DictField(child=serializers.IntegerField())
+
+
+@extend_schema_serializer(many=False)
+class FeedbackPageOutputSerializer(serializers.Serializer):
+    """A page of a session's feedback (as every paginated list) with the
+    summary of all of it."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = FeedbackOutputSerializer(many=True)
+    summary = FeedbackSummaryOutputSerializer()
 
 
 class JoinOutputSerializer(serializers.Serializer):

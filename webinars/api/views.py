@@ -416,7 +416,7 @@ class HostedFeedbackView(PaginatedListView):
     def get_queryset(self) -> QuerySet:
         return selectors.feedback_list(session=self.session)
 
-    @extend_schema(responses=s.FeedbackOutputSerializer(many=True))
+    @extend_schema(responses=s.FeedbackPageOutputSerializer)
     def get(self, request: Request, pk: int) -> Response:
         self.session = _hosted(request, pk)
         response = self.list(request)
