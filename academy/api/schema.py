@@ -39,8 +39,8 @@ class ErrorSerializer(serializers.Serializer):
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text=(
-            "Validation errors only: the messages of each input field; a nested field is named by "
-            "its path (``answers.0.choice``), errors not tied to a field are under non_field_errors."
+            "Validation errors only: the messages of each input field (those of an item or key "
+            "inside it included); errors not tied to one field are under non_field_errors."
         ),
     )
 

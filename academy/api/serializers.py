@@ -10,6 +10,7 @@ class MeOutputSerializer(serializers.ModelSerializer):
     roles = serializers.SerializerMethodField()
     country = serializers.CharField(source="country.code")
     phone = serializers.CharField()
+    time_zone = TimeZoneField(read_only=True)
 
     class Meta:
         model = User

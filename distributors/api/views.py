@@ -433,10 +433,14 @@ class FieldReportAttachmentView(APIView):
 
     @extend_schema(
         summary="Download the attachment",
-        # The file as it was checked at upload (distributors.attachments), in its own type.
+        # The file in the type it was checked as at upload (distributors.attachments). Generic
+        # binary first: generated clients take the first type they know and read the bytes.
         responses={
             (200, content_type): OpenApiResponse(OpenApiTypes.BINARY)
-            for content_type in sorted({kind.content_type for kind in ATTACHMENT_KINDS.values()})
+            for content_type in [
+                "application/octet-stream",
+                *sorted({kind.content_type for kind in ATTACHMENT_KINDS.values()}),
+            ]
         },
         tags=["distributors"],
     )

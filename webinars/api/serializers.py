@@ -48,6 +48,7 @@ class SessionOutputSerializer(serializers.ModelSerializer):
     my_status = serializers.CharField(allow_null=True)
     my_registration_id = serializers.IntegerField(allow_null=True)
     has_recording = serializers.SerializerMethodField()
+    time_zone = TimeZoneField(read_only=True)
 
     class Meta:
         model = Session
@@ -98,6 +99,8 @@ class SessionDetailOutputSerializer(SessionOutputSerializer):
 
 
 class SessionBriefOutputSerializer(serializers.ModelSerializer):
+    time_zone = TimeZoneField(read_only=True)
+
     class Meta:
         model = Session
         fields = ["id", "title", "starts_at", "duration_minutes", "time_zone", "status"]
@@ -218,6 +221,7 @@ class SeriesInputSerializer(_AudienceInputSerializer):
 class SeriesOutputSerializer(serializers.ModelSerializer):
     trainers = PersonOutputSerializer(many=True)
     n_upcoming = serializers.IntegerField()
+    time_zone = TimeZoneField(read_only=True)
 
     class Meta:
         model = Series
