@@ -35,7 +35,9 @@ class ErrorSerializer(serializers.Serializer):
             "authentication_failed, throttled, or the rule that refused the action."
         )
     )
-    fields = serializers.DictField(
+    # DRF's serializer metaclass takes declared fields off the class, so this
+    # key of the error shape leaves ``Serializer.fields`` as it is.
+    fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text=(
