@@ -8,6 +8,9 @@ from tests.academy.factories import UserFactory
 from tests.chaos.room_reconnect_storm import PrivateRedis
 from tests.distributors.factories import DistributorFactory, MembershipFactory, TerritoryFactory
 
+# Every API response of the suite is checked against the OpenAPI schema.
+pytest_plugins = ["tests.openapi_check"]
+
 
 @pytest.fixture(autouse=True)
 def _isolated_cache():

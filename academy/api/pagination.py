@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import Cursor
@@ -6,12 +8,21 @@ from rest_framework.pagination import PageNumberPagination as BasePageNumberPagi
 from rest_framework.request import Request
 
 
+def _all_required(schema: dict[str, Any]) -> dict[str, Any]:
+    """A page's schema with each of its keys required: every page carries
+    them all (``next`` and ``previous`` as null at either end)."""
+    return {**schema, "required": list(schema["properties"])}
+
+
 class PageNumberPagination(BasePageNumberPagination):
     """Every list endpoint is paginated: ``?page=`` and ``?page_size=`` (max 100)."""
 
     page_size = 25
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        return _all_required(super().get_paginated_response_schema(schema))
 
 
 class CursorPagination(BaseCursorPagination):
@@ -25,6 +36,9 @@ class CursorPagination(BaseCursorPagination):
     page_size = 25
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        return _all_required(super().get_paginated_response_schema(schema))
 
     def decode_cursor(self, request: Request) -> Cursor | None:
         try:

@@ -1,15 +1,16 @@
 from django.conf import settings
-from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from academy import roles
-from academy.models import User, time_zone_choices
+from academy.api.fields import TimeZoneField
+from academy.models import User
 
 
 class MeOutputSerializer(serializers.ModelSerializer):
     roles = serializers.SerializerMethodField()
     country = serializers.CharField(source="country.code")
     phone = serializers.CharField()
+    time_zone = TimeZoneField(read_only=True)
 
     class Meta:
         model = User
@@ -33,12 +34,6 @@ class MeInputSerializer(serializers.Serializer):
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
-    time_zone = serializers.ChoiceField(
-        choices=time_zone_choices(),
-        required=False,
-        error_messages={
-            "invalid_choice": _("“{input}” is not a known time zone."),
-        },
-    )
+    time_zone = TimeZoneField(required=False)
     country = serializers.CharField(max_length=2, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True)

@@ -381,7 +381,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "academy.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "academy.api.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -395,7 +395,14 @@ SPECTACULAR_SETTINGS = {
         "see the `tokenAuth` security scheme."
     ),
     "VERSION": "1.0.0",
+    # 3.1: JSON Schema as it is, so that a nullable object is ``oneOf: [ref, null]``, which every
+    # validator and client generator reads alike (3.0's ``nullable`` beside a ``$ref`` means nothing).
+    "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "academy.api.schema.nullable_as_json_schema",
+    ],
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     # Swagger UI assets served from the package, not a CDN.

@@ -17,10 +17,11 @@ from rest_framework.views import APIView
 
 from academy.api.base import FILTER_BACKENDS, PaginatedListView, request_user
 from academy.api.pagination import CursorPagination
+from academy.api.schema import ERROR_409
 from academy.permissions import require
 from distributors import selectors, services
 from distributors.api import serializers as s
-from distributors.attachments import attachment_response
+from distributors.attachments import ATTACHMENT_KINDS, attachment_response
 from distributors.filters import (
     DistributorFilter,
     EngagementEventFilter,
@@ -333,7 +334,11 @@ class InvitationDetailView(APIView):
 class InvitationResendView(APIView):
     """Send a pending invitation again; the previous link stops working."""
 
-    @extend_schema(summary="Send again with a new link", request=None, responses=s.InvitationOutputSerializer)
+    @extend_schema(
+        summary="Send again with a new link",
+        request=None,
+        responses={200: s.InvitationOutputSerializer, 409: ERROR_409},
+    )
     def post(self, request: Request, pk: str) -> Response:
         invitation = _lookup(request, _invitations(request), pk)
         invitation = services.invitation_resend(actor=request_user(request), invitation=invitation)
@@ -343,7 +348,9 @@ class InvitationResendView(APIView):
 class InvitationRevokeView(APIView):
     """Withdraw a pending invitation; its link stops working."""
 
-    @extend_schema(summary="Withdraw", request=None, responses=s.InvitationOutputSerializer)
+    @extend_schema(
+        summary="Withdraw", request=None, responses={200: s.InvitationOutputSerializer, 409: ERROR_409}
+    )
     def post(self, request: Request, pk: str) -> Response:
         invitation = _lookup(request, _invitations(request), pk)
         invitation = services.invitation_revoke(actor=request_user(request), invitation=invitation)
@@ -426,7 +433,15 @@ class FieldReportAttachmentView(APIView):
 
     @extend_schema(
         summary="Download the attachment",
-        responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)},
+        # The file in the type it was checked as at upload (distributors.attachments). Generic
+        # binary first: generated clients take the first type they know and read the bytes.
+        responses={
+            (200, content_type): OpenApiResponse(OpenApiTypes.BINARY)
+            for content_type in [
+                "application/octet-stream",
+                *sorted({kind.content_type for kind in ATTACHMENT_KINDS.values()}),
+            ]
+        },
         tags=["distributors"],
     )
     def get(self, request: Request, pk: str) -> HttpResponseBase:

@@ -3,9 +3,11 @@
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from academy.models import Role, User, time_zone_choices
+from academy.api.fields import TimeZoneField
+from academy.models import Role, User
 from distributors.selectors import distributor_choices, territory_choices
 from webinars.channels import channel_choices
 from webinars.models import Feedback, Material, Registration, Series, Session, VideoProvider
@@ -46,6 +48,7 @@ class SessionOutputSerializer(serializers.ModelSerializer):
     my_status = serializers.CharField(allow_null=True)
     my_registration_id = serializers.IntegerField(allow_null=True)
     has_recording = serializers.SerializerMethodField()
+    time_zone = TimeZoneField(read_only=True)
 
     class Meta:
         model = Session
@@ -96,6 +99,8 @@ class SessionDetailOutputSerializer(SessionOutputSerializer):
 
 
 class SessionBriefOutputSerializer(serializers.ModelSerializer):
+    time_zone = TimeZoneField(read_only=True)
+
     class Meta:
         model = Session
         fields = ["id", "title", "starts_at", "duration_minutes", "time_zone", "status"]
@@ -205,7 +210,7 @@ class SeriesInputSerializer(_AudienceInputSerializer):
     rrule = serializers.CharField(max_length=500)
     start_date = serializers.DateField()
     start_time = serializers.TimeField()
-    time_zone = serializers.ChoiceField(choices=time_zone_choices())
+    time_zone = TimeZoneField()
     duration_minutes = serializers.IntegerField(min_value=5, max_value=600, required=False)
     capacity = serializers.IntegerField(min_value=1, required=False, allow_null=True)
     video_provider = serializers.ChoiceField(choices=VideoProvider.choices, required=False)
@@ -216,6 +221,7 @@ class SeriesInputSerializer(_AudienceInputSerializer):
 class SeriesOutputSerializer(serializers.ModelSerializer):
     trainers = PersonOutputSerializer(many=True)
     n_upcoming = serializers.IntegerField()
+    time_zone = TimeZoneField(read_only=True)
 
     class Meta:
         model = Series
@@ -243,7 +249,7 @@ class PreviewInputSerializer(serializers.Serializer):
     rrule = serializers.CharField(max_length=500)
     start_date = serializers.DateField()
     start_time = serializers.TimeField()
-    time_zone = serializers.ChoiceField(choices=time_zone_choices())
+    time_zone = TimeZoneField()
     count = serializers.IntegerField(min_value=1, max_value=24, required=False, default=6)
 
 
@@ -256,7 +262,7 @@ class SessionInputSerializer(_AudienceInputSerializer):
     agenda = serializers.CharField(required=False, allow_blank=True)
     language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
     starts_at = serializers.DateTimeField()
-    time_zone = serializers.ChoiceField(choices=time_zone_choices())
+    time_zone = TimeZoneField()
     duration_minutes = serializers.IntegerField(min_value=5, max_value=600, required=False)
     capacity = serializers.IntegerField(min_value=1, required=False, allow_null=True)
     video_provider = serializers.ChoiceField(choices=VideoProvider.choices, required=False)
@@ -290,7 +296,7 @@ class AttendanceMarkInputSerializer(serializers.Serializer):
 
 class AttendanceImportInputSerializer(serializers.Serializer):
     file = serializers.FileField()
-    time_zone = serializers.ChoiceField(choices=time_zone_choices(), required=False, allow_blank=True)
+    time_zone = TimeZoneField(required=False, allow_blank=True)
 
 
 class AttendanceImportOutputSerializer(serializers.Serializer):
@@ -317,6 +323,18 @@ class FeedbackSummaryOutputSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     average = serializers.FloatField(allow_null=True)
     distribution = serializers.DictField(child=serializers.IntegerField())
+
+
+@extend_schema_serializer(many=False)
+class FeedbackPageOutputSerializer(serializers.Serializer):
+    """A page of a session's feedback (as every paginated list) with the
+    summary of all of it."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = FeedbackOutputSerializer(many=True)
+    summary = FeedbackSummaryOutputSerializer()
 
 
 class JoinOutputSerializer(serializers.Serializer):

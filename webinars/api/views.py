@@ -76,7 +76,7 @@ class SessionRegistrationView(APIView):
         registration = services.registration_create(user=user, session=session)
         return Response(s.RegistrationOutputSerializer(registration).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses=s.RegistrationOutputSerializer)
+    @extend_schema(request=None, responses={200: s.RegistrationOutputSerializer})
     def delete(self, request: Request, pk: int) -> Response:
         user = request_user(request)
         session = selectors.session_get(user=user, pk=pk)
@@ -182,7 +182,7 @@ class CalendarTokenView(APIView):
     def post(self, request: Request) -> Response:
         return Response(_preferences(request, services.calendar_token_regenerate(user=request_user(request))))
 
-    @extend_schema(request=None, responses=s.PreferencesOutputSerializer)
+    @extend_schema(request=None, responses={200: s.PreferencesOutputSerializer})
     def delete(self, request: Request) -> Response:
         return Response(_preferences(request, services.calendar_token_revoke(user=request_user(request))))
 
@@ -416,7 +416,7 @@ class HostedFeedbackView(PaginatedListView):
     def get_queryset(self) -> QuerySet:
         return selectors.feedback_list(session=self.session)
 
-    @extend_schema(responses=s.FeedbackOutputSerializer(many=True))
+    @extend_schema(responses=s.FeedbackPageOutputSerializer)
     def get(self, request: Request, pk: int) -> Response:
         self.session = _hosted(request, pk)
         response = self.list(request)
