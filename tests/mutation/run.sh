@@ -4,7 +4,7 @@
 # mutants/ (git-ignored), runs the rule tests once to learn which tests reach
 # which function, then runs each mutant against those tests only.
 #
-#   tests/mutation/run.sh                 # quizzes outbox risks rules turnover scores
+#   tests/mutation/run.sh                 # quizzes outbox scopes risks rules turnover scores
 #   tests/mutation/run.sh outbox risks    # some modules
 #
 # Prints killed / total and the survivors per module; exits 1 if a module
@@ -22,6 +22,15 @@ patterns() {
   case "$1" in
     quizzes) echo "courses.services.quizzes.*" ;;
     outbox) echo "academy.outbox.*" ;;
+    # API token rules: the scope a method needs, what scopes allow, the
+    # token's format and secret check (the rest of both modules is I/O).
+    scopes)
+      echo "academy.api.scopes.x_required_scope__mutmut_*" \
+        "academy.api.scopes.x_scopes_allow__mutmut_*" \
+        "academy.api_tokens.x_token_parse__mutmut_*" \
+        "academy.api_tokens.x_token_matches__mutmut_*" \
+        "academy.api_tokens.x_token_digest__mutmut_*"
+      ;;
     risks) echo "distributors.engagement.risks.*" ;;
     rules) echo "distributors.rules.*" ;;
     scores) echo "distributors.engagement.scores.*" ;;
@@ -34,12 +43,12 @@ patterns() {
         "distributors.selectors.network.x_turnover_by_quarter__mutmut_*" \
         "distributors.selectors.network.x_distributor_turnover__mutmut_*"
       ;;
-    *) echo "unknown module: $1 (quizzes, outbox, risks, rules, turnover, scores)" >&2; return 1 ;;
+    *) echo "unknown module: $1 (quizzes, outbox, scopes, risks, rules, turnover, scores)" >&2; return 1 ;;
   esac
 }
 
 modules=("$@")
-[ ${#modules[@]} -gt 0 ] || modules=(quizzes outbox risks rules turnover scores)
+[ ${#modules[@]} -gt 0 ] || modules=(quizzes outbox scopes risks rules turnover scores)
 
 # Fresh mutants for the current source (mutmut keeps results between runs).
 rm -rf mutants && mkdir mutants
