@@ -335,8 +335,8 @@ class XAPIStatementsView(APIView):
     def get_authenticate_header(self, request: Request) -> str:
         # A 401 (not 403) without credentials, as xAPI asks, with the HTTP
         # Basic challenge that LRS clients answer (a bearer token also works).
-        headers = [a.authenticate_header(request) for a in self.get_authenticators()]
-        headers = [header for header in headers if header]
+        challenges = (a.authenticate_header(request) for a in self.get_authenticators())
+        headers = [header for header in challenges if header]
         return next((h for h in headers if h.startswith("Basic")), headers[0] if headers else "")
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
