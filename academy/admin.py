@@ -449,3 +449,7 @@ class StatementForwardAdmin(OutboxRowAdmin):
         count = outbox_retry(queryset)
         message = ngettext("%(count)s statement queued again.", "%(count)s statements queued again.", count)
         self.message_user(request, message % {"count": count}, messages.SUCCESS)
+
+
+# The messaging layer (its own module).
+from academy.messaging import admin as messaging_admin  # noqa: E402, F401

@@ -1,9 +1,9 @@
 """Which automatic e-mails a person wants, and the signed links that stop them.
 
 The kernel does not know which e-mails the apps send. An app registers each
-kind of e-mail a person may stop (the weekly digest, nudges, reminders…)
-from its ``ready()`` with :func:`email_kind_register`; the profile page
-offers one checkbox per registered kind, every message of that kind carries
+kind of message (the weekly digest, nudges, reminders…) from its ``ready()``
+with ``academy.messaging.kinds.message_kind_register``; the profile page
+offers one checkbox per kind a person may stop that goes by e-mail, every message of that kind carries
 ``List-Unsubscribe`` (RFC 2369) with a one-click link (RFC 8058), and its
 sender skips a person who stopped it (:func:`email_wanted`). Transactional
 e-mails (password reset, invitation, registration confirmation) have no kind
@@ -14,62 +14,35 @@ codes of the kinds they stopped), so a kind registered later is wanted until
 its recipient says otherwise.
 """
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
 from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.urls import reverse
 
+from academy.messaging.kinds import MessageKind, message_kind_get, message_kinds_for
+from academy.messaging.models import Channel
 from academy.models import User
-
-if TYPE_CHECKING:
-    from django.utils.functional import _StrOrPromise  # the stubs' name for "a str or a lazy one"
 
 # The token names the person and the kind; it does not expire (an old digest's
 # link keeps working), and its salt keeps it from passing for any other signed value.
 UNSUBSCRIBE_SALT = "academy.email.unsubscribe"
 
 
-@dataclass(frozen=True)
-class EmailKind:
-    """A kind of automatic e-mail a person may stop.
-
-    ``code`` is stored on the person and signed into the links; ``label`` is
-    the checkbox on the profile page; ``roles``, when given, limits the
-    checkbox to the people who can receive it (the digest goes to managers)."""
-
-    code: str
-    label: "_StrOrPromise"
-    roles: tuple[str, ...] = ()
-    order: int = 100
+def email_kind_get(code: str) -> MessageKind | None:
+    """The kind ``code`` when a person may stop it by e-mail, else None."""
+    kind = message_kind_get(code)
+    return kind if kind is not None and kind.stoppable and Channel.EMAIL in kind.channels else None
 
 
-_kinds: dict[str, EmailKind] = {}
-
-
-def email_kind_register(kind: EmailKind) -> None:
-    """Add (or replace) a kind; called from the app's ``ready()``."""
-    _kinds[kind.code] = kind
-
-
-def email_kind_get(code: str) -> EmailKind | None:
-    return _kinds.get(code)
-
-
-def email_kinds_for(user: User) -> list[EmailKind]:
-    """The kinds offered to ``user`` on the profile page, in display order."""
-    return sorted(
-        (kind for kind in _kinds.values() if not kind.roles or user.role in kind.roles),
-        key=lambda kind: (kind.order, kind.code),
-    )
+def email_kinds_for(user: User) -> list[MessageKind]:
+    """The kinds ``user`` may stop by e-mail, in display order."""
+    return [kind for kind in message_kinds_for(user) if email_kind_get(kind.code) is not None]
 
 
 def email_wanted(*, user: User, kind: str) -> bool:
     """Whether ``user`` still wants e-mails of ``kind`` (a code; always true
     for a kind nobody registered, so transactional mail is never stopped)."""
-    return kind not in _kinds or kind not in (user.email_opt_outs or [])
+    return email_kind_get(kind) is None or kind not in (user.email_opt_outs or [])
 
 
 def _signer() -> signing.Signer:
@@ -81,7 +54,7 @@ def unsubscribe_token(*, user: User, kind: str) -> str:
     return _signer().sign_object({"u": user.pk, "k": kind})
 
 
-def unsubscribe_token_read(token: str) -> tuple[User, EmailKind] | None:
+def unsubscribe_token_read(token: str) -> tuple[User, MessageKind] | None:
     """The person and kind a token names, or None when it is forged, damaged,
     or names a kind or an account that no longer exists."""
     try:
@@ -90,7 +63,7 @@ def unsubscribe_token_read(token: str) -> tuple[User, EmailKind] | None:
         return None
     if not isinstance(data, dict):
         return None
-    kind = _kinds.get(str(data.get("k")))
+    kind = email_kind_get(str(data.get("k")))
     pk = data.get("u")
     user = User.objects.filter(pk=pk).first() if isinstance(pk, int) else None
     if kind is None or user is None:
@@ -117,7 +90,7 @@ def email_preferences_set(*, user: User, wanted: dict[str, bool]) -> bool:
     stopped = set(locked.email_opt_outs or [])
     before = set(stopped)
     for code, want in wanted.items():
-        if code not in _kinds:
+        if email_kind_get(code) is None:
             continue
         if want:
             stopped.discard(code)

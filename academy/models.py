@@ -137,6 +137,18 @@ class User(AbstractBaseUser, PermissionsMixin):
     erased_at = models.DateTimeField(_("anonymised at"), null=True, blank=True, editable=False)
     # The kinds of automatic e-mail the person stopped (academy.email_preferences).
     email_opt_outs = models.JSONField(_("e-mails stopped"), default=list, blank=True)
+    # When ``phone`` was proved by a one-time code (academy.messaging.phones);
+    # changing the number clears it. No WhatsApp or SMS goes to an unproved number.
+    phone_verified_at = models.DateTimeField(_("phone verified at"), null=True, blank=True)
+    # The phone channels (WhatsApp, SMS) a person accepts for each kind of
+    # message, by kind code (academy.messaging.kinds); a kind missing here
+    # takes its defaults. E-mail is stopped kind by kind in email_opt_outs.
+    message_channels = models.JSONField(_("channels by kind of message"), default=dict, blank=True)
+    # Phone channels stopped altogether (a "STOP" reply).
+    phone_opt_outs = models.JSONField(_("phone channels stopped"), default=list, blank=True)
+    # No WhatsApp or SMS between these times, in the person's time zone.
+    quiet_hours_start = models.TimeField(_("quiet from"), null=True, blank=True, default=datetime.time(21, 0))
+    quiet_hours_end = models.TimeField(_("quiet until"), null=True, blank=True, default=datetime.time(7, 0))
 
     objects = UserManager()
 
@@ -261,6 +273,19 @@ class OutgoingEmail(BaseModel, OutboxRow):
     sensitive = models.BooleanField(_("holds a secret link"), default=False)
     # Sent as they are: Reply-To, Auto-Submitted, List-Unsubscribe(-Post).
     headers = models.JSONField(_("headers"), default=dict, blank=True)
+    # The message it carries (academy.messaging), when it came through it.
+    message = models.ForeignKey(
+        "academy.Message",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="emails",
+        verbose_name=_("message"),
+    )
+    # An invitation sent as mail programs act on it: {"method", "ics"}.
+    calendar = models.JSONField(_("calendar invitation"), null=True, blank=True)
+    # Files: [{"name", "mimetype", "content" (base64)}].
+    attachments = models.JSONField(_("attachments"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("outgoing e-mail")
@@ -303,6 +328,7 @@ class Verb(models.TextChoices):
     POLL_ANSWERED = "poll_answered", _("answered a poll")
     FIELD_REPORT_SENT = "field_report_sent", _("sent a field report")
     NUDGE_SENT = "nudge_sent", _("sent a nudge")
+    MESSAGE_REPLIED = "message_replied", _("replied to a message")
 
 
 # xAPI 1.0.3 verb IRIs, so the log can be exported as statements.
@@ -329,6 +355,7 @@ XAPI_VERBS: dict[str, str] = {
     Verb.POLL_ANSWERED: "http://adlnet.gov/expapi/verbs/answered",
     Verb.FIELD_REPORT_SENT: "http://activitystrea.ms/schema/1.0/submit",
     Verb.NUDGE_SENT: "http://activitystrea.ms/schema/1.0/send",
+    Verb.MESSAGE_REPLIED: "http://adlnet.gov/expapi/verbs/responded",
 }
 
 
@@ -549,3 +576,31 @@ class ApiToken(models.Model):
 
     def is_usable(self, now: "datetime.datetime | None" = None) -> bool:
         return self.revoked_at is None and not self.is_expired(now)
+
+
+# The messaging layer's records (a module of their own, part of this app).
+from academy.messaging.models import (  # noqa: E402
+    Channel,
+    DeliveryReceipt,
+    DeliveryStatus,
+    InboundMessage,
+    Message,
+    MessageSpend,
+    PhoneVerification,
+    ReplyOutcome,
+    ShortLink,
+    TextMessage,
+)
+
+__all__ = [
+    "Channel",
+    "DeliveryReceipt",
+    "DeliveryStatus",
+    "InboundMessage",
+    "Message",
+    "MessageSpend",
+    "PhoneVerification",
+    "ReplyOutcome",
+    "ShortLink",
+    "TextMessage",
+]

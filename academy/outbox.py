@@ -141,7 +141,9 @@ class Outbox(Generic[M]):
     and returns the outcome of each row by id: ``None`` for sent, or the
     exception ``deliver`` would have raised.
     ``after_sent(row)`` runs once the row is marked sent (e.g. the in-site
-    notification that goes with an e-mail). ``batch()``, when given, is a
+    notification that goes with an e-mail); ``after_failed(row)`` once it is
+    marked failed (refused, or out of attempts): the messaging layer falls
+    back to the next channel. ``batch()``, when given, is a
     context entered around the sending of each claimed batch: what a channel
     shares between the messages of one batch (one SMTP connection)."""
 
@@ -149,6 +151,7 @@ class Outbox(Generic[M]):
     rows: Callable[[], QuerySet[M]]
     deliver: Callable[[M, datetime.datetime], None]
     after_sent: Callable[[M], None] | None = None
+    after_failed: Callable[[M], None] | None = None
     batch: Callable[[], AbstractContextManager[object]] = nullcontext
     deliver_batch: Callable[[list[M], datetime.datetime], dict[Any, Exception | None]] | None = None
     # The outbox's own batch size (read at each drain), else OUTBOX_BATCH_SIZE.
@@ -229,7 +232,14 @@ def outbox_record(
         message = f"{type(error).__name__}: {error}"[:2000]
         report.errors.append(message)
         if attempts >= settings.OUTBOX_MAX_ATTEMPTS or isinstance(error, OutboxReject):
-            report.failed += _release(box, row, token, status=OutboxStatus.FAILED, last_error=message)
+            failed = _release(box, row, token, status=OutboxStatus.FAILED, last_error=message)
+            report.failed += failed
+            if failed and box.after_failed is not None:
+                row.last_error = message  # type: ignore[attr-defined]
+                try:
+                    box.after_failed(row)
+                except Exception:  # the failure is recorded; what follows it must not undo that
+                    logger.exception("%s %s: after-failure step failed", box.name, row.pk)
         else:
             report.retried += _release(
                 box, row, token, next_attempt_at=now + backoff(attempts), last_error=message

@@ -1,5 +1,6 @@
 """Writes of the academy shell: accounts, profile, the activity log, notifications, e-mail."""
 
+import base64
 import dataclasses
 import datetime
 import json
@@ -13,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.db.models import Model
@@ -31,6 +32,7 @@ from academy.email_layout import email_html
 from academy.errors import ApplicationError
 from academy.i18n import in_language_of
 from academy.imip import CalendarEmail
+from academy.messaging.models import Message
 from academy.models import (
     CsvSeparator,
     EngagementEvent,
@@ -371,23 +373,28 @@ def email_enqueue(
     kind: str = "",
     reply_to: str = "",
 ) -> OutgoingEmail | None:
-    """Queue one e-mail to ``user`` (who may be an unsaved stand-in carrying
-    an address, name and language) in the current transaction; the outbox
-    dispatcher sends it once it commits. ``key`` makes it idempotent: a
-    second call with the same key queues nothing and returns None. A person
-    who stopped ``kind`` gets nothing (None); ``kind`` and ``reply_to``:
-    :func:`email_render`."""
-    if kind and user.pk and not email_preferences.email_wanted(user=user, kind=kind):
-        return None
-    rendered = email_render(user=user, template=template, context=context, kind=kind, reply_to=reply_to)
-    return email_enqueue_rendered(
+    """Queue a message that goes by e-mail only (an invitation to an
+    address, a table such as the digest, an account notice) through the
+    messaging layer (:func:`academy.messaging.message_send`), in the current
+    transaction. ``user`` may be an unsaved stand-in carrying an address,
+    name and language. ``key`` makes it idempotent: a second call with the
+    same key queues nothing and returns None, as does a person who stopped
+    ``kind``; without a kind it is an account notice nobody can stop."""
+    from academy.messaging.models import Channel
+    from academy.messaging.services import ACCOUNT_KIND, message_send
+
+    message = message_send(
         key=key,
+        kind=kind or ACCOUNT_KIND,
+        user=user,
+        template=template,
+        context=context,
         topic=topic,
-        to=user.email,
-        user=user if user.pk else None,
-        rendered=rendered,
+        reply_to=reply_to,
         sensitive=sensitive,
+        channels=(Channel.EMAIL,),
     )
+    return OutgoingEmail.objects.filter(message=message).first() if message is not None else None
 
 
 def email_enqueue_rendered(
@@ -399,23 +406,36 @@ def email_enqueue_rendered(
     user: User | None = None,
     sensitive: bool = False,
 ) -> OutgoingEmail | None:
-    """:func:`email_enqueue` for an e-mail rendered elsewhere (Django's password reset)."""
+    """:func:`email_enqueue` for an e-mail rendered elsewhere (Django's
+    password reset): a message of the account kind, by e-mail only."""
+    from academy.messaging.models import Channel, Message
+    from academy.messaging.services import ACCOUNT_KIND
+
     with transaction.atomic():
-        email, created = OutgoingEmail.objects.get_or_create(
+        message, created = Message.objects.get_or_create(
             key=key[:200],
             defaults={
+                "kind": ACCOUNT_KIND,
                 "topic": topic,
                 "user": user,
-                "to": to,
-                "subject": rendered.subject[:300],
-                "body": rendered.body,
-                "html": rendered.html,
-                "headers": rendered.headers,
+                "chain": [Channel.EMAIL],
                 "sensitive": sensitive,
             },
         )
-    if not created:
-        return None
+        if not created:
+            return None
+        email = OutgoingEmail.objects.create(
+            key=key[:200],
+            message=message,
+            topic=topic,
+            user=user,
+            to=to,
+            subject=rendered.subject[:300],
+            body=rendered.body,
+            html=rendered.html,
+            headers=rendered.headers,
+            sensitive=sensitive,
+        )
     outbox_wake()
     return email
 
@@ -453,15 +473,19 @@ def _email_deliver(email: OutgoingEmail, now: datetime.datetime) -> None:
     if email.user_id is not None and email.user is not None and not email.user.is_active:
         raise OutboxCancel
     backend = _email_connection.get()
-    message = EmailMultiAlternatives(
+    calendar = email.calendar
+    message = CalendarEmail(
         subject=email.subject,
         body=email.body,
         to=[email.to],
         headers={**(email.headers or {}), "Message-ID": message_id(email.key)},
         connection=backend,
+        calendar=(calendar["method"], calendar["ics"].encode()) if calendar else None,
     )
     if email.html:
         message.attach_alternative(email.html, "text/html")
+    for attachment in email.attachments or []:
+        message.attach(attachment["name"], base64.b64decode(attachment["content"]), attachment["mimetype"])
     if backend is None:
         message.send()
         return
@@ -491,12 +515,23 @@ def _email_after_sent(email: OutgoingEmail) -> None:
         OutgoingEmail.objects.filter(pk=email.pk).update(to="", body="", html="")
     elif email.sensitive:
         OutgoingEmail.objects.filter(pk=email.pk).update(body="", html="")
+    if email.message_id is not None and (email.sensitive or email.topic in EMAIL_TOPICS_FORGOTTEN_ONCE_SENT):
+        # The message keeps nothing the e-mail forgot.
+        Message.objects.filter(pk=email.message_id).update(rendered={})
+
+
+def _email_after_failed(email: OutgoingEmail) -> None:
+    if email.message is not None:
+        from academy.messaging.services import message_fall_back
+
+        message_fall_back(message=email.message, failed="email", reason=email.last_error)
 
 
 EMAIL_OUTBOX: Outbox[OutgoingEmail] = Outbox(
     name="academy.emails",
-    rows=lambda: OutgoingEmail.objects.select_related("user"),
+    rows=lambda: OutgoingEmail.objects.select_related("user", "message__user"),
     deliver=_email_deliver,
     after_sent=_email_after_sent,
+    after_failed=_email_after_failed,
     batch=_email_batch,
 )

@@ -1,7 +1,8 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path, reverse_lazy
+from django.urls import include, path, reverse_lazy
 
 from academy import views
+from academy.messaging import views as messaging_views
 
 app_name = "academy"
 
@@ -49,6 +50,8 @@ urlpatterns = [
     ),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("unsubscribe/<str:token>/undo/", views.unsubscribe_undo, name="unsubscribe_undo"),
+    path("s/<str:code>/", messaging_views.short_link_follow, name="short_link"),
+    path("messaging/webhooks/", include("academy.messaging.urls")),
     path("language/", views.language_switch, name="language"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),

@@ -10,7 +10,7 @@ class WebinarsConfig(AppConfig):
     def ready(self) -> None:
         # Imported once the models are loaded, as Django requires of ready().
         from academy.api.scopes import ScopeArea, scope_area_register
-        from academy.email_preferences import EmailKind, email_kind_register
+        from academy.messaging.kinds import MessageKind, message_kind_register
         from academy.erasure import personal_data_register
         from academy.outbox import outbox_register
         from webinars import erasure, receivers  # noqa: F401  (connects the signal receivers)
@@ -19,7 +19,7 @@ class WebinarsConfig(AppConfig):
         outbox_register(REMINDER_OUTBOX)
         scope_area_register(ScopeArea("webinars", _("Web-conferences"), app_label=self.label))
         personal_data_register(erasure.PART)
-        email_kind_register(EmailKind(REMINDER_EMAIL, _("Web-conference reminders"), order=30))
-        email_kind_register(
-            EmailKind(FOLLOW_UP_EMAIL, _("Replay and feedback after a web-conference"), order=31)
+        message_kind_register(MessageKind(REMINDER_EMAIL, _("Web-conference reminders"), order=30))
+        message_kind_register(
+            MessageKind(FOLLOW_UP_EMAIL, _("Replay and feedback after a web-conference"), order=31)
         )

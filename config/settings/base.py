@@ -552,6 +552,18 @@ COURSES_RECERTIFICATION_REMINDER_DAYS = env.list(
     "COURSES_RECERTIFICATION_REMINDER_DAYS", cast=int, default=[30, 7, 1]
 )
 
+# Messaging (academy.messaging): WhatsApp and SMS providers, each configured
+# by its credentials (a provider without them is not offered), the SMS
+# gateways' order, the daily cap of paid messages per cost centre (a
+# distributor) and the price counted when a provider does not say it.
+MESSAGING_PROVIDERS: dict[str, str] = {}
+SMS_GATEWAYS = env.list("SMS_GATEWAYS", default=[])
+MESSAGING_DAILY_CAP = env.int("MESSAGING_DAILY_CAP", default=500)
+MESSAGING_SMS_COST = env.str("MESSAGING_SMS_COST", default="0.05")
+MESSAGING_WHATSAPP_COST = env.str("MESSAGING_WHATSAPP_COST", default="0.03")
+# The language codes of approved WhatsApp templates, by site language.
+WHATSAPP_LANGUAGES = {"fr": "fr", "en": "en"}
+
 # Web-conferences (webinars): join window, attendance threshold, session
 # generation horizon, reminder outbox and channels, BigBlueButton.
 WEBINAR_JOIN_OPENS_MINUTES = env.int("WEBINAR_JOIN_OPENS_MINUTES", default=15)

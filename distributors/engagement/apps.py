@@ -14,8 +14,9 @@ class EngagementConfig(AppConfig):
     def ready(self) -> None:
         # Imported once the models are loaded, as Django requires of ready().
         from academy.api.scopes import ScopeArea, scope_area_register
-        from academy.email_preferences import EmailKind, email_kind_register
+        from academy.messaging.kinds import MessageKind, message_kind_register
         from academy.erasure import personal_data_register
+        from academy.messaging.models import Channel
         from academy.models import Role
         from academy.outbox import outbox_register
         from distributors.engagement import erasure
@@ -26,11 +27,17 @@ class EngagementConfig(AppConfig):
         area = ScopeArea("engagement", _("Engagement figures and xAPI"), app_label=self.label, writes=False)
         scope_area_register(area)
         outbox_register(STATEMENT_OUTBOX)
-        email_kind_register(
-            EmailKind(DIGEST_EMAIL, _("Weekly engagement digest"), roles=(Role.MANAGER,), order=10)
+        message_kind_register(
+            MessageKind(
+                DIGEST_EMAIL,
+                _("Weekly engagement digest"),
+                roles=(Role.MANAGER,),
+                order=10,
+                channels=(Channel.EMAIL,),  # a table: e-mail only
+            )
         )
-        email_kind_register(
-            EmailKind(
+        message_kind_register(
+            MessageKind(
                 NUDGE_EMAIL, _("Encouragements from the company’s managers"), roles=(Role.LEARNER,), order=20
             )
         )

@@ -13,7 +13,9 @@ from django.urls import reverse
 
 from academy import email_preferences
 from academy.email_layout import text_to_html
-from academy.email_preferences import EmailKind, email_kind_register, unsubscribe_token, unsubscribe_url
+from academy.email_preferences import unsubscribe_token, unsubscribe_url
+from academy.messaging import kinds
+from academy.messaging.kinds import MessageKind, message_kind_register
 from academy.outbox import outboxes_drain
 from academy.services import email_enqueue, email_send
 from tests.academy.factories import UserFactory
@@ -207,9 +209,9 @@ def test_a_bad_token_is_refused_with_400(manager, method):
 
 
 def test_a_token_for_a_kind_nobody_registers_any_more_is_refused(manager):
-    email_kind_register(EmailKind("tests.temporary", "Temporary"))
+    message_kind_register(MessageKind("tests.temporary", "Temporary"))
     token = unsubscribe_token(user=manager, kind="tests.temporary")
-    email_preferences._kinds.pop("tests.temporary")
+    kinds._kinds.pop("tests.temporary")
     assert Client().post(reverse("academy:unsubscribe", args=[token])).status_code == 400
 
 

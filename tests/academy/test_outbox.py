@@ -83,7 +83,7 @@ def test_a_row_is_due_from_its_next_attempt_and_once_its_lease_has_expired():
 def test_attempts_are_retried_with_backoff_then_failed_at_the_cap(time_machine):
     time_machine.move_to(timezone.now(), tick=False)
     _emails(1)
-    with mock.patch("academy.services.EmailMultiAlternatives.send", side_effect=OSError("refused")):
+    with mock.patch("academy.services.CalendarEmail.send", side_effect=OSError("refused")):
         first = outbox_drain(EMAIL_OUTBOX)
         email = OutgoingEmail.objects.get()
         assert (first.retried, email.status, email.attempts) == (1, "pending", 1)
@@ -294,7 +294,7 @@ def test_a_run_out_of_time_queues_its_successor():
 
 def test_failed_emails_are_shown_to_admins_and_sent_again_from_the_admin(client, network):
     _emails(2)
-    with mock.patch("academy.services.EmailMultiAlternatives.send", side_effect=OSError("mailbox full")):
+    with mock.patch("academy.services.CalendarEmail.send", side_effect=OSError("mailbox full")):
         outbox_drain(EMAIL_OUTBOX)
     OutgoingEmail.objects.filter(key="test-0").update(status="failed")
     client.force_login(network.admin)

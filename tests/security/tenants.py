@@ -19,10 +19,12 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.encoding import force_bytes
+from django.conf import settings
 from django.utils.http import urlsafe_base64_encode
 
 from academy import services as academy_services
 from academy.email_preferences import unsubscribe_token
+from academy.messaging.services import short_link
 from academy.models import Verb
 from academy.services import activity_record
 from courses import services as course_services
@@ -154,6 +156,7 @@ def _tenant(key: str, *, trainer, countries: list[str]) -> Tenant:
         "export_dataset": list(DATASETS),
         "api_token": [str(api_token.pk)],
         "unsubscribe_token": [unsubscribe_token(user=staff, kind="webinars.reminder")],
+        "short_link": [short_link(f"{settings.SITE_URL}/courses/?from={key}").rsplit("/", 2)[-2]],
     }
     return Tenant(
         key=key,

@@ -63,6 +63,7 @@ KINDS: dict[tuple[str, str], str] = {
     ("export", "dataset"): "export_dataset",
     ("tokens", "pk"): "api_token",
     ("unsubscribe", "token"): "unsubscribe_token",
+    ("s", "code"): "short_link",
 }
 # A route whose parameters the segment rule cannot tell apart: route name -> {parameter: kind}.
 ROUTE_KINDS: dict[str, dict[str, str]] = {}
@@ -80,6 +81,8 @@ KEY_ROUTES: dict[str, set[str]] = {
     # The unsubscribe link of an e-mail: the token names the address it went to.
     "academy:unsubscribe": {"people"},
     "academy:unsubscribe_undo": {"people"},
+    # The short link of an SMS: a redirect to a page of the site, which checks its own permissions.
+    "academy:short_link": set(),
 }
 
 # Pages that a signed-out visitor may send (a form of the public site): no 2xx check, 5xx still fails.
