@@ -10,8 +10,8 @@ class WebinarsConfig(AppConfig):
     def ready(self) -> None:
         # Imported once the models are loaded, as Django requires of ready().
         from academy.api.scopes import ScopeArea, scope_area_register
-        from academy.messaging.kinds import MessageKind, message_kind_register
         from academy.erasure import personal_data_register
+        from academy.messaging.kinds import MessageKind, message_kind_register
         from academy.outbox import outbox_register
         from webinars import erasure, receivers  # noqa: F401  (connects the signal receivers)
         from webinars.services import FOLLOW_UP_EMAIL, REMINDER_EMAIL, REMINDER_OUTBOX

@@ -3,6 +3,7 @@ message takes, quiet hours, how long an SMS is, what a reply means, which
 delivery status wins. Pinned by boundary tests and mutation testing."""
 
 import datetime
+import re
 import unicodedata
 import zoneinfo
 from collections.abc import Collection
@@ -146,6 +147,8 @@ def sms_text(text: str) -> str:
     typographic marks outside GSM-7 replaced by their nearest GSM-7 form;
     anything else (other scripts) is kept, and the message is then UCS-2."""
     flat = " ".join(text.split())
+    # « mot » (French spacing inside the marks) becomes "mot".
+    flat = re.sub(r"«[\s\u00a0\u202f]*", "«", re.sub(r"[\s\u00a0\u202f]*»", "»", flat))
     return unicodedata.normalize("NFC", flat).translate(_NEAREST)
 
 

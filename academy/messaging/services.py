@@ -344,11 +344,17 @@ def _row_create(message: Message, channel: str, *, to_email: str = "", to_phone:
     )
 
 
-def message_fall_back(*, message: Message, failed: str, reason: str = "") -> str | None:
+def message_fall_back(
+    *, message: Message, failed: str, reason: str = "", free_only: bool = False
+) -> str | None:
     """Send ``message`` on the channel after ``failed`` in its chain, once:
     a second failure (or a second report of the same one) sends nothing
-    more. Returns the channel it fell back to, or None."""
-    following = rules.next_channel(list(message.chain), failed)
+    more. ``free_only`` skips the paid channels (the daily cap is reached:
+    straight to e-mail). Returns the channel it fell back to, or None."""
+    chain = list(message.chain)
+    if free_only:
+        chain = [channel for channel in chain if channel == failed or channel not in PHONE_CHANNELS]
+    following = rules.next_channel(chain, failed)
     if following is None:
         return None
     with transaction.atomic():
@@ -455,6 +461,8 @@ def _text_deliver(text: TextMessage, now: datetime.datetime) -> None:
     if provider is None:
         raise OutboxReject(_("No provider serves this number on this channel."))
     if not _spend_reserve(text, now):
+        # Another paid channel would be over the cap too: straight to e-mail.
+        message_fall_back(message=message, failed=text.channel, reason="daily cap", free_only=True)
         raise OutboxReject(_("The daily limit of paid messages is reached."))
     session = text.channel == Channel.WHATSAPP and whatsapp_session_open(text.to, now)
     text.provider = provider.name

@@ -4,7 +4,7 @@
 # mutants/ (git-ignored), runs the rule tests once to learn which tests reach
 # which function, then runs each mutant against those tests only.
 #
-#   tests/mutation/run.sh                 # quizzes outbox scopes risks rules turnover scores
+#   tests/mutation/run.sh                 # quizzes outbox scopes messaging risks rules turnover scores
 #   tests/mutation/run.sh outbox risks    # some modules
 #
 # Prints killed / total and the survivors per module; exits 1 if a module
@@ -32,6 +32,7 @@ patterns() {
         "academy.api_tokens.x_token_digest__mutmut_*"
       ;;
     risks) echo "distributors.engagement.risks.*" ;;
+    messaging) echo "academy.messaging.rules.*" ;;
     rules) echo "distributors.rules.*" ;;
     scores) echo "distributors.engagement.scores.*" ;;
     # Turnover lives in distributors/selectors/network.py, next to selectors
@@ -48,7 +49,7 @@ patterns() {
 }
 
 modules=("$@")
-[ ${#modules[@]} -gt 0 ] || modules=(quizzes outbox scopes risks rules turnover scores)
+[ ${#modules[@]} -gt 0 ] || modules=(quizzes outbox scopes messaging risks rules turnover scores)
 
 # Fresh mutants for the current source (mutmut keeps results between runs).
 rm -rf mutants && mkdir mutants

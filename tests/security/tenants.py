@@ -17,9 +17,9 @@ import dataclasses
 import datetime
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.encoding import force_bytes
-from django.conf import settings
 from django.utils.http import urlsafe_base64_encode
 
 from academy import services as academy_services
