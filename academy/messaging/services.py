@@ -401,15 +401,18 @@ def _spend_reserve(text: TextMessage, now: datetime.datetime) -> bool:
     cap = _daily_cap(center)
     with transaction.atomic():
         MessageSpend.objects.get_or_create(cost_center=center, day=day, channel=text.channel)
-        spend = MessageSpend.objects.filter(cost_center=center, day=day, channel=text.channel)
-        if cap is not None:
-            # Every channel of the centre counts towards one cap.
-            used = sum(
-                MessageSpend.objects.filter(cost_center=center, day=day).values_list("count", flat=True)
-            )
-            if used >= cap:
-                return False
-        spend.update(count=F("count") + 1)
+        # Every channel of the centre counts towards one cap: its rows of the
+        # day are locked in one order (PostgreSQL; SQLite's transactions take
+        # the write lock when they begin), so two dispatchers never both see
+        # the last place free.
+        rows = list(
+            MessageSpend.objects.select_for_update().filter(cost_center=center, day=day).order_by("pk")
+        )
+        if cap is not None and sum(row.count for row in rows) >= cap:
+            return False
+        MessageSpend.objects.filter(cost_center=center, day=day, channel=text.channel).update(
+            count=F("count") + 1
+        )
         TextMessage.objects.filter(pk=text.pk).update(spend_day=day)
     text.spend_day = day
     return True

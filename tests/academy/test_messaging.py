@@ -496,3 +496,49 @@ def test_short_links_are_made_once_and_lead_to_the_page(client, settings):
 @pytest.mark.django_db
 def test_with_no_provider_everything_goes_by_email():
     assert send(person()).chain == ["email"]
+
+
+# ---------------------------------------------------------------- PostgreSQL: concurrent dispatchers
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_dispatchers_send_each_text_once_and_keep_the_cap_exact(settings):
+    import threading
+    from unittest import mock
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            "needs PostgreSQL (SELECT ... FOR UPDATE SKIP LOCKED): run with DATABASE_URL=postgres://..."
+        )
+    settings.MESSAGING_DAILY_CAP = 50
+    with mock.patch("academy.messaging.services.outbox_wake"):
+        for i in range(120):
+            send(person(email=f"c{i}@example.com", phone=f"+2217712{i:05d}"), key=f"c-{i}")
+    barrier = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def drain():
+        try:
+            barrier.wait(10)
+            from academy.messaging.services import TEXT_OUTBOX
+
+            outbox_drain(TEXT_OUTBOX, batch_size=7, now=NOON)
+        except BaseException as error:  # surfaced in the test thread
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=drain) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert not errors
+    assert len(Recorder.sent) == 50  # the cap, exactly, however the dispatchers interleave
+    assert len({to for _channel, to, _text, _session in Recorder.sent}) == 50
+    assert MessageSpend.objects.get(channel="whatsapp").count == 50
+    assert OutgoingEmail.objects.count() == 70  # the others went by e-mail, once each
+    assert not TextMessage.objects.filter(status="pending").exists()
