@@ -3,7 +3,6 @@ message takes, quiet hours, how long an SMS is, what a reply means, which
 delivery status wins. Pinned by boundary tests and mutation testing."""
 
 import datetime
-import re
 import unicodedata
 import zoneinfo
 from collections.abc import Collection
@@ -62,7 +61,7 @@ def quiet_until(
     deadline: datetime.datetime | None = None,
 ) -> datetime.datetime | None:
     """When a phone message due at ``now`` may leave, if quiet hours hold it
-    (None: send now). Quiet hours run from ``start`` (included) to ``end``
+    (None: send now), in the person's zone. Quiet hours run from ``start`` (included) to ``end``
     (excluded) in the person's zone and may span midnight; equal or missing
     bounds mean none. A message whose event (``deadline``) starts before the
     quiet hours end is sent now: later it would be useless."""
@@ -81,7 +80,7 @@ def quiet_until(
     until = datetime.datetime.combine(end_day, end, tzinfo=tz)
     if deadline is not None and deadline <= until:
         return None
-    return until.astimezone(datetime.UTC)
+    return until
 
 
 # ---------------------------------------------------------------- SMS length
@@ -146,9 +145,9 @@ def sms_text(text: str) -> str:
     """``text`` for an SMS: whitespace runs made one space, French letters and
     typographic marks outside GSM-7 replaced by their nearest GSM-7 form;
     anything else (other scripts) is kept, and the message is then UCS-2."""
-    flat = " ".join(text.split())
+    flat = " ".join(text.split())  # no-break spaces are whitespace too
     # « mot » (French spacing inside the marks) becomes "mot".
-    flat = re.sub(r"«[\s\u00a0\u202f]*", "«", re.sub(r"[\s\u00a0\u202f]*»", "»", flat))
+    flat = flat.replace("« ", "«").replace(" »", "»")
     return unicodedata.normalize("NFC", flat).translate(_NEAREST)
 
 
@@ -229,8 +228,8 @@ def status_advances(current: str, reported: str) -> bool:
     if current in FAILURES:
         return False
     if reported in FAILURES:
-        return _RANK.get(current, 0) <= _RANK[DeliveryStatus.SENT]
-    return _RANK.get(reported, 0) > _RANK.get(current, 0)
+        return _RANK[current] <= _RANK[DeliveryStatus.SENT]
+    return _RANK[reported] > _RANK[current]
 
 
 def is_phone_channel(channel: str) -> bool:
