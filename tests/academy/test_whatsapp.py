@@ -4,6 +4,7 @@ through the text outbox, the errors Meta answers, and the webhooks."""
 
 import datetime
 import json
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -25,7 +26,7 @@ from academy.messaging.providers.whatsapp_cloud import WhatsAppCloud
 from academy.messaging.services import message_send, texts_dispatch, whatsapp_template_name
 from academy.models import OutgoingEmail, User
 from academy.outbox import OutboxStatus
-from tests.academy.factories import UserFactory
+from academy.services import user_create
 from tests.fakes import whatsapp_cloud as meta
 from tests.fakes.whatsapp_cloud import FakeWhatsAppCloud
 
@@ -71,7 +72,7 @@ def wa(settings):
 
 @pytest.fixture
 def person(kind):
-    user = UserFactory(email="awa@test.example", first_name="Awa", language="en", phone=NUMBER)
+    user = user_create(email="awa@test.example", first_name="Awa", language="en", phone=NUMBER)
     User.objects.filter(pk=user.pk).update(
         phone_verified_at=timezone.now(),
         message_channels={kind: [Channel.WHATSAPP]},
@@ -90,7 +91,7 @@ def _send(person, key="notice-1", **extra) -> Message:
     return message
 
 
-def _post(payload, *, signature=None, body=None) -> "Client.post":
+def _post(payload, *, signature=None, body=None) -> Any:
     raw = body if body is not None else FakeWhatsAppCloud.body_of(payload)
     headers = {} if signature is False else {"X-Hub-Signature-256": signature or FakeWhatsAppCloud.sign(raw)}
     return Client().post(
@@ -279,9 +280,20 @@ def test_a_missing_or_bad_signature_is_refused_and_changes_nothing(templates, pe
 
 
 def test_a_signed_body_that_is_not_json_is_a_clear_400(wa):
-    response = _post(None, body=b"{not json")
+    body = b"{not json"
+    response = Client(headers={"Accept-Language": "en"}).post(
+        reverse("academy:whatsapp_webhook"),
+        data=body,
+        content_type="application/json",
+        headers={"X-Hub-Signature-256": FakeWhatsAppCloud.sign(body)},
+    )
     assert response.status_code == 400
     assert response.json() == {"detail": "The body is not valid JSON.", "code": "invalid"}
+    french = Client(headers={"Accept-Language": "fr"}).post(
+        reverse("academy:whatsapp_webhook"), data=b"{", content_type="application/json"
+    )
+    assert french.status_code == 401
+    assert french.json()["detail"] == "La signature de ce webhook est absente ou fausse."
     response = _post(None, body=b'{"entry": "nope"}')
     assert response.status_code == 400 and response.json()["code"] == "invalid"
 

@@ -129,8 +129,8 @@ class FakeWhatsAppCloud:
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/{API_VERSION}"
+        port = self._server.server_address[1]
+        return f"http://127.0.0.1:{port}/{API_VERSION}"
 
     def __enter__(self) -> "FakeWhatsAppCloud":
         self._thread.start()
@@ -224,7 +224,8 @@ class FakeWhatsAppCloud:
         for part in parsed.iter_parts():
             name = part.get_param("name", header="content-disposition")
             filename = part.get_filename()
-            payload = part.get_payload(decode=True) or b""
+            decoded = part.get_payload(decode=True)
+            payload = decoded if isinstance(decoded, bytes) else b""
             if filename is not None:
                 file = (filename, part.get_content_type(), payload)
             elif name:

@@ -100,8 +100,10 @@ def _inbound_text(message: dict[str, Any]) -> str:
 
 
 def _handle(value: dict[str, Any]) -> tuple[int, int]:
-    statuses = value.get("statuses") if isinstance(value.get("statuses"), list) else []
-    messages = value.get("messages") if isinstance(value.get("messages"), list) else []
+    statuses = value.get("statuses")
+    messages = value.get("messages")
+    statuses = statuses if isinstance(statuses, list) else []
+    messages = messages if isinstance(messages, list) else []
     recorded = received = 0
     for status in statuses:
         if not isinstance(status, dict) or not status.get("id"):
