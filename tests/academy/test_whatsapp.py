@@ -3,9 +3,11 @@
 through the text outbox, the errors Meta answers, and the webhooks."""
 
 import datetime
+import decimal
 import json
 from typing import Any
 
+import httpx
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -130,7 +132,7 @@ def test_configured_by_the_three_credentials(settings):
 # ---------------------------------------------------------------- sending
 
 
-def test_a_template_message_outside_the_session_window(templates, person, wa):
+def test_a_template_message_outside_the_session_window(templates, person, wa, settings):
     text = _sent_text(person, wa)
     [sent] = wa.messages
     assert sent["messaging_product"] == "whatsapp" and sent["recipient_type"] == "individual"
@@ -150,6 +152,7 @@ def test_a_template_message_outside_the_session_window(templates, person, wa):
     assert text.status == OutboxStatus.SENT
     assert text.provider == "whatsapp_cloud" and text.provider_message_id == sent["wamid"]
     assert text.session is False
+    assert text.cost == decimal.Decimal(settings.MESSAGING_WHATSAPP_COST)  # Meta's webhooks give no price
     assert not OutgoingEmail.objects.exists()
     assert all(path.startswith(f"/v21.0/{meta.PHONE_NUMBER_ID}/messages") for _m, path, _s in wa.requests)
 
@@ -161,6 +164,7 @@ def test_a_session_message_inside_the_window_is_free_text(templates, person, wa)
     assert sent["type"] == "text"
     assert sent["text"]["body"] == "Hello Awa: the session starts at 10:00."
     assert text.session is True and text.provider_message_id == sent["wamid"]
+    assert text.cost == 0  # free inside the window
 
 
 def test_a_session_message_carries_the_invitation_as_a_document(templates, person, wa):
@@ -421,3 +425,37 @@ def test_the_fake_posts_signed_webhooks_over_http(live_server, templates, person
     body = json.loads(FakeWhatsAppCloud.body_of(wa.inbound_payload(DIGITS, text="ok")))
     assert wa.post_webhook(url, body).status_code == 200
     assert InboundMessage.objects.filter(text="ok").count() == 1
+
+
+# ---------------------------------------------------------------- the fake checks like Meta
+
+
+def test_the_fake_refuses_what_meta_refuses(wa):
+    auth = {"Authorization": f"Bearer {meta.ACCESS_TOKEN}"}
+    messages = f"{wa.url}/{meta.PHONE_NUMBER_ID}/messages"
+    text = {"messaging_product": "whatsapp", "to": DIGITS, "type": "text", "text": {"body": "Hi"}}
+
+    def error(response: httpx.Response) -> tuple[int, int]:
+        return response.status_code, response.json()["error"]["code"]
+
+    assert httpx.post(messages, json=text).status_code == 401
+    assert error(httpx.post(messages, json={**text, "to": NUMBER}, headers=auth)) == (400, 100)
+    assert error(httpx.post(messages, json={**text, "messaging_product": "wa"}, headers=auth)) == (400, 100)
+    assert error(httpx.post(f"{wa.url}/999/messages", json=text, headers=auth)) == (400, 100)
+    template = {"name": TEMPLATE_NAME, "language": {"code": "en"}}
+    assert error(
+        httpx.post(messages, json={**text, "type": "template", "template": template}, headers=auth)
+    ) == (400, 132000)  # two body parameters expected
+    unknown = {"name": "nope", "language": {"code": "en"}}
+    assert error(
+        httpx.post(messages, json={**text, "type": "template", "template": unknown}, headers=auth)
+    ) == (
+        404,
+        132001,
+    )
+    media = f"{wa.url}/{meta.PHONE_NUMBER_ID}/media"
+    calendar = {"file": ("invitation.ics", b"BEGIN:VCALENDAR", "text/calendar")}
+    fields = {"messaging_product": "whatsapp", "type": "text/calendar"}
+    assert error(httpx.post(media, data=fields, files=calendar, headers=auth)) == (400, 131053)
+    assert httpx.post(messages, json=text, headers=auth).json()["messages"][0]["id"].startswith("wamid.")
+    assert len(wa.messages) == 1

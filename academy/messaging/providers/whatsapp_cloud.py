@@ -21,6 +21,7 @@ API, template messages, document messages, error codes):
   ``131047`` outside the window, ``190`` bad token…) is final.
 """
 
+import decimal
 import logging
 import re
 from typing import TYPE_CHECKING, Any
@@ -177,7 +178,9 @@ class WhatsAppCloud(Provider):
                 )
                 media_id = str(uploaded.get("id") or "")
             body = self._post(client, "messages", json=self._text_body(text))
-            sent = Sent(provider_message_id=self._sent_id(body))
+            # Meta charges per template message; free-form messages inside
+            # the customer service window are free.
+            sent = Sent(provider_message_id=self._sent_id(body), cost=decimal.Decimal(0))
             if media_id:
                 document = {
                     **self._envelope(text),
