@@ -1,5 +1,9 @@
 """The providers' webhooks (signed by each provider; no session, no CSRF)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from academy.messaging.webhooks import whatsapp
+
+urlpatterns = [
+    path("whatsapp/", whatsapp.whatsapp_webhook, name="whatsapp_webhook"),
+]

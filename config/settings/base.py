@@ -556,13 +556,24 @@ COURSES_RECERTIFICATION_REMINDER_DAYS = env.list(
 # by its credentials (a provider without them is not offered), the SMS
 # gateways' order, the daily cap of paid messages per cost centre (a
 # distributor) and the price counted when a provider does not say it.
-MESSAGING_PROVIDERS: dict[str, str] = {}
+MESSAGING_PROVIDERS: dict[str, str] = {
+    "whatsapp_cloud": "academy.messaging.providers.whatsapp_cloud.WhatsAppCloud",
+}
 SMS_GATEWAYS = env.list("SMS_GATEWAYS", default=[])
 MESSAGING_DAILY_CAP = env.int("MESSAGING_DAILY_CAP", default=500)
 MESSAGING_SMS_COST = env.str("MESSAGING_SMS_COST", default="0.05")
 MESSAGING_WHATSAPP_COST = env.str("MESSAGING_WHATSAPP_COST", default="0.03")
 # The language codes of approved WhatsApp templates, by site language.
 WHATSAPP_LANGUAGES = {"fr": "fr", "en": "en"}
+# WhatsApp Business Cloud API (Meta): a system user's access token, the
+# business phone number's id, the app secret that signs webhooks and the
+# verify token of the webhook subscription handshake.
+WHATSAPP_ACCESS_TOKEN = env.str("WHATSAPP_ACCESS_TOKEN", default="")
+WHATSAPP_PHONE_NUMBER_ID = env.str("WHATSAPP_PHONE_NUMBER_ID", default="")
+WHATSAPP_APP_SECRET = env.str("WHATSAPP_APP_SECRET", default="")
+WHATSAPP_VERIFY_TOKEN = env.str("WHATSAPP_VERIFY_TOKEN", default="")
+WHATSAPP_API_URL = env.str("WHATSAPP_API_URL", default="https://graph.facebook.com/v21.0")
+WHATSAPP_TIMEOUT = env.float("WHATSAPP_TIMEOUT", default=10.0)
 
 # Web-conferences (webinars): join window, attendance threshold, session
 # generation horizon, reminder outbox and channels, BigBlueButton.
