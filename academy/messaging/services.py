@@ -440,14 +440,14 @@ def _text_deliver(text: TextMessage, now: datetime.datetime) -> None:
     if user is not None and (not user.is_active or user.erased_at is not None):
         raise OutboxCancel
     proving = kind is not None and kind.proves_number  # a one-time code goes to the number being proved
+    # The answer to "STOP" still goes out on the channel just stopped.
+    stopped = (
+        user is not None and text.channel in (user.phone_opt_outs or []) and message.kind != REPLY_ACK_KIND
+    )
     if (
         user is not None
         and not proving
-        and (
-            str(user.phone or "") != text.to
-            or not phone_usable(user)
-            or text.channel in (user.phone_opt_outs or [])
-        )
+        and (str(user.phone or "") != text.to or not phone_usable(user) or stopped)
     ):
         raise OutboxReject(_("The number is no longer verified or this channel was stopped."))
     if user is not None and (kind is None or kind.quiet):

@@ -440,6 +440,9 @@ def test_stop_stops_the_channel_and_start_resumes_it():
     assert reply(user, "STOP", pid="a").outcome == ReplyOutcome.STOPPED
     user.refresh_from_db()
     assert user.phone_opt_outs == ["whatsapp"]
+    # The answer to STOP itself still goes out, on the channel just stopped.
+    assert texts_dispatch(now=timezone.now()).sent == 1
+    assert Recorder.sent[-1][0] == "whatsapp" and "START" in Recorder.sent[-1][2]
     assert send(user, key="after-stop").chain == ["sms", "email"]
     assert reply(user, "start", pid="b").outcome == ReplyOutcome.RESUMED
     user.refresh_from_db()
