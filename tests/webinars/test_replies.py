@@ -367,4 +367,4 @@ def test_query_count_does_not_grow_with_replies(client, network, replied, django
     with CaptureQueriesContext(connection) as four:
         assert client.get(_url(replied["session"])).status_code == 200
     assert len(four) == len(three), [q["sql"] for q in four.captured_queries]
-    assert len(three) <= 14, "\n".join(q["sql"] for q in three.captured_queries)
+    assert len(three) == 13, "\n".join(q["sql"] for q in three.captured_queries)
