@@ -368,3 +368,10 @@ def test_query_count_does_not_grow_with_replies(client, network, replied, django
         assert client.get(_url(replied["session"])).status_code == 200
     assert len(four) == len(three), [q["sql"] for q in four.captured_queries]
     assert len(three) == 13, "\n".join(q["sql"] for q in three.captured_queries)
+
+
+def test_the_sessions_page_tells_who_answered(client, network, replied):
+    client.force_login(network.trainer)
+    body = client.get(reverse("webinars:session_manage", args=[replied["session"].pk])).content.decode()
+    assert body.count("A confirmé sa venue") == 1
+    assert reverse("webinars:session_replies", args=[replied["session"].pk]) in body
