@@ -41,7 +41,7 @@ class StatusChangeInline(admin.TabularInline):
 
 @admin.register(Distributor)
 class DistributorAdmin(admin.ModelAdmin):
-    list_display = ["name", "country", "city", "territory", "status", "is_exclusive"]
+    list_display = ["name", "country", "city", "territory", "status", "is_exclusive", "message_daily_cap"]
     list_filter = ["status", "territory", "country", "is_exclusive"]
     search_fields = ["name", "city", "contact_name", "contact_email"]
     raw_id_fields = ["account_manager"]

@@ -95,6 +95,15 @@ class Distributor(BaseModel):
         choices=DistributorStatus.choices,
         default=DistributorStatus.PROSPECT,
     )
+    message_daily_cap = models.PositiveIntegerField(
+        _("paid messages a day"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "WhatsApp and SMS messages its people may be sent each day; past it they get e-mail. "
+            "Empty: the platform's limit."
+        ),
+    )
 
     class Meta:
         verbose_name = _("distributor")

@@ -12,4 +12,5 @@ ITEMS = [
         (roles.LEARNER, roles.MANAGER, roles.ADMIN),
         order=60,
     ),
+    NavItem(_("Replies from the field"), "distributors:text_replies", (roles.MANAGER, roles.ADMIN), order=61),
 ]

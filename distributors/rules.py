@@ -58,6 +58,8 @@ rules.add_perm("distributors.manage_team", manages_distributor | is_lead_of)
 rules.add_perm("distributors.invite_member", manages_distributor | is_lead_of)
 rules.add_perm("distributors.remove_member", manages_distributor | is_lead_of)
 rules.add_perm("distributors.send_field_report", is_member_of)
+# The WhatsApp and SMS replies kept for a person: the company reads them (scoped by the selector).
+rules.add_perm("distributors.read_text_replies", is_manager | is_admin)
 
 
 # Field reports: the object is a FieldReport.

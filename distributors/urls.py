@@ -1,6 +1,6 @@
 from django.urls import path
 
-from distributors.views import field_reports, network, team
+from distributors.views import field_reports, network, team, text_replies
 
 app_name = "distributors"
 
@@ -32,4 +32,6 @@ urlpatterns = [
         field_reports.field_report_attachment,
         name="field_report_attachment",
     ),
+    path("replies/", text_replies.text_reply_list, name="text_replies"),
+    path("replies/read/", text_replies.text_replies_read, name="text_replies_read"),
 ]

@@ -9,7 +9,7 @@ from tests.chaos.room_reconnect_storm import PrivateRedis
 from tests.distributors.factories import DistributorFactory, MembershipFactory, TerritoryFactory
 
 # Every API response of the suite is checked against the OpenAPI schema.
-pytest_plugins = ["tests.openapi_check"]
+pytest_plugins = ["tests.openapi_check", "tests.texting"]
 
 
 @pytest.fixture(autouse=True)

@@ -68,8 +68,17 @@ class MaterialAdmin(admin.ModelAdmin):
 
 @admin.register(Registration)
 class RegistrationAdmin(admin.ModelAdmin):
-    list_display = ["user", "session", "status", "distributor", "created_at", "cancelled_at"]
-    list_filter = ["status", "distributor__territory"]
+    list_display = [
+        "user",
+        "session",
+        "status",
+        "distributor",
+        "created_at",
+        "coming_confirmed_at",
+        "cancelled_at",
+        "cancelled_by_reply",
+    ]
+    list_filter = ["status", "cancelled_by_reply", "distributor__territory"]
     search_fields = ["user__email", "user__last_name", "session__title", "distributor__name"]
     raw_id_fields = ["user", "session", "distributor"]
     list_select_related = ["user", "session", "distributor"]

@@ -11,10 +11,11 @@ class WebinarsConfig(AppConfig):
         # Imported once the models are loaded, as Django requires of ready().
         from academy.api.scopes import ScopeArea, scope_area_register
         from academy.erasure import personal_data_register
-        from academy.messaging.kinds import MessageKind, message_kind_register
+        from academy.messaging.kinds import MessageKind, message_kind_register, reply_handler_register
         from academy.outbox import outbox_register
         from webinars import erasure, receivers  # noqa: F401  (connects the signal receivers)
-        from webinars.services import FOLLOW_UP_EMAIL, REMINDER_EMAIL, REMINDER_OUTBOX
+        from webinars.selectors import REGISTRATION_REF
+        from webinars.services import FOLLOW_UP_EMAIL, REMINDER_EMAIL, REMINDER_OUTBOX, registration_reply
 
         outbox_register(REMINDER_OUTBOX)
         scope_area_register(ScopeArea("webinars", _("Web-conferences"), app_label=self.label))
@@ -23,3 +24,5 @@ class WebinarsConfig(AppConfig):
         message_kind_register(
             MessageKind(FOLLOW_UP_EMAIL, _("Replay and feedback after a web-conference"), order=31)
         )
+        # "1"/"OUI" and "2"/"NON" to a reminder act on its registration.
+        reply_handler_register(REGISTRATION_REF, registration_reply)

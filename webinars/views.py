@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import ngettext, pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -22,6 +22,7 @@ from academy.downloads import private_file_response
 from academy.errors import ApplicationError
 from academy.forms import apply_error
 from academy.http import AuthenticatedHttpRequest
+from academy.messaging import services as messaging_services
 from academy.permissions import can, require
 from academy.spreadsheets import Column, Kind, Table, table_response
 from academy.throttling import client_address, throttle, throttled_response
@@ -562,6 +563,44 @@ def poll_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _hosted(request, poll.session_id)
     _run(request, lambda: services.poll_delete(actor=request.user, poll=poll), _("The poll is removed."))
     return redirect("webinars:session_polls", pk=poll.session_id)
+
+
+@login_required
+def session_replies(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """What registrants wrote back to the session's WhatsApp and SMS
+    reminders, with the figures ("1": coming, "2": cancelled)."""
+    session = _hosted(request, pk)
+    refs = selectors.session_reply_refs(session=session)
+    return render(
+        request,
+        "webinars/session_replies.html",
+        {
+            "session": session,
+            "counts": selectors.session_reply_counts(session=session, refs=refs),
+            "page": _page(request, selectors.session_replies(refs=refs)),
+        },
+    )
+
+
+@login_required
+@require_POST
+def session_replies_read(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Mark one reply of the session (``reply``) or all of them (``all``) as read."""
+    session = _hosted(request, pk)
+    replies = selectors.session_replies(refs=selectors.session_reply_refs(session=session))
+    reply_id = request.POST.get("reply", "")
+    if reply_id.isdigit():
+        replies = replies.filter(pk=int(reply_id))
+    elif "all" not in request.POST:
+        messages.error(request, _("Choose a reply to mark as read."))
+        return redirect("webinars:session_replies", pk=session.pk)
+    count = messaging_services.replies_mark_read(replies=replies)
+    messages.success(
+        request,
+        ngettext("%(count)d reply marked as read.", "%(count)d replies marked as read.", count)
+        % {"count": count},
+    )
+    return redirect("webinars:session_replies", pk=session.pk)
 
 
 @login_required

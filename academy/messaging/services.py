@@ -33,7 +33,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -681,6 +681,12 @@ def _acknowledge(reply: InboundMessage, *, user: User, text: str) -> None:
         message=message, channel=channel, to=reply.from_number, text=body, segments=rules.sms_segments(body)
     )
     outbox_wake()
+
+
+def replies_mark_read(*, replies: "QuerySet[InboundMessage]", now: datetime.datetime | None = None) -> int:
+    """Mark ``replies`` (already scoped to what the reader may see) as read;
+    those read before keep their time. Returns how many were marked."""
+    return replies.filter(read_at__isnull=True).update(read_at=now or timezone.now())
 
 
 # The kernel's own kinds (registered in academy.apps).

@@ -55,3 +55,4 @@ from distributors.selectors.network import (
     turnover_by_quarter,
 )
 from distributors.selectors.staff import distributor_on, team_current_by_user
+from distributors.selectors.text_replies import text_reply_list

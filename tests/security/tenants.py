@@ -24,8 +24,8 @@ from django.utils.http import urlsafe_base64_encode
 
 from academy import services as academy_services
 from academy.email_preferences import unsubscribe_token
-from academy.messaging.services import short_link
-from academy.models import Verb
+from academy.messaging.services import inbound_receive, short_link
+from academy.models import User, Verb
 from academy.services import activity_record
 from courses import services as course_services
 from courses.models import Assignment, Certificate, Enrollment, Lesson, QuizAttempt
@@ -125,6 +125,16 @@ def _tenant(key: str, *, trainer, countries: list[str]) -> Tenant:
         actor=trainer, session=session, title=f"Material {content}", url="https://example.com/slides"
     )
     calendar = webinar_services.calendar_token_regenerate(user=staff)
+    # A WhatsApp reply kept for a person: the managers' "Replies from the field" of that territory.
+    number = {"A": "+221770000101", "B": "+237670000101"}[key]
+    User.objects.filter(pk=staff.pk).update(phone=number, phone_verified_at=timezone.now())
+    inbound_receive(
+        channel="whatsapp",
+        provider="tenants",
+        provider_message_id=f"reply-{key}",
+        from_number=number,
+        text=f"Reply {people}",
+    )
     api_token, _secret = academy_services.api_token_create(
         owner=staff, name=f"Token {private}", scopes=["read"]
     )

@@ -249,6 +249,10 @@ class Registration(BaseModel):
     status = models.CharField(_("status"), max_length=16, choices=RegistrationStatus.choices)
     promoted_at = models.DateTimeField(_("promoted from the waiting list"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    # Answers to a WhatsApp or SMS reminder (webinars.services.replies): "1"
+    # says they will come, "2" cancelled the registration.
+    coming_confirmed_at = models.DateTimeField(_("said they will come"), null=True, blank=True)
+    cancelled_by_reply = models.BooleanField(_("cancelled by a reply"), default=False)
 
     class Meta:
         verbose_name = _("registration")

@@ -18,6 +18,15 @@ from webinars.selectors.measures import (
     sessions_held,
     sessions_scheduled,
 )
+from webinars.selectors.replies import (
+    REGISTRATION_REF,
+    ReplyCounts,
+    registration_ref,
+    registration_refs,
+    session_replies,
+    session_reply_counts,
+    session_reply_refs,
+)
 from webinars.selectors.room import (
     ATTENDEE,
     FORBIDDEN,

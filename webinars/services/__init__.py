@@ -51,6 +51,7 @@ from webinars.services.reminders import (
     reminders_dispatch,
     reminders_retry,
 )
+from webinars.services.replies import registration_reply
 from webinars.services.room import (
     ANNOUNCEMENT_MAX_LENGTH,
     CHAT_MAX_LENGTH,
