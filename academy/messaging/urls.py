@@ -1,5 +1,12 @@
-"""The providers' webhooks (signed by each provider; no session, no CSRF)."""
+"""The providers' webhooks (each checked as its provider allows; no session, no CSRF)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from academy.messaging.webhooks import africastalking, twilio
+
+urlpatterns = [
+    path("twilio/status/", twilio.status, name="twilio_status"),
+    path("twilio/inbound/", twilio.inbound, name="twilio_inbound"),
+    path("africastalking/<str:token>/delivery/", africastalking.delivery, name="africastalking_delivery"),
+    path("africastalking/<str:token>/inbound/", africastalking.inbound, name="africastalking_inbound"),
+]
