@@ -16,6 +16,7 @@ from academy.messaging.kinds import MessageKind, message_kind_register, reply_ha
 from academy.messaging.models import DeliveryReceipt, InboundMessage, Message, ReplyOutcome, TextMessage
 from academy.messaging.providers import ProviderRejected, ProviderUnavailable, provider_for
 from academy.messaging.providers.africastalking import AfricasTalking, parse_cost
+from academy.messaging.providers.twilio import Twilio
 from academy.messaging.services import message_send, texts_dispatch
 from academy.messaging.webhooks.twilio import twilio_signature
 from academy.models import OutgoingEmail, User
@@ -483,3 +484,18 @@ def test_africastalking_replies(at, client, sms_kind):
     assert replies[1].from_number == "+221770000000"
     assert sms_kind == [("tests.sms:7", "yes")]
     assert all(r.provider == "africastalking" for r in replies)
+
+
+def test_twilio_account_errors_are_refusals_and_network_errors_retries(twilio, settings):
+    row = TextMessage(to=FRANCE, text="Bonjour")
+    settings.TWILIO_AUTH_TOKEN = "wrong"
+    with pytest.raises(ProviderRejected, match=r"^20003: Authenticate$"):
+        Twilio().send(row)
+    settings.TWILIO_AUTH_TOKEN = AUTH_TOKEN
+    settings.TWILIO_FROM = ""
+    assert not Twilio().is_configured()  # no sender: not offered
+    settings.TWILIO_FROM = "Academy"
+    settings.TWILIO_API_URL = "http://127.0.0.1:9"  # nothing listens
+    with pytest.raises(ProviderUnavailable):
+        Twilio().send(row)
+    assert not twilio.messages
