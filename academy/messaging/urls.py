@@ -1,9 +1,13 @@
-"""The providers' webhooks (signed by each provider; no session, no CSRF)."""
+"""The providers' webhooks (each checked as its provider allows; no session, no CSRF)."""
 
 from django.urls import path
 
-from academy.messaging.webhooks import whatsapp
+from academy.messaging.webhooks import africastalking, twilio, whatsapp
 
 urlpatterns = [
     path("whatsapp/", whatsapp.whatsapp_webhook, name="whatsapp_webhook"),
+    path("twilio/status/", twilio.status, name="twilio_status"),
+    path("twilio/inbound/", twilio.inbound, name="twilio_inbound"),
+    path("africastalking/<str:token>/delivery/", africastalking.delivery, name="africastalking_delivery"),
+    path("africastalking/<str:token>/inbound/", africastalking.inbound, name="africastalking_inbound"),
 ]

@@ -558,8 +558,47 @@ COURSES_RECERTIFICATION_REMINDER_DAYS = env.list(
 # distributor) and the price counted when a provider does not say it.
 MESSAGING_PROVIDERS: dict[str, str] = {
     "whatsapp_cloud": "academy.messaging.providers.whatsapp_cloud.WhatsAppCloud",
+    "twilio": "academy.messaging.providers.twilio.Twilio",
+    "africastalking": "academy.messaging.providers.africastalking.AfricasTalking",
 }
-SMS_GATEWAYS = env.list("SMS_GATEWAYS", default=[])
+# SMS gateways in the order they are tried; each takes the numbers of the
+# countries it serves (``Provider.serves``), the first that does sends.
+SMS_GATEWAYS = env.list("SMS_GATEWAYS", default=["africastalking", "twilio"])
+# Twilio (Programmable Messaging): the account, and the sender — a number or
+# an alphanumeric sender id (TWILIO_FROM), or a Messaging Service. With
+# TWILIO_STATUS_CALLBACK, each message asks Twilio to report its delivery
+# to SITE_URL + the status webhook.
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+TWILIO_FROM = env.str("TWILIO_FROM", default="")
+TWILIO_MESSAGING_SERVICE_SID = env.str("TWILIO_MESSAGING_SERVICE_SID", default="")
+TWILIO_API_URL = env.str("TWILIO_API_URL", default="https://api.twilio.com").rstrip("/")
+TWILIO_STATUS_CALLBACK = env.bool("TWILIO_STATUS_CALLBACK", default=True)
+# Africa's Talking: the application's username and API key, the sender id or
+# short code (empty: the account's default sender), the API (sandbox:
+# https://api.sandbox.africastalking.com) and the countries (ISO 3166 codes)
+# it sends to — by default the SMS markets Africa's Talking lists.
+AFRICASTALKING_USERNAME = env.str("AFRICASTALKING_USERNAME", default="")
+AFRICASTALKING_API_KEY = env.str("AFRICASTALKING_API_KEY", default="")
+AFRICASTALKING_FROM = env.str("AFRICASTALKING_FROM", default="")
+AFRICASTALKING_API_URL = env.str("AFRICASTALKING_API_URL", default="https://api.africastalking.com").rstrip(
+    "/"
+)
+AFRICASTALKING_COUNTRIES = [
+    code.upper()
+    for code in env.list(
+        "AFRICASTALKING_COUNTRIES",
+        default=["KE", "UG", "TZ", "RW", "MW", "ZM", "NG", "ET", "ZA", "GH", "CI", "CM", "SN", "BF"],
+    )
+]
+# Africa's Talking does not sign its callbacks: they carry this secret in
+# their path (/messaging/webhooks/africastalking/<token>/...); empty refuses
+# them all. AFRICASTALKING_WEBHOOK_IPS, when set, also limits them to those
+# addresses (as REMOTE_ADDR shows them).
+AFRICASTALKING_WEBHOOK_TOKEN = env.str("AFRICASTALKING_WEBHOOK_TOKEN", default="")
+AFRICASTALKING_WEBHOOK_IPS = env.list("AFRICASTALKING_WEBHOOK_IPS", default=[])
+# Seconds an SMS gateway has to answer one send.
+SMS_GATEWAY_TIMEOUT_SECONDS = env.float("SMS_GATEWAY_TIMEOUT_SECONDS", default=15.0)
 MESSAGING_DAILY_CAP = env.int("MESSAGING_DAILY_CAP", default=500)
 MESSAGING_SMS_COST = env.str("MESSAGING_SMS_COST", default="0.05")
 MESSAGING_WHATSAPP_COST = env.str("MESSAGING_WHATSAPP_COST", default="0.03")

@@ -64,6 +64,7 @@ KINDS: dict[tuple[str, str], str] = {
     ("tokens", "pk"): "api_token",
     ("unsubscribe", "token"): "unsubscribe_token",
     ("s", "code"): "short_link",
+    ("africastalking", "token"): "webhook_token",
 }
 # A route whose parameters the segment rule cannot tell apart: route name -> {parameter: kind}.
 ROUTE_KINDS: dict[str, dict[str, str]] = {}
