@@ -134,7 +134,7 @@ def test_twilio_sends_a_long_french_text_as_one_body(twilio, at):
     assert text.provider_message_id == sent["sid"]
     assert sent["To"] == FRANCE
     assert sent["From"] == "Academy"
-    assert sent["Body"] == text.text and '" Sécurité des élèves "' in sent["Body"]
+    assert sent["Body"] == text.text and '"Sécurité des élèves"' in sent["Body"]
     assert sent["StatusCallback"] == "https://academy.example.com/messaging/webhooks/twilio/status/"
     # Twilio said no price: the configured unit price per part is counted.
     assert text.cost == decimal.Decimal(django_settings.MESSAGING_SMS_COST) * 2
