@@ -130,9 +130,9 @@ class MessagePreferencesForm(forms.Form):
         self.fields["no_quiet_hours"].initial = user.quiet_hours_start is None or user.quiet_hours_end is None
         for row in self.rows:
             for cell in row.cells:
-                name = self._names.get((row.kind.code, cell.channel))
-                if name is not None:
-                    cell.field = self[name]
+                field_name = self._names.get((row.kind.code, cell.channel))
+                if field_name is not None:
+                    cell.field = self[field_name]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

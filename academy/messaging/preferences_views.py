@@ -4,8 +4,10 @@ and its proof by code, their channels per kind of message, quiet hours.
 Every form posts to the page itself with an ``action``; each acts on the
 signed-in person only (nothing in the request names anybody else)."""
 
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -44,70 +46,50 @@ def message_preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
     confirm_form = PhoneCodeConfirmForm(data if action == "confirm_code" else None)
     prefs_form = MessagePreferencesForm(data if action == "save" else None, user=user)
-    status = 200
+    status, done = 200, ""
     if action == "send_code" and not channels:
         number_form.add_error(None, _("No WhatsApp or SMS can be sent for now."))
         status = 400
     elif action == "send_code":
-        if number_form.is_valid():
-            try:
-                phones.phone_verification_start(
-                    user=user,
-                    phone=number_form.cleaned_data["phone"],
-                    channel=number_form.cleaned_data["channel"],
-                )
-            except ApplicationError as error:
-                apply_error(number_form, error)
-                status = error.status
-            else:
-                messages.success(request, _("We sent you a code. Type it below."))
-                return redirect(PAGE)
-        else:
-            status = 400
+        status = _submit(
+            number_form,
+            lambda data: phones.phone_verification_start(
+                user=user, phone=data["phone"], channel=data["channel"]
+            ),
+        )
+        done = _("We sent you a code. Type it below.")
     elif action == "confirm_code":
-        if confirm_form.is_valid():
-            try:
-                phones.phone_verification_confirm(user=user, code=confirm_form.cleaned_data["code"])
-            except ApplicationError as error:
-                apply_error(confirm_form, error)
-                status = error.status
-            else:
-                messages.success(request, _("Your number is verified."))
-                return redirect(PAGE)
-        else:
-            status = 400
+        status = _submit(
+            confirm_form, lambda data: phones.phone_verification_confirm(user=user, code=data["code"])
+        )
+        done = _("Your number is verified.")
     elif action == "remove_phone":
         phones.phone_remove(user=user)
-        messages.success(request, _("Your number has been removed."))
-        return redirect(PAGE)
+        status, done = 0, _("Your number has been removed.")
     elif action == "resume" and request.POST.get("channel") in PHONE_CHANNELS:
         channel = request.POST["channel"]
+        status, done = 0, ""
         if preferences.phone_channel_resume(user=user, channel=channel):
-            messages.success(
-                request, _("Messages by %(channel)s are back on.") % {"channel": Channel(channel).label}
-            )
-        return redirect(PAGE)
+            done = _("Messages by %(channel)s are back on.") % {"channel": Channel(channel).label}
     elif action == "save":
-        if prefs_form.is_valid():
-            try:
-                preferences.message_preferences_set(
-                    user=user,
-                    phone_channels=prefs_form.phone_channels(),
-                    emails=prefs_form.emails(),
-                    quiet_hours_start=prefs_form.cleaned_data["quiet_hours_start"],
-                    quiet_hours_end=prefs_form.cleaned_data["quiet_hours_end"],
-                )
-            except ApplicationError as error:
-                apply_error(prefs_form, error)
-                status = error.status
-            else:
-                messages.success(request, _("Your choices have been saved."))
-                return redirect(PAGE)
-        else:
-            status = 400
+        status = _submit(
+            prefs_form,
+            lambda data: preferences.message_preferences_set(
+                user=user,
+                phone_channels=prefs_form.phone_channels(),
+                emails=prefs_form.emails(),
+                quiet_hours_start=data["quiet_hours_start"],
+                quiet_hours_end=data["quiet_hours_end"],
+            ),
+        )
+        done = _("Your choices have been saved.")
     elif action:
         status = 400
         messages.error(request, _("This form could not be read. Try again."))
+    if status == 0:  # done: back to the page, with what was done said once
+        if done:
+            messages.success(request, done)
+        return redirect(PAGE)
     return render(
         request,
         "academy/message_preferences.html",
@@ -120,6 +102,19 @@ def message_preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
         ),
         status=status,
     )
+
+
+def _submit(form: forms.Form, act: Callable[[dict[str, Any]], object]) -> int:
+    """Validate ``form`` and run ``act`` on its data: 0 when done, else the
+    status of the page that shows the errors next to their fields."""
+    if not form.is_valid():
+        return 400
+    try:
+        act(form.cleaned_data)
+    except ApplicationError as error:
+        apply_error(form, error)
+        return error.status
+    return 0
 
 
 def _context(user: User, **forms: Any) -> dict[str, Any]:
