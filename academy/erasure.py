@@ -29,6 +29,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from academy.errors import ApplicationError
+from academy.messaging.models import InboundMessage, Message, PhoneVerification, TextMessage
 from academy.models import (
     FORMER_MEMBER,
     ApiToken,
@@ -284,6 +285,11 @@ def _academy_export(user: User) -> dict[str, Any]:
         "country": str(user.country or ""),
         "phone": str(user.phone or ""),
         "email_opt_outs": list(user.email_opt_outs or []),
+        "phone_verified_at": user.phone_verified_at,
+        "message_channels": dict(user.message_channels or {}),
+        "phone_opt_outs": list(user.phone_opt_outs or []),
+        "quiet_hours_start": user.quiet_hours_start,
+        "quiet_hours_end": user.quiet_hours_end,
         "date_joined": user.date_joined,
         "last_login": user.last_login,
     }
@@ -316,6 +322,39 @@ def _academy_export(user: User) -> dict[str, Any]:
             "status",
             "created_at",
             "sent_at",
+        ),
+        "messages": rows(
+            Message.objects.filter(user=user).order_by("created_at", "id"),
+            "kind",
+            "chain",
+            "fallback_channel",
+            "created_at",
+        ),
+        "text_messages": rows(
+            TextMessage.objects.filter(message__user=user).order_by("created_at", "id"),
+            "message__kind",
+            "channel",
+            "status",
+            "delivery_status",
+            "created_at",
+            "sent_at",
+        ),
+        "replies": rows(
+            InboundMessage.objects.filter(user=user).order_by("received_at", "id"),
+            "channel",
+            "from_number",
+            "text",
+            "outcome",
+            "received_at",
+        ),
+        "phone_verifications": rows(
+            PhoneVerification.objects.filter(user=user).order_by("created_at", "id"),
+            "phone",
+            "channel",
+            "created_at",
+            "expires_at",
+            "attempts",
+            "verified_at",
         ),
         "api_tokens": rows(
             ApiToken.objects.filter(owner=user).order_by("created_at", "id"),
@@ -356,6 +395,22 @@ def _academy_erase(user: User) -> None:
         status=OutboxStatus.CANCELLED, claim_token=None, claimed_at=None
     )
     emails.update(to=erased_email(user), subject=erased_text(), body="", html="", last_error="")
+    # Messaging: the number, its proofs, what was sent to it and what they wrote back.
+    User.objects.filter(pk=user.pk).update(
+        phone="", phone_verified_at=None, message_channels={}, phone_opt_outs=[]
+    )
+    user.phone = ""  # type: ignore[assignment]
+    user.phone_verified_at = None
+    user.message_channels = {}
+    user.phone_opt_outs = []
+    PhoneVerification.objects.filter(user=user).delete()
+    texts = TextMessage.objects.filter(message__user=user)
+    texts.filter(status=OutboxStatus.PENDING).update(
+        status=OutboxStatus.CANCELLED, claim_token=None, claimed_at=None
+    )
+    texts.update(to="", text="", params=[], last_error="")
+    Message.objects.filter(user=user).update(rendered={})
+    InboundMessage.objects.filter(user=user).update(text=erased_text(), from_number="")
 
 
 ACADEMY_PART = PersonalData(name="academy", export=_academy_export, erase=_academy_erase)

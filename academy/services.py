@@ -104,15 +104,27 @@ def user_create(
 @transaction.atomic
 def user_profile_update(*, user: User, **changes: Any) -> User:
     """Change the person's own profile fields (name, language, time zone,
-    country, phone). Unknown fields are refused."""
+    country, phone). Unknown fields are refused. A changed phone number is
+    no longer verified (``academy.messaging.phones`` proves it again)."""
     unknown = set(changes) - set(PROFILE_FIELDS)
     if unknown:
         raise ApplicationError(
             _("These fields cannot be changed here: %(fields)s") % {"fields": ", ".join(sorted(unknown))}
         )
+    from django.core.exceptions import ValidationError
+
+    previous_phone = str(user.phone or "")
     for field, value in changes.items():
         setattr(user, field, value.strip() if isinstance(value, str) else value)
-    return _clean_and_save(user, exclude=["password"])
+    try:
+        user.full_clean(exclude=["password"])
+    except ValidationError as error:
+        raise ApplicationError.from_validation_error(error) from error
+    if str(user.phone or "") != previous_phone:
+        # A number is verified by a code sent to it, never by typing it.
+        user.phone_verified_at = None
+    user.save()
+    return user
 
 
 def user_language_set(*, user: User, language: str) -> None:

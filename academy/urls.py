@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
 from academy import views
+from academy.messaging import preferences_views
 from academy.messaging import views as messaging_views
 
 app_name = "academy"
@@ -14,6 +15,7 @@ urlpatterns = [
     path("profile/data/", views.personal_data_download, name="personal_data_download"),
     path("profile/files/", views.file_preferences, name="file_preferences"),
     path("profile/erasure/", views.erasure_request, name="erasure_request"),
+    path("profile/messages/", preferences_views.message_preferences, name="message_preferences"),
     path("profile/tokens/", views.api_tokens, name="api_tokens"),
     path("profile/tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path(

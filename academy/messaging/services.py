@@ -49,6 +49,7 @@ from academy.messaging.kinds import (
     reply_handler_for,
 )
 from academy.messaging.models import (
+    CHANNEL_ORDER,
     PHONE_CHANNELS,
     Channel,
     DeliveryReceipt,
@@ -246,6 +247,7 @@ def message_send(
     attachments: Sequence[tuple[str, bytes | str, str]] = (),
     sensitive: bool = False,
     channels: Sequence[str] | None = None,
+    to_phone: str = "",
 ) -> Message | None:
     """Queue one message to ``user`` in the current transaction; it leaves
     once the transaction commits. Returns None when nothing is queued: the
@@ -260,14 +262,23 @@ def message_send(
     invitation ``(iTIP method, ics)`` sent the way mail programs act on it;
     ``sensitive`` marks a text that carries a secret (a code, a link that
     signs in): emptied once sent. ``channels`` narrows the kind's channels
-    for this one message."""
+    for this one message. ``to_phone`` (E.164), for a kind that proves a
+    number only (``proves_number``), is the number being proved: the
+    message goes there on its phone channels the platform can send on,
+    whatever the person's choices and current number."""
     message_kind = message_kind_get(kind)
     if message_kind is None:
         raise ValueError(f"Unknown kind of message: {kind!r}")
+    if to_phone and not message_kind.proves_number:
+        raise ValueError(f"Kind {kind!r} goes to verified numbers only")
     key = key[:200]
     if Message.objects.filter(key=key).exists():
         return None
-    chain = message_chain(user, message_kind)
+    if to_phone:
+        offered = offered_channels(message_kind)
+        chain = [channel for channel in CHANNEL_ORDER if channel in PHONE_CHANNELS and channel in offered]
+    else:
+        chain = message_chain(user, message_kind)
     if channels is not None:
         chain = [channel for channel in chain if channel in channels]
     if not chain:
@@ -304,7 +315,7 @@ def message_send(
         )
         if not created:
             return None
-        _row_create(message, chain[0], to_email=user.email, to_phone=str(user.phone or ""))
+        _row_create(message, chain[0], to_email=user.email, to_phone=to_phone or str(user.phone or ""))
     outbox_wake()
     return message
 

@@ -56,3 +56,18 @@ def test_profile_change_of_time_zone_and_language(visitor):
     page.select_option("select[name=time_zone]", "Africa/Dakar")
     page.click("main form button[type=submit]")
     assert page.locator(".messages").inner_text().strip() == "Votre profil a été enregistré."
+
+
+def test_phone_and_messages_page(visitor):
+    """Reached from the profile; its table of channels fits a phone's width."""
+    visitor.login("moussa.sow@biodiag-senegal.example")
+    page = visitor.page
+    page.goto("/profile/")
+    page.click("a[href='/profile/messages/']")
+    assert page.locator("h1").inner_text() in ("Téléphone et messages", "Phone and messages")
+    check_page(visitor, "message-preferences")
+    page.click("#preferences button[type=submit]")
+    assert page.locator(".messages").inner_text().strip() in (
+        "Vos choix ont été enregistrés.",
+        "Your choices have been saved.",
+    )
