@@ -13,7 +13,7 @@ import itertools
 import pytest
 from django.test import override_settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from academy.messaging import kinds
 from academy.messaging.kinds import MessageKind, ReplyIntent, message_kind_register, reply_handler_register
@@ -309,7 +309,8 @@ def test_over_the_daily_cap_a_message_falls_back_to_email(settings):
     settings.MESSAGING_DAILY_CAP = 2
     users = [person(email=f"p{i}@example.com", phone=f"+22177123456{i}") for i in range(3)]
     messages = [send(user, key=f"cap-{i}") for i, user in enumerate(users)]
-    texts_dispatch(now=NOON)
+    with translation.override("fr"):  # the row's error is in the dispatcher's language
+        texts_dispatch(now=NOON)
     assert len(Recorder.sent) == 2
     third = TextMessage.objects.get(message=messages[2], channel="whatsapp")
     assert third.status == OutboxStatus.FAILED and "limite quotidienne" in third.last_error
