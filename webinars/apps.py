@@ -10,16 +10,31 @@ class WebinarsConfig(AppConfig):
     def ready(self) -> None:
         # Imported once the models are loaded, as Django requires of ready().
         from academy.api.scopes import ScopeArea, scope_area_register
-        from academy.messaging.kinds import MessageKind, message_kind_register
         from academy.erasure import personal_data_register
+        from academy.messaging.kinds import MessageKind, message_kind_register, reply_handler_register
         from academy.outbox import outbox_register
         from webinars import erasure, receivers  # noqa: F401  (connects the signal receivers)
-        from webinars.services import FOLLOW_UP_EMAIL, REMINDER_EMAIL, REMINDER_OUTBOX
+        from webinars.replies import registration_reply
+        from webinars.services import (
+            FOLLOW_UP_KIND,
+            REGISTRATION_KIND,
+            REMINDER_KIND,
+            REMINDER_OUTBOX,
+            REPLY_REF_TYPE,
+        )
 
         outbox_register(REMINDER_OUTBOX)
         scope_area_register(ScopeArea("webinars", _("Web-conferences"), app_label=self.label))
         personal_data_register(erasure.PART)
-        message_kind_register(MessageKind(REMINDER_EMAIL, _("Web-conference reminders"), order=30))
+        message_kind_register(MessageKind(REMINDER_KIND, _("Web-conference reminders"), order=30))
         message_kind_register(
-            MessageKind(FOLLOW_UP_EMAIL, _("Replay and feedback after a web-conference"), order=31)
+            MessageKind(FOLLOW_UP_KIND, _("Replay and feedback after a web-conference"), order=31)
         )
+        # Confirmation, waiting list, new time, cancellation: a person chooses
+        # WhatsApp or SMS for them but cannot stop them (e-mail is the last resort).
+        message_kind_register(
+            MessageKind(
+                REGISTRATION_KIND, _("Your web-conference registrations"), order=29, stoppable=False
+            )
+        )
+        reply_handler_register(REPLY_REF_TYPE, registration_reply)

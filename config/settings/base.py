@@ -565,7 +565,7 @@ MESSAGING_WHATSAPP_COST = env.str("MESSAGING_WHATSAPP_COST", default="0.03")
 WHATSAPP_LANGUAGES = {"fr": "fr", "en": "en"}
 
 # Web-conferences (webinars): join window, attendance threshold, session
-# generation horizon, reminder outbox and channels, BigBlueButton.
+# generation horizon, reminder outbox, BigBlueButton.
 WEBINAR_JOIN_OPENS_MINUTES = env.int("WEBINAR_JOIN_OPENS_MINUTES", default=15)
 WEBINAR_ATTENDANCE_MIN_SHARE = env.float("WEBINAR_ATTENDANCE_MIN_SHARE", default=0.5)
 WEBINAR_GENERATE_MONTHS_AHEAD = env.int("WEBINAR_GENERATE_MONTHS_AHEAD", default=3)
@@ -574,7 +574,6 @@ WEBINAR_AUTO_END_AFTER_MINUTES = env.int("WEBINAR_AUTO_END_AFTER_MINUTES", defau
 # Attendance is final this long after a session ends (late reports, the video
 # service's last events, a trainer's corrections); follow-ups wait for it.
 WEBINAR_ATTENDANCE_SETTLE_MINUTES = env.int("WEBINAR_ATTENDANCE_SETTLE_MINUTES", default=30)
-WEBINAR_REMINDER_CHANNELS = {"email": "webinars.channels.EmailChannel"}
 # ORGANIZER of calendar invitations ("Name <address>"): empty means the
 # session's trainer, or DEFAULT_FROM_EMAIL for a session without one.
 WEBINAR_INVITATION_ORGANIZER = env.str("WEBINAR_INVITATION_ORGANIZER", default="")

@@ -130,7 +130,7 @@ def prepare(env: dict[str, str], count: int) -> tuple[int, list[int]]:
     reminders = Reminder.objects.bulk_create(
         [
             Reminder(
-                registration=registration, kind="day", channel="email", due_at=later, next_attempt_at=later
+                registration=registration, kind="day", due_at=later, next_attempt_at=later
             )
             for registration in registrations
         ],
