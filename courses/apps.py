@@ -20,5 +20,7 @@ class CoursesConfig(AppConfig):
         scope_area_register(ScopeArea("courses", _("Courses and learning paths"), app_label=self.label))
         personal_data_register(erasure.PART)
         message_kind_register(
-            MessageKind(REMINDER_KIND, _("Course reminders: due dates and certificates that expire"), order=40)
+            MessageKind(
+                REMINDER_KIND, _("Course reminders: due dates and certificates that expire"), order=40
+            )
         )

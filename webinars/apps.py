@@ -33,8 +33,6 @@ class WebinarsConfig(AppConfig):
         # Confirmation, waiting list, new time, cancellation: a person chooses
         # WhatsApp or SMS for them but cannot stop them (e-mail is the last resort).
         message_kind_register(
-            MessageKind(
-                REGISTRATION_KIND, _("Your web-conference registrations"), order=29, stoppable=False
-            )
+            MessageKind(REGISTRATION_KIND, _("Your web-conference registrations"), order=29, stoppable=False)
         )
         reply_handler_register(REPLY_REF_TYPE, registration_reply)

@@ -14,8 +14,8 @@ class EngagementConfig(AppConfig):
     def ready(self) -> None:
         # Imported once the models are loaded, as Django requires of ready().
         from academy.api.scopes import ScopeArea, scope_area_register
-        from academy.messaging.kinds import MessageKind, message_kind_register
         from academy.erasure import personal_data_register
+        from academy.messaging.kinds import MessageKind, message_kind_register
         from academy.messaging.models import Channel
         from academy.models import Role
         from academy.outbox import outbox_register
