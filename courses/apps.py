@@ -10,8 +10,8 @@ class CoursesConfig(AppConfig):
     def ready(self) -> None:
         # Imported once the models are loaded, as Django requires of ready().
         from academy.api.scopes import ScopeArea, scope_area_register
-        from academy.messaging.kinds import MessageKind, message_kind_register
         from academy.erasure import personal_data_register
+        from academy.messaging.kinds import MessageKind, message_kind_register
         from academy.outbox import outbox_register
         from courses import erasure, receivers  # noqa: F401  (connects the receivers)
         from courses.services import REMINDER_KIND, REMINDER_OUTBOX

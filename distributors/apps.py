@@ -16,8 +16,7 @@ class DistributorsConfig(AppConfig):
         from academy.messaging.models import Channel
         from distributors import erasure, receivers  # noqa: F401  (connects the receivers)
         from distributors.selectors import membership_distributor, membership_roles
-        from distributors.services.field_reports import FIELD_REPORT_REPLY_KIND
-        from distributors.services.invitations import INVITATION_KIND
+        from distributors.services import FIELD_REPORT_REPLY_KIND, INVITATION_KIND
 
         roles.role_source_register(membership_roles)
         activity.distributor_source_register(membership_distributor)

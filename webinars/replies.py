@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from academy.errors import ApplicationError
 from academy.messaging import rules
 from webinars.models import Registration, RegistrationStatus
-from webinars.services.registrations import registration_cancel
+from webinars.services import registration_cancel
 
 if TYPE_CHECKING:
     from django.utils.functional import _StrOrPromise
@@ -29,10 +29,10 @@ def registration_reply(*, message: "Message", intent: str, reply: "InboundMessag
     already cancelled): the reply is then kept for a person to read. The
     caller has activated the person's language."""
     _type, _sep, pk = message.reply_ref.rpartition(":")
+    if not pk.isdigit():
+        return None
     registration = (
-        Registration.objects.select_related("session", "user")
-        .filter(pk=int(pk) if pk.isdigit() else None, user=message.user)
-        .first()
+        Registration.objects.select_related("session", "user").filter(pk=int(pk), user=message.user).first()
     )
     if registration is None or registration.status == RegistrationStatus.CANCELLED:
         return None

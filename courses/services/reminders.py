@@ -24,9 +24,9 @@ from django.utils.translation import ngettext
 
 from academy.errors import ApplicationError
 from academy.i18n import in_language_of
-from academy.outbox import DrainReport, Outbox, OutboxCancel, outbox_drain, outbox_retry
 from academy.messaging.models import Message
 from academy.messaging.services import message_send
+from academy.outbox import DrainReport, Outbox, OutboxCancel, outbox_drain, outbox_retry
 from academy.services import notification_create
 from courses.models import (
     Certificate,

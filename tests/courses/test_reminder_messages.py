@@ -36,7 +36,7 @@ def test_whatsapp_for_course_reminders(network, due_soon, settings):
     assert message.chain == ["whatsapp", "email"] and message.kind == "courses.reminder"
     text = TextMessage.objects.get(message=message)
     assert text.template == "courses_assignment_due"
-    name, title, date, link = text.params
+    _name, title, _date, link = text.params
     assert title == "Kits ELISA : bonnes pratiques" and link.startswith("https://academy.example.com/s/")
     assert mail.outbox == [] and not OutgoingEmail.objects.filter(message=message).exists()
     assert Notification.objects.filter(user=network.staff_a, kind="courses.due_soon").count() == 1

@@ -56,7 +56,7 @@ def test_whatsapp_for_reminders_gets_the_template_and_no_email(session, network)
         registration = services.registration_create(user=user, session=session)
         reminders_send()  # the confirmation: its kind has no phone channel chosen → e-mail
         mail.outbox.clear()
-        reminder, message = _day_reminder(registration)
+        _reminder, message = _day_reminder(registration)
     assert message.chain == ["whatsapp", "email"]
     assert message.kind == "webinars.reminder"
     assert message.reply_ref == f"webinars.registration:{registration.pk}"
