@@ -222,7 +222,8 @@ def _message(reminder: Reminder, now: datetime.datetime) -> ReminderMessage | st
         "join_url": site + reverse("webinars:session_join", args=[session.pk]),
         "replay_url": site + reverse("webinars:session_replay", args=[session.pk]),
         "feedback_url": site + reverse("webinars:session_feedback", args=[session.pk]),
-        "preferences_url": site + reverse("webinars:preferences"),
+        # Where the person chooses their channels for every kind of message.
+        "preferences_url": site + reverse("academy:profile") + "#emails",
         "kind": kind,
         # Replies "1"/"2" act on the registration (SMS and WhatsApp say so).
         "answerable": kind in ANSWERABLE,
