@@ -14,13 +14,13 @@ class CoursesConfig(AppConfig):
         from academy.messaging.kinds import MessageKind, message_kind_register
         from academy.outbox import outbox_register
         from courses import erasure, receivers  # noqa: F401  (connects the receivers)
-        from courses.services import REMINDER_EMAIL, REMINDER_OUTBOX
+        from courses.services import REMINDER_KIND, REMINDER_OUTBOX
 
         outbox_register(REMINDER_OUTBOX)
         scope_area_register(ScopeArea("courses", _("Courses and learning paths"), app_label=self.label))
         personal_data_register(erasure.PART)
         message_kind_register(
             MessageKind(
-                REMINDER_EMAIL, _("Course reminders: due dates and certificates that expire"), order=40
+                REMINDER_KIND, _("Course reminders: due dates and certificates that expire"), order=40
             )
         )

@@ -94,14 +94,13 @@ class ReminderAdmin(admin.ModelAdmin):
     list_display = [
         "kind",
         "registration",
-        "channel",
         "status",
         "due_at",
         "attempts",
         "sent_at",
         "last_error",
     ]
-    list_filter = ["status", "kind", "channel"]
+    list_filter = ["status", "kind"]
     search_fields = ["registration__user__email", "registration__session__title", "last_error"]
     raw_id_fields = ["registration"]
     date_hierarchy = "due_at"
@@ -155,7 +154,7 @@ class FeedbackAdmin(admin.ModelAdmin):
 
 @admin.register(WebinarPreference)
 class WebinarPreferenceAdmin(admin.ModelAdmin):
-    list_display = ["user", "channels", "updated_at"]
+    list_display = ["user", "updated_at"]
     list_filter = [("calendar_token", admin.EmptyFieldListFilter)]
     search_fields = ["user__email"]
     raw_id_fields = ["user"]

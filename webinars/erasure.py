@@ -75,7 +75,7 @@ def _export(user: User) -> dict[str, Any]:
             "option__text",
             "created_at",
         ),
-        "preferences": rows(WebinarPreference.objects.filter(user=user), "channels"),
+        "preferences": rows(WebinarPreference.objects.filter(user=user), "created_at", "updated_at"),
     }
 
 
@@ -126,7 +126,7 @@ def _erase(user: User) -> None:
     Reminder.objects.filter(registration__user=user, status=ReminderStatus.PENDING).update(
         status=ReminderStatus.CANCELLED, claim_token=None, claimed_at=None
     )
-    WebinarPreference.objects.filter(user=user).update(channels=[], calendar_token=None)
+    WebinarPreference.objects.filter(user=user).update(calendar_token=None)
     RoomConnection.objects.filter(user=user).delete()
 
 

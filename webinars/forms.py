@@ -6,7 +6,6 @@ from django.utils.translation import gettext_lazy as _
 
 from academy.models import Role, User, time_zone_choices
 from distributors.selectors import distributor_choices, territory_choices
-from webinars.channels import channel_choices
 from webinars.models import PollKind, Series, Session
 
 if TYPE_CHECKING:
@@ -177,12 +176,6 @@ class FeedbackForm(forms.Form):
         widget=forms.RadioSelect,
     )
     comment = forms.CharField(label=_("Comment"), required=False, max_length=2000, widget=forms.Textarea)
-
-
-class PreferencesForm(forms.Form):
-    channels = forms.MultipleChoiceField(
-        label=_("Send my reminders by"), choices=channel_choices, widget=forms.CheckboxSelectMultiple
-    )
 
 
 class ReportForm(forms.Form):

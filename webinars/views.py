@@ -40,7 +40,6 @@ from webinars.forms import (
     IntervalForm,
     MaterialForm,
     PollForm,
-    PreferencesForm,
     ReportForm,
     SeriesForm,
     SessionForm,
@@ -255,19 +254,10 @@ def mine(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
     preference = services.preference_get(user=request.user)
-    form = PreferencesForm(request.POST or None, initial={"channels": preference.channels})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.preference_channels_set(user=request.user, channels=form.cleaned_data["channels"])
-        except ApplicationError as error:
-            apply_error(form, error)
-        else:
-            messages.success(request, _("Your preferences have been saved."))
-            return redirect("webinars:preferences")
     feed_url = (
         request.build_absolute_uri(_feed_path(preference.calendar_token)) if preference.calendar_token else ""
     )
-    return render(request, "webinars/preferences.html", {"form": form, "feed_url": feed_url})
+    return render(request, "webinars/preferences.html", {"feed_url": feed_url})
 
 
 def _feed_path(token: str) -> str:

@@ -615,7 +615,7 @@ WHATSAPP_API_URL = env.str("WHATSAPP_API_URL", default="https://graph.facebook.c
 WHATSAPP_TIMEOUT = env.float("WHATSAPP_TIMEOUT", default=10.0)
 
 # Web-conferences (webinars): join window, attendance threshold, session
-# generation horizon, reminder outbox and channels, BigBlueButton.
+# generation horizon, reminder outbox, BigBlueButton.
 WEBINAR_JOIN_OPENS_MINUTES = env.int("WEBINAR_JOIN_OPENS_MINUTES", default=15)
 WEBINAR_ATTENDANCE_MIN_SHARE = env.float("WEBINAR_ATTENDANCE_MIN_SHARE", default=0.5)
 WEBINAR_GENERATE_MONTHS_AHEAD = env.int("WEBINAR_GENERATE_MONTHS_AHEAD", default=3)
@@ -624,7 +624,6 @@ WEBINAR_AUTO_END_AFTER_MINUTES = env.int("WEBINAR_AUTO_END_AFTER_MINUTES", defau
 # Attendance is final this long after a session ends (late reports, the video
 # service's last events, a trainer's corrections); follow-ups wait for it.
 WEBINAR_ATTENDANCE_SETTLE_MINUTES = env.int("WEBINAR_ATTENDANCE_SETTLE_MINUTES", default=30)
-WEBINAR_REMINDER_CHANNELS = {"email": "webinars.channels.EmailChannel"}
 # ORGANIZER of calendar invitations ("Name <address>"): empty means the
 # session's trainer, or DEFAULT_FROM_EMAIL for a session without one.
 WEBINAR_INVITATION_ORGANIZER = env.str("WEBINAR_INVITATION_ORGANIZER", default="")

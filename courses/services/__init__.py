@@ -78,7 +78,7 @@ from courses.services.recertification import (
 )
 from courses.services.reminders import (
     RECERTIFICATION_KINDS,
-    REMINDER_EMAIL,
+    REMINDER_KIND,
     REMINDER_OUTBOX,
     reminder_key,
     reminder_requeue,

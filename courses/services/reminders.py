@@ -1,12 +1,17 @@
-"""Reminder e-mails: the rows scheduled by ``reminder_schedule`` when
+"""Course reminders: the rows scheduled by ``reminder_schedule`` when
 something becomes due (a certificate's expiry, a recertification required by
-a new course version, an assignment's due date) are sent by the outbox dispatcher (``academy.outbox``:
-claim with a lease, send with the row's idempotency key as ``Message-ID``,
-mark, retry with backoff, ``failed`` rows retried from the admin).
+a new course version, an assignment's due date) are taken by the outbox
+dispatcher (``academy.outbox``: claim with a lease, mark, retry with
+backoff, ``failed`` rows retried from the admin), which decides whether they
+still apply and hands them to the messaging layer
+(``academy.messaging.services.message_send``, the row's idempotency key as
+the message's key, hence its e-mail's ``Message-ID``): e-mail, or WhatsApp /
+SMS for a person who chose them.
 
 A reminder that is no longer relevant when its turn comes (certificate
-renewed, assignment completed) is cancelled instead of sent; once sent it
-also appears as an in-site notification.
+renewed, assignment completed) is cancelled instead of sent; once handed
+over it also appears as an in-site notification — also when the person
+stopped course reminders on every channel (the row is then cancelled).
 """
 
 import datetime
@@ -17,11 +22,12 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from academy.email_preferences import email_wanted
 from academy.errors import ApplicationError
 from academy.i18n import in_language_of
+from academy.messaging.models import Message
+from academy.messaging.services import message_send
 from academy.outbox import DrainReport, Outbox, OutboxCancel, outbox_drain, outbox_retry
-from academy.services import email_send, message_id, notification_create
+from academy.services import notification_create
 from courses.models import (
     Certificate,
     PublicationStatus,
@@ -33,8 +39,8 @@ from courses.services.reminder_schedule import EXPIRY_KINDS
 
 logger = logging.getLogger(__name__)
 
-# The kind of e-mail a person may stop (academy.email_preferences).
-REMINDER_EMAIL = "courses.reminder"
+# The kind of message (academy.messaging.kinds, registered in courses.apps): a person may stop it.
+REMINDER_KIND = "courses.reminder"
 
 RECERTIFICATION_KINDS = {ReminderKind.RECERTIFICATION_NOTICE, ReminderKind.RECERTIFICATION_DUE}
 
@@ -140,18 +146,20 @@ def _deliver(reminder: Reminder, now: datetime.datetime) -> None:
             _recertification_enrol(reminder.certificate)  # type: ignore[arg-type]
         except ApplicationError as error:  # e.g. already renewed: the reminder still goes out
             logger.info("No re-enrolment for reminder %s: %s", reminder.pk, error.message)
-    if not email_wanted(user=reminder.user, kind=REMINDER_EMAIL):
-        # The person stopped course reminders by e-mail: the site still tells them.
-        _after_sent(reminder)
-        raise OutboxCancel
     template, context, _title, _url = _message(reminder)
-    email_send(
+    key = reminder_key(reminder)
+    queued = message_send(
+        key=key,
+        kind=REMINDER_KIND,
         user=reminder.user,
         template=template,
         context=context,
-        headers={"Message-ID": message_id(reminder_key(reminder))},
-        kind=REMINDER_EMAIL,
+        topic=f"courses.{reminder.kind}",
     )
+    if queued is None and not Message.objects.filter(key=key).exists():
+        # The person stopped course reminders on every channel: the site still tells them.
+        _after_sent(reminder)
+        raise OutboxCancel
 
 
 def _after_sent(reminder: Reminder) -> None:

@@ -19,6 +19,7 @@ from academy import services as academy_services
 from academy.email_preferences import email_wanted
 from academy.errors import ApplicationError
 from academy.i18n import in_language_of
+from academy.messaging.services import message_send
 from academy.models import Role, User, Verb
 from academy.permissions import require
 from academy.services import activity_record
@@ -40,7 +41,9 @@ from distributors.engagement.scores import (
 )
 from distributors.selectors import team_current_users
 
-# The kinds of e-mail a person may stop (academy.email_preferences).
+# The kinds of message (academy.messaging.kinds, registered in the app's
+# ready()): the digest is a table (e-mail only), a nudge may go by WhatsApp
+# or SMS to a learner who chose them.
 DIGEST_EMAIL = "engagement.digest"
 NUDGE_EMAIL = "engagement.nudge"
 
@@ -208,7 +211,7 @@ def nudge_send(
     )
     for user in recipients:
         text = nudge_message_for(nudge, user)
-        academy_services.email_enqueue(
+        message_send(
             key=f"nudge-{nudge.pk}-{user.pk}",
             topic="engagement.nudge",
             user=user,
@@ -218,6 +221,7 @@ def nudge_send(
                 "body": text["body"],
                 "distributor": distributor,
                 "sender": actor,
+                "learning_url": settings.SITE_URL + reverse("courses:my_learning"),
             },
             kind=NUDGE_EMAIL,
             # The text invites a reply ("just reply"): it goes to the manager.
@@ -256,7 +260,7 @@ def digest_send(*, manager: User, week: datetime.date | None = None) -> Engageme
     the digest, or None when it had already been sent or the manager
     stopped the digest (profile page, or its unsubscribe link)."""
     if not email_wanted(user=manager, kind=DIGEST_EMAIL):
-        return None
+        return None  # before the table is computed (message_send would not queue it either)
     week = week_of(week or timezone.localdate())
     with transaction.atomic():
         digest, _created = EngagementDigest.objects.get_or_create(manager=manager, week=week)
@@ -281,7 +285,7 @@ def digest_send(*, manager: User, week: datetime.date | None = None) -> Engageme
                 }
                 for row in at_risk
             ]
-        academy_services.email_enqueue(
+        message_send(
             key=f"digest-{manager.pk}-{week.isoformat()}",
             topic="engagement.digest",
             user=manager,

@@ -6,10 +6,12 @@ Other apps call the membership services; everything is importable from
 """
 
 from distributors.services.field_reports import (
+    FIELD_REPORT_REPLY_KIND,
     field_report_create,
     field_report_triage,
 )
 from distributors.services.invitations import (
+    INVITATION_KIND,
     invitation_accept_existing_account,
     invitation_accept_new_account,
     invitation_accept_on_login,

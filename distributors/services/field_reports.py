@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from academy import services as academy_services
 from academy.errors import ApplicationError
 from academy.i18n import in_language_of
+from academy.messaging.services import message_send
 from academy.models import User, Verb
 from academy.permissions import require
 from academy.services import activity_record
@@ -27,6 +28,10 @@ from distributors.models import (
 )
 from distributors.selectors import membership_current
 from distributors.services._base import full_clean
+
+# The kind of message (registered in distributors.apps): the answer to the
+# person's own report, never stopped; WhatsApp or SMS when they chose them.
+FIELD_REPORT_REPLY_KIND = "distributors.field_report_reply"
 
 NOTIFICATION_NEW_REPORT = "distributors.field_report_new"
 NOTIFICATION_REPLY = "distributors.field_report_reply"
@@ -174,9 +179,10 @@ def field_report_triage(
             user=sender, kind=NOTIFICATION_REPLY, title=title, body=reply[:500], url=field_report_url(report)
         )
         if reply:
-            academy_services.email_enqueue(
+            message_send(
                 key=f"field-report-reply-{answer.pk}",
-                topic="distributors.field_report_reply",
+                kind=FIELD_REPORT_REPLY_KIND,
+                topic=FIELD_REPORT_REPLY_KIND,
                 user=sender,
                 template="distributors/emails/field_report_reply",
                 context={

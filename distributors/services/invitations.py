@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from academy import services as academy_services
 from academy.errors import ApplicationError
+from academy.messaging.services import message_send
 from academy.models import Role, User, Verb
 from academy.permissions import require
 from academy.services import activity_record
@@ -42,6 +43,8 @@ def invitation_accept_url(token: str) -> str:
 
 
 INVITATION_TOPIC = "distributors.invitation"
+# The kind of message (registered in distributors.apps): e-mail only, never stopped.
+INVITATION_KIND = INVITATION_TOPIC
 
 
 def _email_key_prefix(invitation: Invitation) -> str:
@@ -73,13 +76,15 @@ def _send_later(invitation: Invitation, token: str) -> None:
             language=invitation.language,
             time_zone=inviter.time_zone if inviter else "UTC",
         )
-    academy_services.email_enqueue(
+    # An address, not yet a person: e-mail only (the kind takes nothing else).
+    message_send(
         key=_email_key_prefix(invitation) + invitation.token_hash[:24],
+        kind=INVITATION_KIND,
         topic=INVITATION_TOPIC,
         user=recipient,
         template="distributors/emails/invitation",
         context=context,
-        sensitive=True,
+        sensitive=True,  # the link signs the invitee up
     )
     invitation.sent_at = timezone.now()
     invitation.send_count += 1

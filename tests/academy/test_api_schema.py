@@ -169,11 +169,16 @@ def test_a_refused_role_answers_in_the_error_shape():
 
 def test_nested_field_errors_are_listed_under_their_field():
     client = APIClient()
-    client.force_authenticate(UserFactory(language="en"))
-    response = client.put("/api/v1/webinars/preferences/", {"channels": ["pigeon"]}, format="json")
+    client.force_authenticate(UserFactory(language="en", role="manager"))
+    response = client.post(
+        "/api/v1/assignments/",
+        {"distributor": 1, "people": ["pigeon"]},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert response.status_code == 400
-    messages = response.json()["fields"]["channels"]
-    assert len(messages) == 1 and "pigeon" in messages[0]
+    messages = response.json()["fields"]["people"]
+    assert len(messages) == 1 and "integer" in messages[0]
 
 
 # ---------------------------------------------------------------- the checker

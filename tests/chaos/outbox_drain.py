@@ -129,9 +129,7 @@ def prepare(env: dict[str, str], count: int) -> tuple[int, list[int]]:
     later = timezone.now() + datetime.timedelta(days=365)
     reminders = Reminder.objects.bulk_create(
         [
-            Reminder(
-                registration=registration, kind="day", channel="email", due_at=later, next_attempt_at=later
-            )
+            Reminder(registration=registration, kind="day", due_at=later, next_attempt_at=later)
             for registration in registrations
         ],
         batch_size=2000,

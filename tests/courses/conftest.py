@@ -27,3 +27,16 @@ def due_soon(network, course):
         due_on=timezone.localdate() + datetime.timedelta(days=3),
     )
     return Reminder.objects.get(kind="due_soon")
+
+
+def reminders_send(**kwargs):
+    """Hand the due course reminders over to the messaging layer, then send
+    the e-mails they queued (in production the hand-over's wake-up runs the
+    e-mail outbox next). Returns the reminders' report."""
+    from academy.outbox import outbox_drain
+    from academy.services import EMAIL_OUTBOX
+    from courses.services import reminders
+
+    report = reminders.reminders_dispatch(**kwargs)
+    outbox_drain(EMAIL_OUTBOX, now=kwargs.get("now"))
+    return report

@@ -30,7 +30,13 @@ def at(day: datetime.date, hour: int = 10, minute: int = 0) -> datetime.datetime
 
 
 def drain() -> int:
-    return academy_tasks.outbox_drain.delay().get()["sent"]
+    """Run the dispatcher until the reminders it hands over are sent; the
+    number of e-mails sent."""
+    from academy.outbox import outbox_drain
+    from academy.services import EMAIL_OUTBOX
+
+    academy_tasks.outbox_drain.delay().get()
+    return outbox_drain(EMAIL_OUTBOX).sent
 
 
 def publish(course, *, require: bool = True):

@@ -8,7 +8,7 @@ from django.core import mail
 from django.test import Client
 
 from courses.models import Reminder
-from courses.services import reminders
+from tests.courses.conftest import reminders_send
 from tests.emails import html_facts, parsed, text_and_html
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +24,7 @@ def _site(settings):
 def test_a_course_reminder_is_text_and_html_and_can_be_stopped_in_one_click(
     network, course, due_soon, time_machine
 ):
-    assert reminders.reminders_dispatch().sent == 1
+    assert reminders_send().sent == 1
     (message,) = mail.outbox
     sent = parsed(message)
     assert sent["Message-ID"].endswith("@academy.example.com>")
@@ -39,7 +39,7 @@ def test_a_course_reminder_is_text_and_html_and_can_be_stopped_in_one_click(
     mail.outbox.clear()
     overdue = Reminder.objects.get(kind="overdue")
     time_machine.move_to(overdue.send_at + datetime.timedelta(minutes=2))
-    report = reminders.reminders_dispatch()
+    report = reminders_send()
     assert (report.sent, report.cancelled) == (0, 1) and mail.outbox == []
     overdue.refresh_from_db()
     assert overdue.status == "cancelled"

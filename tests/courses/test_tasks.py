@@ -16,6 +16,7 @@ from config.celery_app import app as celery_app
 from courses import services
 from courses.models import Certificate, Enrollment, Reminder
 from courses.services import reminders
+from tests.courses.conftest import reminders_send
 from tests.courses.factories import build_course, complete_course
 
 pytestmark = pytest.mark.django_db
@@ -29,9 +30,12 @@ def test_beat_runs_the_outbox_dispatcher_every_minute():
 
 
 def test_due_reminder_is_sent_once_in_the_learner_language(network, due_soon, course):
+    # The first run hands the reminder over, the next sends its e-mail (the
+    # e-mail outbox is drained first); a third sends nothing.
     report = tasks.outbox_drain.delay().get()
     assert (report["sent"], report["retried"], report["failed"], report["cancelled"]) == (1, 0, 0, 0)
-    assert tasks.outbox_drain.delay().get()["sent"] == 0  # twice: still one e-mail
+    assert tasks.outbox_drain.delay().get()["sent"] == 1
+    assert tasks.outbox_drain.delay().get()["sent"] == 0  # again: still one e-mail
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == [network.staff_a.email]
@@ -44,61 +48,61 @@ def test_due_reminder_is_sent_once_in_the_learner_language(network, due_soon, co
 
 
 def test_overdue_reminder_goes_out_the_morning_after_the_due_date(network, due_soon, time_machine):
-    reminders.reminders_dispatch()
+    reminders_send()
     overdue = Reminder.objects.get(kind="overdue")
-    assert reminders.reminders_dispatch(now=overdue.send_at - datetime.timedelta(minutes=1)).sent == 0
+    assert reminders_send(now=overdue.send_at - datetime.timedelta(minutes=1)).sent == 0
     time_machine.move_to(overdue.send_at + datetime.timedelta(minutes=2))
-    assert reminders.reminders_dispatch().sent == 1
-    assert reminders.reminders_dispatch().sent == 0
+    assert reminders_send().sent == 1
+    assert reminders_send().sent == 0
     assert [m.subject.split("] ")[1] for m in mail.outbox][1].endswith("est en retard")
 
 
 def test_a_failed_send_is_retried_with_backoff_then_sent_once(network, due_soon, time_machine):
     time_machine.move_to(timezone.now(), tick=False)
-    real_send = reminders.email_send
+    real_send = reminders.message_send
     calls = {"n": 0}
 
     def flaky(**kwargs):
         calls["n"] += 1
         if calls["n"] == 1:
-            raise ConnectionError("SMTP server unreachable")
-        real_send(**kwargs)
+            raise ConnectionError("database unreachable")
+        return real_send(**kwargs)
 
-    with mock.patch.object(reminders, "email_send", side_effect=flaky):
-        result = reminders.reminders_dispatch()
+    with mock.patch.object(reminders, "message_send", side_effect=flaky):
+        result = reminders_send()
         assert (result.sent, result.retried) == (0, 1)
         due_soon.refresh_from_db()
         assert (due_soon.status, due_soon.attempts) == ("pending", 1)
         assert due_soon.next_attempt_at == timezone.now() + datetime.timedelta(minutes=1)
         assert due_soon.claim_token is None
-        assert "SMTP server unreachable" in due_soon.last_error
-        assert reminders.reminders_dispatch().sent == 0  # not due again yet
+        assert "database unreachable" in due_soon.last_error
+        assert reminders_send().sent == 0  # not due again yet
         time_machine.move_to(timezone.now() + datetime.timedelta(minutes=2), tick=False)
-        assert reminders.reminders_dispatch().sent == 1
-        assert reminders.reminders_dispatch().sent == 0
+        assert reminders_send().sent == 1
+        assert reminders_send().sent == 0
     assert len(mail.outbox) == 1 and calls["n"] == 2
 
 
 def test_sending_gives_up_after_too_many_failures(network, due_soon, time_machine, settings):
     time_machine.move_to(timezone.now(), tick=False)
-    with mock.patch.object(reminders, "email_send", side_effect=ConnectionError("down")):
+    with mock.patch.object(reminders, "message_send", side_effect=ConnectionError("down")):
         for _ in range(settings.OUTBOX_MAX_ATTEMPTS):
-            reminders.reminders_dispatch()
+            reminders_send()
             time_machine.move_to(timezone.now() + datetime.timedelta(hours=3), tick=False)
         due_soon.refresh_from_db()
         assert (due_soon.status, due_soon.attempts) == ("failed", settings.OUTBOX_MAX_ATTEMPTS)
-        assert reminders.reminders_dispatch().failed == 0  # left alone
+        assert reminders_send().failed == 0  # left alone
     assert mail.outbox == []
     services.reminder_requeue(reminder=due_soon)
     due_soon.refresh_from_db()
     assert (due_soon.status, due_soon.attempts) == ("pending", 0)
-    assert reminders.reminders_dispatch().sent == 1
+    assert reminders_send().sent == 1
 
 
 def test_reminders_no_longer_relevant_are_cancelled(network, due_soon, course):
     Reminder.objects.filter(pk=due_soon.pk).update(status="pending")
     services.assignments_release_member(membership=network.staff_a.memberships.get())
-    assert reminders.reminders_dispatch().sent == 0
+    assert reminders_send().sent == 0
     due_soon.refresh_from_db()
     assert due_soon.status == "cancelled" and mail.outbox == []
 
@@ -112,13 +116,13 @@ def test_expiry_reminder_enrols_the_holder_again(network, time_machine):
     time_machine.move_to(
         datetime.datetime(2027, 1, 1, 8, 30, tzinfo=datetime.UTC)
     )  # 60 days before, Dakar morning
-    result = reminders.reminders_dispatch()
+    result = reminders_send()
     assert result.sent == 1
     assert "expire dans 60 jours" in mail.outbox[0].subject
     again = Enrollment.objects.get(user=network.staff_a, status="active")
     assert again.source == "recertification"
     time_machine.move_to(datetime.datetime(2027, 1, 31, 8, 30, tzinfo=datetime.UTC))
-    assert reminders.reminders_dispatch().sent == 1  # 30 days before: same enrolment
+    assert reminders_send().sent == 1  # 30 days before: same enrolment
     assert Enrollment.objects.filter(user=network.staff_a, status="active").count() == 1
 
 
@@ -128,7 +132,7 @@ def test_revoked_certificate_gets_no_reminder(network, time_machine):
     complete_course(network.staff_a, course)
     Certificate.objects.update(status="revoked")  # changed behind the services' back
     time_machine.move_to(datetime.datetime(2027, 1, 1, 8, 30, tzinfo=datetime.UTC))
-    assert reminders.reminders_dispatch().cancelled == 1
+    assert reminders_send().cancelled == 1
     assert mail.outbox == []
 
 
@@ -221,7 +225,7 @@ def test_concurrent_dispatchers_send_each_reminder_once(network, course):
 
     def dispatch():
         barrier.wait(10)
-        results.append(reminders.reminders_dispatch(batch_size=4))
+        results.append(reminders_send(batch_size=4))
 
     threads = [_in_thread(dispatch) for _ in range(3)]
     for thread, _errors in threads:
@@ -229,7 +233,7 @@ def test_concurrent_dispatchers_send_each_reminder_once(network, course):
     for thread, errors in threads:
         thread.join(30)
         assert not errors
-    reminders.reminders_dispatch()  # whatever the three left
+    reminders_send()  # whatever the three left
     assert len(mail.outbox) == expected
     assert len({m.to[0] for m in mail.outbox}) == expected  # one e-mail per person
     assert set(Reminder.objects.filter(kind="due_soon").values_list("status", flat=True)) == {"sent"}

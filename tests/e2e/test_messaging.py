@@ -94,9 +94,7 @@ def test_a_learner_gets_the_reminder_on_whatsapp_and_confirms_with_1(visitor, ba
     )
     with transaction.atomic():  # the worker sends it, as at 14:00 the day before
         outbox_wake()
-    reminder = wait_for(
-        lambda: sent_to(DIGITS, seen, type="template"), "the reminder", timeout=45
-    )[-1]
+    reminder = wait_for(lambda: sent_to(DIGITS, seen, type="template"), "the reminder", timeout=45)[-1]
     assert reminder["template"]["name"] == "webinars_reminder"
     assert reminder["template"]["language"]["code"] == ("fr" if french else "en")
     parameters = [p["text"] for p in reminder["template"]["components"][0]["parameters"]]
@@ -104,7 +102,9 @@ def test_a_learner_gets_the_reminder_on_whatsapp_and_confirms_with_1(visitor, ba
 
     # 4. "1" back, signed as Meta signs it: the registration says they are coming.
     seen = len(WHATSAPP.message_to(DIGITS))
-    response = WHATSAPP.post_webhook(f"{base_url}/messaging/webhooks/whatsapp/", WHATSAPP.inbound_payload(DIGITS, text="1"))
+    response = WHATSAPP.post_webhook(
+        f"{base_url}/messaging/webhooks/whatsapp/", WHATSAPP.inbound_payload(DIGITS, text="1")
+    )
     assert response.status_code == 200
     registration.refresh_from_db()
     assert registration.coming_confirmed_at is not None

@@ -3,7 +3,20 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from academy.outbox import outbox_drain
 from tests.webinars.factories import SessionFactory
+
+
+def reminders_send(**kwargs):
+    """Hand the due reminders over to the messaging layer, then send the
+    e-mails they queued (in production the hand-over's wake-up runs the
+    e-mail outbox next). Returns the reminders' report."""
+    from academy.services import EMAIL_OUTBOX
+    from webinars import services
+
+    report = services.reminders_dispatch(**kwargs)
+    outbox_drain(EMAIL_OUTBOX, now=kwargs.get("now"))
+    return report
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from django.urls import reverse
 from academy.errors import ApplicationError
 from academy.models import EngagementEvent, Verb
 from tests.fakes.bigbluebutton import meeting_ended_event, user_event, webhook_request
-from tests.webinars.conftest import end_session
+from tests.webinars.conftest import end_session, reminders_send
 from tests.webinars.factories import SessionFactory
 from webinars import services
 from webinars.models import (
@@ -484,7 +484,7 @@ def test_follow_ups_wait_for_final_attendance_and_go_out_once(session, network, 
     follow_up = present.reminders.get(kind="follow_up")
     assert follow_up.due_at == end_at + datetime.timedelta(minutes=30)
     with time_machine.travel(end_at + datetime.timedelta(minutes=10), tick=False):
-        report = services.reminders_dispatch(now=end_at + datetime.timedelta(minutes=10))
+        report = reminders_send(now=end_at + datetime.timedelta(minutes=10))
     assert report.sent == 0 and mail.outbox == []
     # The trainer adds the phone participant's presence before attendance is final.
     services.attendance_interval_add(
@@ -496,7 +496,7 @@ def test_follow_ups_wait_for_final_attendance_and_go_out_once(session, network, 
     )
     final = end_at + datetime.timedelta(minutes=31)
     with time_machine.travel(final, tick=False):
-        services.reminders_dispatch(now=final)
+        reminders_send(now=final)
     subjects = {m.to[0]: m.subject for m in mail.outbox}
     assert "Merci" in subjects[network.staff_a.email]
     assert "Vous nous avez manqué" in subjects[network.lead_a.email]
@@ -506,7 +506,7 @@ def test_follow_ups_wait_for_final_attendance_and_go_out_once(session, network, 
         actor=network.trainer, session=session, user=network.lead_a, joined_at=_at(session, 0), left_at=end_at
     )
     with time_machine.travel(final + datetime.timedelta(hours=2), tick=False):
-        services.reminders_dispatch(now=final + datetime.timedelta(hours=2))
+        reminders_send(now=final + datetime.timedelta(hours=2))
     assert mail.outbox == []
     assert Attendance.objects.get(user=network.lead_a).attended
     assert EngagementEvent.objects.filter(verb=Verb.WEBINAR_ATTENDED, actor=network.lead_a).count() == 1

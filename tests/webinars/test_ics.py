@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from tests.webinars.conftest import reminders_send
 from webinars import ics, services
 
 pytestmark = pytest.mark.django_db
@@ -114,7 +115,7 @@ def _received(smtp, index=-1):
 
 def test_confirmation_is_an_alternative_with_the_calendar_and_an_ics_attachment(smtp, session, network):
     services.registration_create(user=network.staff_a, session=session)
-    assert services.reminders_dispatch().sent == 1
+    assert reminders_send().sent == 1
     invitation = _received(smtp)  # asserts mixed[alternative[text/plain, text/calendar], invite.ics]
     assert invitation.message["To"] == network.staff_a.email
     assert invitation.method == "REQUEST"
@@ -141,7 +142,7 @@ def test_withdrawal_cancels_the_same_event_with_a_higher_sequence_and_a_new_regi
     smtp, session, network
 ):
     def sent():
-        services.reminders_dispatch()
+        reminders_send()
         invitation = _received(smtp)
         (event,) = invitation.calendar.walk("VEVENT")
         assert invitation.calendar["METHOD"] == invitation.method

@@ -11,6 +11,7 @@ from django.test import Client
 
 from academy.email_preferences import email_preference_set
 from tests.emails import html_facts, parsed, text_and_html
+from tests.webinars.conftest import reminders_send
 from webinars import services
 from webinars.calendar_links import GOOGLE, OFFICE365, OUTLOOK
 from webinars.models import ReminderStatus
@@ -27,14 +28,14 @@ def _site(settings):
 
 def _week_reminder(session):
     with time_machine.travel(session.starts_at - datetime.timedelta(days=6), tick=False):
-        services.reminders_dispatch()
+        reminders_send()
 
 
 def test_confirmation_is_text_and_html_without_an_unsubscribe_link(session, network):
     network.staff_a.language = "en"
     network.staff_a.save()
     services.registration_create(user=network.staff_a, session=session)
-    services.reminders_dispatch()
+    reminders_send()
     (message,) = mail.outbox
     sent = parsed(message)
     assert sent["List-Unsubscribe"] is None  # about the registration itself
@@ -51,7 +52,7 @@ def test_confirmation_is_text_and_html_without_an_unsubscribe_link(session, netw
 
 def test_a_reminder_carries_a_one_click_link_that_stops_the_next_ones(session, network):
     registration = services.registration_create(user=network.staff_a, session=session)
-    services.reminders_dispatch()
+    reminders_send()
     mail.outbox.clear()
     _week_reminder(session)
     (message,) = mail.outbox
@@ -65,7 +66,7 @@ def test_a_reminder_carries_a_one_click_link_that_stops_the_next_ones(session, n
     assert Client(enforce_csrf_checks=True).post(link, {"List-Unsubscribe": "One-Click"}).status_code == 200
     mail.outbox.clear()
     with time_machine.travel(session.starts_at - datetime.timedelta(minutes=50), tick=False):
-        report = services.reminders_dispatch()
+        report = reminders_send()
     assert mail.outbox == [] and report.cancelled == 2
     assert registration.reminders.get(kind="day").status == ReminderStatus.CANCELLED
     assert registration.reminders.get(kind="hour").status == ReminderStatus.CANCELLED
@@ -75,11 +76,11 @@ def test_registration_mail_is_sent_to_someone_who_stopped_every_reminder(session
     for kind in ("webinars.reminder", "webinars.follow_up"):
         email_preference_set(user=network.staff_a, kind=kind, wanted=False)
     registration = services.registration_create(user=network.staff_a, session=session)
-    services.reminders_dispatch()
+    reminders_send()
     assert [m.to for m in mail.outbox] == [[network.staff_a.email]]  # the confirmation
     _week_reminder(session)
     assert len(mail.outbox) == 1
     assert registration.reminders.get(kind="week").status == ReminderStatus.CANCELLED
     services.registration_cancel(actor=network.staff_a, registration=registration)
-    services.reminders_dispatch()
+    reminders_send()
     assert len(mail.outbox) == 2 and parsed(mail.outbox[1])["List-Unsubscribe"] is None

@@ -1,4 +1,5 @@
-"""The reminder outbox: what is queued, and exactly one send per row."""
+"""The reminder outbox: what is queued, and exactly one hand-over per row to
+the messaging layer (whose e-mail outbox then sends it)."""
 
 import datetime
 import uuid
@@ -14,12 +15,12 @@ from django.utils import timezone
 
 from academy import outbox
 from tests.academy.factories import UserFactory
-from tests.webinars.conftest import end_session
+from tests.webinars.conftest import end_session, reminders_send
 from tests.webinars.factories import RegistrationFactory, SessionFactory
 from tests.webinars.invitations import sent_invitation
 from webinars import services
-from webinars.channels import ChannelError, EmailChannel
 from webinars.models import Registration, Reminder, ReminderStatus, Session
+from webinars.services import reminders as reminder_services
 
 pytestmark = pytest.mark.django_db
 
@@ -56,8 +57,8 @@ def test_confirmation_is_sent_once_with_the_invitation_in_the_recipient_language
     network.staff_a.language = "en"
     network.staff_a.save()
     services.registration_create(user=network.staff_a, session=session)
-    first = services.reminders_dispatch()
-    second = services.reminders_dispatch()
+    first = reminders_send()
+    second = reminders_send()
     assert (first.sent, second.sent) == (1, 0)
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
@@ -71,17 +72,17 @@ def test_confirmation_is_sent_once_with_the_invitation_in_the_recipient_language
 
 def test_timed_reminders_go_out_when_due_and_only_once(session, network):
     services.registration_create(user=network.staff_a, session=session)
-    services.reminders_dispatch()
+    reminders_send()
     mail.outbox.clear()
     with time_machine.travel(session.starts_at - datetime.timedelta(hours=23), tick=False):
-        services.reminders_dispatch()
-        services.reminders_dispatch()
+        reminders_send()
+        reminders_send()
     subjects = [m.subject for m in mail.outbox]
     # The week and the 24-hour reminders were both due; the hour one not yet.
     assert len(subjects) == 2
     assert any("Demain" in s for s in subjects) and any("Dans une semaine" in s for s in subjects)
     with time_machine.travel(session.starts_at - datetime.timedelta(minutes=9), tick=False):
-        services.reminders_dispatch()
+        reminders_send()
     starting = mail.outbox[-1]
     assert "Ça commence" in starting.subject
     assert reverse("webinars:session_join", args=[session.pk]) in starting.body
@@ -90,27 +91,27 @@ def test_timed_reminders_go_out_when_due_and_only_once(session, network):
 
 def test_a_failed_send_stays_due_with_backoff_then_succeeds_once(session, network):
     services.registration_create(user=network.staff_a, session=session)
-    real_send = EmailChannel.send
+    real_send = reminder_services.message_send
     calls = {"n": 0}
 
-    def flaky(self, message):
+    def flaky(**kwargs):
         calls["n"] += 1
         if calls["n"] == 1:
-            raise ChannelError("SMTP 421 try later")
-        return real_send(self, message)
+            raise ConnectionError("database connection lost")
+        return real_send(**kwargs)
 
-    with mock.patch.object(EmailChannel, "send", flaky):
-        report = services.reminders_dispatch()
+    with mock.patch.object(reminder_services, "message_send", flaky):
+        report = reminders_send()
         assert (report.sent, report.retried) == (0, 1)
         reminder = Reminder.objects.get(kind="confirmation")
         assert reminder.status == ReminderStatus.PENDING
-        assert reminder.attempts == 1 and "421" in reminder.last_error
+        assert reminder.attempts == 1 and "connection lost" in reminder.last_error
         assert reminder.next_attempt_at > timezone.now()
         assert reminder.claim_token is None
-        assert services.reminders_dispatch().sent == 0  # not due before the backoff
+        assert reminders_send().sent == 0  # not due before the backoff
         with time_machine.travel(reminder.next_attempt_at + datetime.timedelta(seconds=1), tick=False):
-            assert services.reminders_dispatch().sent == 1
-            assert services.reminders_dispatch().sent == 0
+            assert reminders_send().sent == 1
+            assert reminders_send().sent == 0
     assert len(mail.outbox) == 1
     reminder.refresh_from_db()
     assert (reminder.status, reminder.attempts, reminder.last_error) == (ReminderStatus.SENT, 2, "")
@@ -119,17 +120,19 @@ def test_a_failed_send_stays_due_with_backoff_then_succeeds_once(session, networ
 @override_settings(OUTBOX_MAX_ATTEMPTS=2)
 def test_a_row_that_keeps_failing_is_marked_failed_and_shown_to_admins(client, session, network):
     services.registration_create(user=network.staff_a, session=session)
-    with mock.patch.object(EmailChannel, "send", side_effect=ChannelError("mailbox unavailable")):
-        services.reminders_dispatch()
+    with mock.patch.object(
+        reminder_services, "message_send", side_effect=ConnectionError("messaging unavailable")
+    ):
+        reminders_send()
         with time_machine.travel(timezone.now() + datetime.timedelta(hours=1), tick=False):
-            report = services.reminders_dispatch()
+            report = reminders_send()
     assert report.failed == 1
     reminder = Reminder.objects.get(kind="confirmation")
     assert reminder.status == ReminderStatus.FAILED
     client.force_login(network.admin)
     url = reverse("admin:webinars_reminder_changelist")
     body = client.get(url, {"status__exact": "failed"}).content.decode()
-    assert "mailbox unavailable" in body
+    assert "messaging unavailable" in body
     # The admin's retry action puts only the failed row back in the queue, and it then goes out.
     client.post(
         url,
@@ -141,7 +144,7 @@ def test_a_row_that_keeps_failing_is_marked_failed_and_shown_to_admins(client, s
     reminder.refresh_from_db()
     assert (reminder.status, reminder.attempts) == (ReminderStatus.PENDING, 0)
     assert Reminder.objects.filter(status=ReminderStatus.FAILED).count() == 0
-    services.reminders_dispatch()
+    reminders_send()
     reminder.refresh_from_db()
     assert reminder.status == ReminderStatus.SENT
 
@@ -153,13 +156,13 @@ def test_a_worker_dying_after_claiming_does_not_lose_or_double_the_message(sessi
     dead = uuid.uuid4()
     claim = {"claim_token": dead, "claimed_at": now, "attempts": F("attempts") + 1}
     assert len(outbox.outbox_claim(Reminder.objects.filter(outbox.due_q(now)), limit=10, claim=claim)) == 1
-    assert services.reminders_dispatch().sent == 0  # still claimed: nobody else sends it
+    assert reminders_send().sent == 0  # still claimed: nobody else sends it
     assert mail.outbox == []
     with time_machine.travel(now + datetime.timedelta(seconds=59), tick=False):
-        assert services.reminders_dispatch().sent == 0  # the lease has not expired yet
+        assert reminders_send().sent == 0  # the lease has not expired yet
     later = now + datetime.timedelta(seconds=61)
     with time_machine.travel(later, tick=False):
-        report = services.reminders_dispatch()
+        report = reminders_send()
     assert report.sent == 1
     assert len(mail.outbox) == 1
     reminder = Reminder.objects.get(kind="confirmation")
@@ -174,7 +177,7 @@ def test_a_worker_dying_after_claiming_does_not_lose_or_double_the_message(sessi
 
 def test_reschedule_moves_unsent_reminders_and_sends_the_updated_invitation(session, network):
     registration = services.registration_create(user=network.staff_a, session=session)
-    services.reminders_dispatch()
+    reminders_send()
     mail.outbox.clear()
     new_start = session.starts_at + datetime.timedelta(days=2, hours=1)
     services.session_update(actor=network.trainer, session=session, starts_at=new_start)
@@ -182,7 +185,7 @@ def test_reschedule_moves_unsent_reminders_and_sends_the_updated_invitation(sess
     assert session.sequence == 1
     week = registration.reminders.get(kind="week")
     assert week.due_at == new_start - datetime.timedelta(days=7) == week.next_attempt_at
-    services.reminders_dispatch()
+    reminders_send()
     assert len(mail.outbox) == 1
     calendar, _mimetype = _calendar(mail.outbox[0])
     event = calendar.walk("VEVENT")[0]
@@ -204,11 +207,11 @@ def test_reschedule_closer_withdraws_reminders_now_in_the_past(network):
 
 def test_cancelling_a_registration_withdraws_reminders_and_sends_cancel(session, network):
     registration = services.registration_create(user=network.staff_a, session=session)
-    services.reminders_dispatch()
+    reminders_send()
     mail.outbox.clear()
     services.registration_cancel(actor=network.staff_a, registration=registration)
     assert _kinds(registration, ReminderStatus.CANCELLED) == {"week", "day", "hour", "starting", "follow_up"}
-    services.reminders_dispatch()
+    reminders_send()
     assert len(mail.outbox) == 1
     calendar, mimetype = _calendar(mail.outbox[0])
     assert "method=CANCEL" in mimetype and calendar["METHOD"] == "CANCEL"
@@ -217,11 +220,11 @@ def test_cancelling_a_registration_withdraws_reminders_and_sends_cancel(session,
 def test_cancelling_a_session_tells_everyone_once(session, network):
     services.registration_create(user=network.staff_a, session=session)
     services.registration_create(user=network.lead_b, session=session)
-    services.reminders_dispatch()
+    reminders_send()
     mail.outbox.clear()
     services.session_cancel(actor=network.trainer, session=session, reason="Formateur malade")
-    services.reminders_dispatch()
-    services.reminders_dispatch()
+    reminders_send()
+    reminders_send()
     assert sorted(m.to[0] for m in mail.outbox) == sorted([network.staff_a.email, network.lead_b.email])
     assert all("Annulée" in m.subject for m in mail.outbox)
     assert all("Formateur malade" in m.body for m in mail.outbox)
@@ -230,24 +233,24 @@ def test_cancelling_a_session_tells_everyone_once(session, network):
 
 def test_a_reminder_that_became_irrelevant_is_cancelled_not_sent(session, network):
     services.registration_create(user=network.staff_a, session=session)
-    services.reminders_dispatch()
+    reminders_send()
     Session.objects.filter(pk=session.pk).update(status="cancelled")
     with time_machine.travel(session.starts_at - datetime.timedelta(hours=23), tick=False):
-        report = services.reminders_dispatch()
+        report = reminders_send()
     assert report.sent == 0 and report.cancelled == 2
 
 
 def test_follow_ups_depend_on_attendance_and_wait_for_the_end(session, network):
     present = services.registration_create(user=network.staff_a, session=session)
     absent = services.registration_create(user=network.lead_b, session=session)
-    services.reminders_dispatch()
+    reminders_send()
     mail.outbox.clear()
     after = session.ends_at + datetime.timedelta(minutes=61)
     Reminder.objects.filter(status=ReminderStatus.PENDING).exclude(kind="follow_up").update(
         status=ReminderStatus.CANCELLED
     )
     with time_machine.travel(after, tick=False):
-        report = services.reminders_dispatch()
+        report = reminders_send()
         assert (report.sent, report.deferred) == (0, 2)  # the session has not ended
     follow_up = present.reminders.get(kind="follow_up")
     assert follow_up.attempts == 0 and follow_up.next_attempt_at > after
@@ -258,7 +261,7 @@ def test_follow_ups_depend_on_attendance_and_wait_for_the_end(session, network):
     with time_machine.travel(session.ends_at, tick=False):
         services.session_end(actor=None, session=session)
     with time_machine.travel(after + datetime.timedelta(minutes=20), tick=False):
-        services.reminders_dispatch()
+        reminders_send()
     by_person = {m.to[0]: m for m in mail.outbox}
     assert "Merci" in by_person[network.staff_a.email].subject
     assert reverse("webinars:session_feedback", args=[session.pk]) in by_person[network.staff_a.email].body
@@ -276,31 +279,9 @@ def test_waitlisted_person_is_promoted_with_notice_when_a_place_frees_up(network
     second.refresh_from_db()
     assert second.status == "confirmed" and second.promoted_at is not None
     assert {"confirmation", "week", "day", "hour", "starting", "follow_up"} <= _kinds(second)
-    services.reminders_dispatch()
+    reminders_send()
     promoted = [m for m in mail.outbox if m.to == [network.lead_a.email]]
     assert any("Une place s’est libérée" in m.subject for m in promoted)
-
-
-def test_channel_choice_applies_to_pending_reminders(session, network):
-    with override_settings(
-        WEBINAR_REMINDER_CHANNELS={
-            "email": "webinars.channels.EmailChannel",
-            "copy": "webinars.channels.EmailChannel",
-        }
-    ):
-        registration = services.registration_create(user=network.staff_a, session=session)
-        services.preference_channels_set(user=network.staff_a, channels=["copy"])
-        pending = registration.reminders.filter(status=ReminderStatus.PENDING)
-        assert set(pending.values_list("channel", flat=True)) == {"copy"}
-        assert pending.filter(kind="week").count() == 1
-
-
-def test_unknown_channel_is_refused(network):
-    from academy.errors import ApplicationError
-
-    with pytest.raises(ApplicationError) as error:
-        services.preference_channels_set(user=network.staff_a, channels=["pigeon"])
-    assert "channels" in error.value.fields
 
 
 def test_registrations_keep_their_own_reminders_when_registering_again(session, network):
@@ -316,7 +297,7 @@ def test_many_rows_are_sent_in_batches(network):
     session = SessionFactory()
     for _ in range(5):
         RegistrationFactory(session=session, user=UserFactory())
-    report = services.reminders_dispatch(batch_size=2)
+    report = reminders_send(batch_size=2)
     assert report.sent == 5 and len(mail.outbox) == 5
 
 

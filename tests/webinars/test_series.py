@@ -11,6 +11,7 @@ from django.test import override_settings
 from django.utils import translation
 
 from academy.errors import ApplicationError
+from tests.webinars.conftest import reminders_send
 from tests.webinars.factories import SeriesFactory
 from webinars import recurrence, services
 from webinars.models import Session, SessionStatus
@@ -165,7 +166,7 @@ def test_rule_change_moves_untouched_sessions_and_spares_customised_ones(network
             "2026-02-19",
             "2026-03-19",
         ]
-        services.reminders_dispatch()
+        reminders_send()
     assert any("Annulée" in m.subject for m in mail.outbox)
 
 

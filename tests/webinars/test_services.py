@@ -12,7 +12,7 @@ from django.test import override_settings
 from academy.errors import ApplicationError
 from academy.models import EngagementEvent, Verb
 from tests.academy.factories import UserFactory
-from tests.webinars.conftest import end_session
+from tests.webinars.conftest import end_session, reminders_send
 from tests.webinars.factories import SessionFactory
 from webinars import services
 from webinars.models import Registration, Reminder, ReminderStatus, Session, SessionStatus
@@ -224,7 +224,7 @@ def test_two_dispatchers_at_once_send_each_reminder_exactly_once():
     def worker():
         try:
             barrier.wait()
-            services.reminders_dispatch(batch_size=4)
+            reminders_send(batch_size=4)
         except BaseException as error:  # reported to the main thread
             errors.append(error)
         finally:

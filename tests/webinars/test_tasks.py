@@ -29,7 +29,11 @@ def test_dispatch_task_sends_and_is_safe_to_run_twice(session, network):
 
     with mock.patch("webinars.services.reminders._dispatch_soon"):
         services.registration_create(user=network.staff_a, session=session)
-    assert academy_tasks.outbox_drain()["sent"] == 1
+    # The reminder is handed over to the messaging layer, then its e-mail sent
+    # (one run or two, as the outboxes come); a further run sends nothing.
+    first = academy_tasks.outbox_drain()["sent"]
+    second = academy_tasks.outbox_drain()["sent"] if first == 1 else 0
+    assert first + second == 2
     assert academy_tasks.outbox_drain()["sent"] == 0
     assert len(mail.outbox) == 1
 

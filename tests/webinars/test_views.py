@@ -87,8 +87,8 @@ def test_feedback_page_shows_errors_next_to_fields(client, session, network):
 def test_preferences_page(client, network):
     client.force_login(network.staff_a)
     url = reverse("webinars:preferences")
-    assert client.post(url, {}).status_code == 200  # nothing chosen: form error
-    assert client.post(url, {"channels": ["email"]}).status_code == 302
+    page = client.get(url).content.decode()
+    assert reverse("academy:profile") in page  # channels are chosen there
     client.post(reverse("webinars:calendar_feed_token"), {"action": "regenerate"})
     assert "/webinars/calendar/" in client.get(url).content.decode()
 

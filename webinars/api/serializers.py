@@ -9,7 +9,6 @@ from rest_framework import serializers
 from academy.api.fields import TimeZoneField
 from academy.models import Role, User
 from distributors.selectors import distributor_choices, territory_choices
-from webinars.channels import channel_choices
 from webinars.models import Feedback, Material, Registration, Series, Session, VideoProvider
 from webinars.rules import recording_link
 from webinars.selectors import join_is_open
@@ -341,15 +340,7 @@ class JoinOutputSerializer(serializers.Serializer):
     url = serializers.URLField()
 
 
-class PreferencesInputSerializer(serializers.Serializer):
-    channels = serializers.ListField(
-        child=serializers.ChoiceField(choices=channel_choices()), allow_empty=False
-    )
-
-
 class PreferencesOutputSerializer(serializers.Serializer):
-    channels = serializers.ListField(child=serializers.CharField())
-    available_channels = serializers.ListField(child=serializers.CharField())
     calendar_feed_url = serializers.CharField(allow_blank=True)
 
 

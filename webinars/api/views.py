@@ -22,7 +22,6 @@ from academy.permissions import require
 from webinars import selectors, services
 from webinars import selectors as room_selectors
 from webinars.api import serializers as s
-from webinars.channels import channel_registry
 from webinars.models import Registration, Series, Session, WebinarPreference
 
 WHEN = OpenApiParameter(
@@ -153,26 +152,16 @@ def _preferences(request: Request, preference: WebinarPreference) -> dict[str, A
     feed = ""
     if preference.calendar_token:
         feed = request.build_absolute_uri(reverse("webinars:calendar_feed", args=[preference.calendar_token]))
-    return {
-        "channels": preference.channels,
-        "available_channels": list(channel_registry()),
-        "calendar_feed_url": feed,
-    }
+    return {"calendar_feed_url": feed}
 
 
 class PreferencesView(APIView):
-    """Reminder channels and the private calendar feed of the signed-in person."""
+    """The private calendar feed of the signed-in person. (The channels of
+    reminders are chosen with every kind of message, on the profile.)"""
 
     @extend_schema(responses=s.PreferencesOutputSerializer)
     def get(self, request: Request) -> Response:
         return Response(_preferences(request, services.preference_get(user=request_user(request))))
-
-    @extend_schema(request=s.PreferencesInputSerializer, responses=s.PreferencesOutputSerializer)
-    def put(self, request: Request) -> Response:
-        serializer = s.PreferencesInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        preference = services.preference_channels_set(user=request_user(request), **serializer.validated_data)
-        return Response(_preferences(request, preference))
 
 
 class CalendarTokenView(APIView):

@@ -296,11 +296,12 @@ ReminderStatus = OutboxStatus
 
 
 class Reminder(BaseModel):
-    """One message to send to one registrant through one channel: the outbox.
+    """One message to send to one registrant: the outbox that decides when
+    (and whether) it goes; the messaging layer then picks its channels.
 
-    Unique per (registration, kind, revision, channel): ``revision`` is the
-    session's invitation revision for updated invitations and 0 otherwise, so
-    each timed reminder exists at most once per registration and channel.
+    Unique per (registration, kind, revision): ``revision`` is the session's
+    invitation revision for updated invitations and 0 otherwise, so each
+    timed reminder exists at most once per registration.
     ``next_attempt_at`` is when the dispatcher may take it next; a worker
     claims it for a lease by setting ``claim_token``/``claimed_at`` (see
     ``academy.outbox``)."""
@@ -310,7 +311,6 @@ class Reminder(BaseModel):
     )
     kind = models.CharField(_("kind"), max_length=16, choices=ReminderKind.choices)
     revision = models.PositiveIntegerField(_("revision"), default=0)
-    channel = models.CharField(_("channel"), max_length=32, default="email")
     status = models.CharField(
         _("status"), max_length=16, choices=ReminderStatus.choices, default=ReminderStatus.PENDING
     )
@@ -328,7 +328,7 @@ class Reminder(BaseModel):
         ordering = ["due_at", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["registration", "kind", "revision", "channel"], name="webinar_reminder_once"
+                fields=["registration", "kind", "revision"], name="webinar_reminder_once_per_revision"
             ),
         ]
         indexes = [
@@ -502,7 +502,8 @@ def new_calendar_token() -> str:
 
 
 class WebinarPreference(BaseModel):
-    """A person's reminder channels and the token of their private calendar feed."""
+    """The token of a person's private calendar feed. (Their channels for
+    reminders are ``User.message_channels``, as for every kind of message.)"""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -510,7 +511,6 @@ class WebinarPreference(BaseModel):
         related_name="webinar_preference",
         verbose_name=_("person"),
     )
-    channels = models.JSONField(_("reminder channels"), default=list, blank=True)
     calendar_token = models.CharField(
         _("calendar feed token"), max_length=64, unique=True, null=True, blank=True, editable=False
     )

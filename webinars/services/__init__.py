@@ -32,7 +32,6 @@ from webinars.services.engagement import (
     calendar_token_regenerate,
     calendar_token_revoke,
     feedback_submit,
-    preference_channels_set,
     preference_get,
     replay_watch,
 )
@@ -44,8 +43,9 @@ from webinars.services.registrations import (
     waitlist_promote,
 )
 from webinars.services.reminders import (
-    FOLLOW_UP_EMAIL,
-    REMINDER_EMAIL,
+    FOLLOW_UP_KIND,
+    REGISTRATION_KIND,
+    REMINDER_KIND,
     REMINDER_OUTBOX,
     reminder_key,
     reminders_dispatch,

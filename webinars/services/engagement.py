@@ -1,27 +1,21 @@
 """After the session: feedback, replays, and preferences of each person."""
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from academy.errors import ApplicationError
 from academy.models import User, Verb
 from academy.services import activity_record
 from distributors.audience import audience_includes
-from webinars.channels import DEFAULT_CHANNEL, channel_registry
 from webinars.models import (
     Attendance,
     Feedback,
-    RegistrationStatus,
-    Reminder,
-    ReminderStatus,
     Session,
     SessionStatus,
     WebinarPreference,
     new_calendar_token,
 )
 from webinars.rules import recording_link
-from webinars.services import reminders
 from webinars.services._common import full_clean, not_found
 
 
@@ -57,43 +51,10 @@ def replay_watch(*, user: User, session: Session) -> str:
 
 
 def preference_get(*, user: User) -> WebinarPreference:
-    """The person's preferences (created with e-mail on first use)."""
-    preference, _created = WebinarPreference.objects.get_or_create(
-        user=user, defaults={"channels": [DEFAULT_CHANNEL]}
-    )
-    return preference
-
-
-@transaction.atomic
-def preference_channels_set(*, user: User, channels: list[str]) -> WebinarPreference:
-    """Choose the reminder channels. Reminders not sent yet follow the choice."""
-    registry = channel_registry()
-    unknown = [name for name in channels if name not in registry]
-    if unknown or not channels:
-        message = _("Choose at least one of the available channels.")
-        raise ApplicationError(message, fields={"channels": [message]})
-    unreachable = [
-        str(registry[name].label) for name in channels if not registry[name].is_available_for(user)
-    ]
-    if unreachable:
-        message = _("You cannot be reached by %(channels)s: complete your profile first.") % {
-            "channels": ", ".join(unreachable)
-        }
-        raise ApplicationError(message, fields={"channels": [message]})
-    preference = preference_get(user=user)
-    preference.channels = list(dict.fromkeys(channels))
-    preference.save(update_fields=["channels", "updated_at"])
-    now = timezone.now()
-    upcoming = user.webinar_registrations.filter(
-        status=RegistrationStatus.CONFIRMED,
-        session__status=SessionStatus.SCHEDULED,
-        session__starts_at__gt=now,
-    ).select_related("session", "user")
-    Reminder.objects.filter(registration__in=upcoming, status=ReminderStatus.PENDING).exclude(
-        channel__in=preference.channels
-    ).update(status=ReminderStatus.CANCELLED)
-    for registration in upcoming:
-        reminders.reminders_ensure(registration=registration, now=now, channels=preference.channels)
+    """The person's web-conference preferences (their private calendar feed),
+    created on first use. The channels of reminders are chosen with every
+    other kind of message, on the profile page (``User.message_channels``)."""
+    preference, _created = WebinarPreference.objects.get_or_create(user=user)
     return preference
 
 

@@ -1,28 +1,36 @@
-"""The web-conference reminder outbox: rows created with registrations,
-exactly one per (registration, kind, revision, channel), and sent by the
-outbox dispatcher (``academy.outbox``: claim with a lease, send through the
-row's channel with its idempotency key, mark, retry with backoff, ``failed``
-rows retried from the admin).
+"""The web-conference reminder outbox: it decides *when* and *whether* a
+message about a registration goes out, and hands it to the messaging layer.
 
-A reminder that no longer applies when its turn comes (registration
+Rows are created with registrations, exactly one per (registration, kind,
+revision), and taken by the outbox dispatcher (``academy.outbox``: claim
+with a lease, mark, retry with backoff, ``failed`` rows retried from the
+admin). When its turn comes, a row that no longer applies (registration
 cancelled, session over) is cancelled; a follow-up waits (deferred, not an
 attempt) until its session's attendance is final: the session ended and
 ``WEBINAR_ATTENDANCE_SETTLE_MINUTES`` passed. It is then sent once, "thank
 you" or "we missed you" from that final attendance; later corrections send
 nothing.
+
+Sending is ``academy.messaging.services.message_send`` with the row's
+idempotency key (the e-mail's ``Message-ID``): it picks the person's
+channels for the kind (WhatsApp, SMS, e-mail), writes the message and its
+first channel's outbox row, and falls back from there. A person who stopped
+a kind on every channel gets nothing, and the row is cancelled.
 """
 
 import datetime
 import logging
+from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from academy.email_preferences import email_wanted
 from academy.i18n import in_language_of
-from academy.models import User
+from academy.messaging.models import Message
+from academy.messaging.services import message_send
 from academy.outbox import (
     DrainReport,
     Outbox,
@@ -34,14 +42,6 @@ from academy.outbox import (
 )
 from webinars import ics
 from webinars.calendar_links import calendar_links
-from webinars.channels import (
-    DEFAULT_CHANNEL,
-    ChannelError,
-    EmailChannel,
-    ReminderMessage,
-    channel_get,
-    channel_registry,
-)
 from webinars.models import (
     Registration,
     RegistrationStatus,
@@ -50,15 +50,16 @@ from webinars.models import (
     ReminderStatus,
     Session,
     SessionStatus,
-    WebinarPreference,
 )
+from webinars.selectors import registration_ref
 from webinars.services.attendance import attendance_final_at
 
 logger = logging.getLogger(__name__)
 
-# The kinds of e-mail a person may stop (academy.email_preferences).
-REMINDER_EMAIL = "webinars.reminder"
-FOLLOW_UP_EMAIL = "webinars.follow_up"
+# The kinds of message (academy.messaging.kinds, registered in webinars.apps).
+REMINDER_KIND = "webinars.reminder"  # the timed reminders: a person may stop them
+FOLLOW_UP_KIND = "webinars.follow_up"  # replay and feedback: a person may stop them
+REGISTRATION_KIND = "webinars.registration"  # confirmation, waiting list, update, cancellation
 
 # When each timed reminder is due, relative to the session's start.
 BEFORE_START = {
@@ -68,12 +69,16 @@ BEFORE_START = {
     ReminderKind.STARTING: datetime.timedelta(minutes=10),
 }
 TIMED_KINDS = (*BEFORE_START, ReminderKind.FOLLOW_UP)
-# The reminders a person may stop by e-mail; the others (confirmation,
-# waiting list, update, cancellation) are about their registration.
-EMAIL_KINDS: dict[str, str] = {
-    **dict.fromkeys(BEFORE_START, REMINDER_EMAIL),
-    ReminderKind.FOLLOW_UP: FOLLOW_UP_EMAIL,
+# The kind of message of each reminder; the others (confirmation, waiting
+# list, update, cancellation) are about the registration itself.
+MESSAGE_KINDS: dict[str, str] = {
+    **dict.fromkeys(BEFORE_START, REMINDER_KIND),
+    ReminderKind.FOLLOW_UP: FOLLOW_UP_KIND,
 }
+# The messages a person can answer "1" (I come) or "2" (I cancel).
+ANSWERABLE = (*BEFORE_START, ReminderKind.CONFIRMATION)
+# The messages about an event still ahead: quiet hours never hold them past its start.
+BEFORE_THE_EVENT = (*BEFORE_START, ReminderKind.CONFIRMATION, ReminderKind.WAITLISTED, ReminderKind.UPDATE)
 # A follow-up waits this long when its session has not ended yet.
 FOLLOW_UP_RECHECK = datetime.timedelta(minutes=15)
 
@@ -90,20 +95,10 @@ def timed_due(session: Session, kind: str) -> datetime.datetime:
     return session.starts_at - BEFORE_START[ReminderKind(kind)]
 
 
-def user_channels(user: User) -> list[str]:
-    """The configured channels the person chose and can be reached on (e-mail when none)."""
-    preference = WebinarPreference.objects.filter(user=user).first()
-    chosen = preference.channels if preference and preference.channels else [DEFAULT_CHANNEL]
-    registry = channel_registry()
-    usable = [name for name in chosen if name in registry and registry[name].is_available_for(user)]
-    return usable or [DEFAULT_CHANNEL]
-
-
 def _rows(
     registration: Registration,
     kinds_due: list[tuple[str, datetime.datetime]],
     *,
-    channels: list[str],
     revision: int = 0,
 ) -> list[Reminder]:
     return [
@@ -111,27 +106,22 @@ def _rows(
             registration=registration,
             kind=kind,
             revision=revision,
-            channel=channel,
             due_at=due,
             next_attempt_at=due,
         )
         for kind, due in kinds_due
-        for channel in channels
     ]
 
 
-def reminders_ensure(
-    *, registration: Registration, now: datetime.datetime | None = None, channels: list[str] | None = None
-) -> None:
+def reminders_ensure(*, registration: Registration, now: datetime.datetime | None = None) -> None:
     """Create the timed reminders (and follow-up) of a confirmed registration
     that are still ahead; existing rows are left alone (idempotent)."""
     if registration.status != RegistrationStatus.CONFIRMED:
         return
     now = now or timezone.now()
     session = registration.session
-    channels = channels or user_channels(registration.user)
     kinds_due = [(kind, timed_due(session, kind)) for kind in TIMED_KINDS]
-    rows = _rows(registration, [(k, d) for k, d in kinds_due if d > now], channels=channels)
+    rows = _rows(registration, [(k, d) for k, d in kinds_due if d > now])
     Reminder.objects.bulk_create(rows, ignore_conflicts=True)
 
 
@@ -140,7 +130,7 @@ def notice_create(
 ) -> None:
     """Queue a message due now (confirmation, waiting list, update, cancellation)."""
     now = now or timezone.now()
-    rows = _rows(registration, [(kind, now)], channels=user_channels(registration.user), revision=revision)
+    rows = _rows(registration, [(kind, now)], revision=revision)
     Reminder.objects.bulk_create(rows, ignore_conflicts=True)
     _dispatch_soon()
 
@@ -190,6 +180,18 @@ def follow_ups_reschedule(*, session: Session) -> None:
 # ---------------------------------------------------------------- dispatch
 
 
+@dataclass(frozen=True)
+class ReminderMessage:
+    """What one reminder row sends: the arguments of ``message_send``."""
+
+    kind: str
+    template: str
+    context: dict[str, Any]
+    calendar: tuple[str, bytes] | None = None
+    reply_ref: str = ""
+    deadline: datetime.datetime | None = None
+
+
 def _message(reminder: Reminder, now: datetime.datetime) -> ReminderMessage | str:
     """The message to send, or why not: ``"cancel"`` (no longer relevant) or ``"defer"``."""
     registration = reminder.registration
@@ -219,8 +221,11 @@ def _message(reminder: Reminder, now: datetime.datetime) -> ReminderMessage | st
         "join_url": site + reverse("webinars:session_join", args=[session.pk]),
         "replay_url": site + reverse("webinars:session_replay", args=[session.pk]),
         "feedback_url": site + reverse("webinars:session_feedback", args=[session.pk]),
-        "preferences_url": site + reverse("webinars:preferences"),
+        # Where the person chooses their channels for every kind of message.
+        "preferences_url": site + reverse("academy:profile") + "#emails",
         "kind": kind,
+        # Replies "1"/"2" act on the registration (SMS and WhatsApp say so).
+        "answerable": kind in ANSWERABLE,
     }
     template = kind
     calendar: tuple[str, bytes] | None = None
@@ -239,13 +244,12 @@ def _message(reminder: Reminder, now: datetime.datetime) -> ReminderMessage | st
     elif kind == ReminderKind.CANCELLATION:
         calendar = (ics.CANCEL, _invitation(registration, ics.CANCEL))
     return ReminderMessage(
-        user=user,
-        kind=kind,
+        kind=MESSAGE_KINDS.get(kind, REGISTRATION_KIND),
         template=f"webinars/emails/{template}",
         context=context,
-        idempotency_key=reminder_key(reminder),
         calendar=calendar,
-        email_kind=EMAIL_KINDS.get(kind, ""),
+        reply_ref=registration_ref(registration) if kind in ANSWERABLE else "",
+        deadline=session.starts_at if kind in BEFORE_THE_EVENT else None,
     )
 
 
@@ -255,7 +259,8 @@ def _invitation(registration: Registration, method: str) -> bytes:
 
 
 def reminder_key(reminder: Reminder) -> str:
-    """The row's idempotency key, the same on every attempt (``Message-ID``)."""
+    """The row's idempotency key, the same on every attempt: the message's
+    key, hence its e-mail's ``Message-ID``."""
     return f"webinar-reminder-{reminder.pk}-{reminder.registration_id}-{reminder.kind}-{reminder.revision}"
 
 
@@ -267,16 +272,22 @@ def _deliver(reminder: Reminder, now: datetime.datetime) -> None:
         final_at = attendance_final_at(reminder.registration.session)
         raise OutboxDefer(final_at if final_at is not None and final_at > now else now + FOLLOW_UP_RECHECK)
     assert isinstance(decision, ReminderMessage)
-    channel = channel_get(reminder.channel) or channel_get(DEFAULT_CHANNEL)
-    if channel is None:
-        raise ChannelError(f"Unknown channel {reminder.channel!r}")
-    if (
-        isinstance(channel, EmailChannel)
-        and decision.email_kind
-        and not email_wanted(user=decision.user, kind=decision.email_kind)
-    ):
-        raise OutboxCancel  # the person stopped these e-mails (other channels they chose still send)
-    channel.send(decision)
+    key = reminder_key(reminder)
+    queued = message_send(
+        key=key,
+        kind=decision.kind,
+        user=reminder.registration.user,
+        template=decision.template,
+        context=decision.context,
+        topic=f"webinars.{reminder.kind}",
+        reply_ref=decision.reply_ref,
+        deadline=decision.deadline,
+        calendar=decision.calendar,
+    )
+    # None: queued by an earlier attempt (the same key), or the person takes
+    # this kind on no channel (they stopped it): nothing was handed over.
+    if queued is None and not Message.objects.filter(key=key[:200]).exists():
+        raise OutboxCancel
 
 
 REMINDER_OUTBOX: Outbox[Reminder] = Outbox(
