@@ -27,6 +27,11 @@ if TYPE_CHECKING:
 
 ALL_CHANNELS: tuple[str, ...] = (Channel.WHATSAPP, Channel.SMS, Channel.EMAIL)
 
+# The kernel's own kinds (registered in academy.apps).
+ACCOUNT_KIND = "academy.account"  # password reset, erasure: e-mail, never stopped
+REPLY_ACK_KIND = "academy.reply"  # the answer to a reply, on its channel
+PHONE_CODE_KIND = "academy.phone_code"  # the one-time code that proves a number
+
 
 @dataclass(frozen=True)
 class MessageKind:

@@ -42,7 +42,10 @@ from django.utils.translation import gettext as _
 from academy import email_preferences
 from academy.i18n import in_language_of
 from academy.messaging import rules
-from academy.messaging.kinds import (
+from academy.messaging.kinds import (  # noqa: F401  (the kernel's own kinds, for its callers)
+    ACCOUNT_KIND,
+    PHONE_CODE_KIND,
+    REPLY_ACK_KIND,
     MessageKind,
     cost_centers,
     message_kind_get,
@@ -698,9 +701,3 @@ def replies_mark_read(*, replies: "QuerySet[InboundMessage]", now: datetime.date
     """Mark ``replies`` (already scoped to what the reader may see) as read;
     those read before keep their time. Returns how many were marked."""
     return replies.filter(read_at__isnull=True).update(read_at=now or timezone.now())
-
-
-# The kernel's own kinds (registered in academy.apps).
-ACCOUNT_KIND = "academy.account"  # password reset, erasure: e-mail, never stopped
-REPLY_ACK_KIND = "academy.reply"  # the answer to a reply, on its channel
-PHONE_CODE_KIND = "academy.phone_code"  # the one-time code that proves a number

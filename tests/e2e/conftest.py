@@ -56,10 +56,26 @@ SERVER_ENV = {
 if REDIS_URL:
     SERVER_ENV["REDIS_URL"] = REDIS_URL
 
+# WhatsApp goes to a local WhatsApp Cloud API (tests/fakes/whatsapp_cloud.py)
+# that approves the templates of docs/whatsapp-templates.md; people get
+# WhatsApp only once they prove a number and choose it.
+from tests.fakes.whatsapp_cloud import FakeWhatsAppCloud  # noqa: E402
+from tests.whatsapp_templates import approved_templates  # noqa: E402
+
+WHATSAPP = FakeWhatsAppCloud(templates=approved_templates()).__enter__()
+SERVER_ENV.update({key: str(value) for key, value in WHATSAPP.settings().items()})
+
 # The test process reads the same database as the server (to pick up e-mails
 # and check what was stored). Playwright's sync API runs an event loop in this
 # thread, which Django would otherwise take for async code.
-SHARED = ("DJANGO_SETTINGS_MODULE", "DEBUG", "SECRET_KEY", "ACADEMY_VAR_DIR", "DATABASE_URL")
+SHARED = (
+    "DJANGO_SETTINGS_MODULE",
+    "DEBUG",
+    "SECRET_KEY",
+    "ACADEMY_VAR_DIR",
+    "DATABASE_URL",
+    *WHATSAPP.settings(),
+)
 os.environ.update({key: SERVER_ENV[key] for key in SHARED})
 os.environ.pop("REDIS_URL", None)
 if REDIS_URL:

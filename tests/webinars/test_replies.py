@@ -20,7 +20,7 @@ from webinars.models import Registration, RegistrationStatus, Session, SessionSt
 
 pytestmark = pytest.mark.django_db
 
-KIND = services.REMINDER_EMAIL
+KIND = services.REMINDER_KIND
 _provider_ids = itertools.count(1)
 
 

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 from django.conf import settings
 
+from academy.messaging.kinds import PHONE_CODE_KIND
 from academy.messaging.providers import Provider, ProviderRejected, ProviderUnavailable, Sent
 
 if TYPE_CHECKING:
@@ -137,6 +138,16 @@ class WhatsAppCloud(Provider):
             template["components"] = [
                 {"type": "body", "parameters": [{"type": "text", "text": str(p)} for p in text.params]}
             ]
+            if text.message.kind == PHONE_CODE_KIND:
+                # An authentication template's copy-code button carries the code too.
+                template["components"].append(
+                    {
+                        "type": "button",
+                        "sub_type": "url",
+                        "index": "0",
+                        "parameters": [{"type": "text", "text": str(text.params[0])}],
+                    }
+                )
         return {**self._envelope(text), "type": "template", "template": template}
 
     def _text_body(self, text: "TextMessage") -> dict[str, Any]:
