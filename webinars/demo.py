@@ -10,12 +10,16 @@ from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
 from academy.demo import TRAINER2_EMAIL, TRAINER_EMAIL, DemoLogin
+from academy.messaging.models import Message, TextMessage
+from academy.messaging.services import inbound_receive
 from academy.models import EngagementEvent, User, Verb
+from academy.outbox import OutboxStatus
 from academy.services import activity_record
 from distributors.choices import DistributorStatus
 from distributors.selectors import territory_choices
-from webinars import recurrence, services
+from webinars import recurrence, selectors, services
 from webinars.models import Registration, RegistrationStatus, Series, Session, SessionStatus
+from webinars.services import REMINDER_KIND
 
 MONTHLY_TITLE = "Rendez-vous mensuel des distributeurs"
 QUARTERLY_TITLE = "Quarterly product update"
@@ -242,7 +246,70 @@ def _monthly(trainer: User) -> Series:
     for position, session in enumerate(upcoming):
         for person in people[: 14 if position == 0 else 6]:
             services.registration_create(user=person, session=session)
+    if upcoming:
+        _replies(upcoming[0])
     return series
+
+
+# What some registrants answered to the WhatsApp reminder of the next session
+# (the trainer's replies page, the managers' replies from the field).
+DEMO_REPLIES = [
+    "1",
+    "OUI",
+    "Je serai en déplacement chez un client, est-ce que le replay sera disponible ?",
+    "Pouvez-vous parler aussi du stockage des réactifs au-dessus de 30 °C ?",
+]
+
+
+def _replies(session: Session) -> None:
+    registrations = list(
+        session.registrations.filter(status=RegistrationStatus.CONFIRMED)
+        .select_related("user")
+        .order_by("user__email")[: len(DEMO_REPLIES)]
+    )
+    now = timezone.now()
+    for index, (registration, text) in enumerate(zip(registrations, DEMO_REPLIES, strict=False)):
+        person = registration.user
+        number = f"+22177000{index + 1:04d}"
+        User.objects.filter(pk=person.pk).update(
+            phone=number,
+            phone_verified_at=now,
+            message_channels={**(person.message_channels or {}), REMINDER_KIND: ["whatsapp"]},
+        )
+        message = Message.objects.create(
+            key=f"demo-reminder-{registration.pk}",
+            kind=REMINDER_KIND,
+            user=person,
+            chain=["whatsapp", "email"],
+            reply_ref=selectors.registration_ref(registration),
+            deadline=session.starts_at,
+        )
+        TextMessage.objects.create(
+            message=message,
+            channel="whatsapp",
+            provider="whatsapp_cloud",
+            to=number,
+            template="webinars_reminder",
+            status=OutboxStatus.SENT,
+            sent_at=now,
+            delivery_status="read",
+            provider_message_id=f"wamid.demo-{registration.pk}",
+        )
+        inbound_receive(
+            channel="whatsapp",
+            provider="whatsapp_cloud",
+            provider_message_id=f"wamid.demo-reply-{registration.pk}",
+            from_number=number,
+            text=text,
+        )
+    # Someone the academy does not know wrote to the business number.
+    inbound_receive(
+        channel="whatsapp",
+        provider="whatsapp_cloud",
+        provider_message_id="wamid.demo-unknown",
+        from_number="+22507000099",
+        text="Bonjour, je travaille dans un laboratoire à Abidjan : comment rejoindre vos formations ?",
+    )
 
 
 def _quarterly(trainer: User) -> None:
