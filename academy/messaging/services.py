@@ -497,7 +497,8 @@ def _text_deliver(text: TextMessage, now: datetime.datetime) -> None:
         changes.update(text="", params=[])
     TextMessage.objects.filter(pk=text.pk).update(**changes)
     text.provider_message_id = sent.provider_message_id
-    _cost_record(text, sent.cost if sent.cost is not None else _unit_cost(text))
+    same_currency = not sent.currency or sent.currency.upper() == settings.MESSAGING_CURRENCY
+    _cost_record(text, sent.cost if sent.cost is not None and same_currency else _unit_cost(text))
     # Statuses the provider reported before we knew its id.
     for receipt in DeliveryReceipt.objects.filter(
         provider=provider.name, provider_message_id=sent.provider_message_id, applied_at__isnull=True

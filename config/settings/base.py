@@ -600,6 +600,9 @@ AFRICASTALKING_WEBHOOK_IPS = env.list("AFRICASTALKING_WEBHOOK_IPS", default=[])
 # Seconds an SMS gateway has to answer one send.
 SMS_GATEWAY_TIMEOUT_SECONDS = env.float("SMS_GATEWAY_TIMEOUT_SECONDS", default=15.0)
 MESSAGING_DAILY_CAP = env.int("MESSAGING_DAILY_CAP", default=500)
+# The currency of the spend (ISO 4217): a provider's price in another one
+# counts the unit cost below instead, so amounts are never mixed.
+MESSAGING_CURRENCY = env.str("MESSAGING_CURRENCY", default="EUR").upper()
 MESSAGING_SMS_COST = env.str("MESSAGING_SMS_COST", default="0.05")
 MESSAGING_WHATSAPP_COST = env.str("MESSAGING_WHATSAPP_COST", default="0.03")
 # The language codes of approved WhatsApp templates, by site language.

@@ -144,6 +144,7 @@ def test_twilio_price_and_messaging_service(twilio, settings):
     settings.TWILIO_MESSAGING_SERVICE_SID = "MG" + "1" * 32
     settings.TWILIO_STATUS_CALLBACK = False
     twilio.price = "-0.07900"
+    settings.MESSAGING_CURRENCY = "USD"  # the account's currency: its price is counted
     message = send(person(FRANCE))
     texts_dispatch(now=NOON)
     sent = twilio.messages[0]
@@ -152,7 +153,8 @@ def test_twilio_price_and_messaging_service(twilio, settings):
     assert text_of(message).cost == decimal.Decimal("0.0790")
 
 
-def test_africastalking_sends_to_senegal_and_twilio_to_france(twilio, at):
+def test_africastalking_sends_to_senegal_and_twilio_to_france(twilio, at, settings):
+    settings.MESSAGING_CURRENCY = "XOF"  # the Africa's Talking account's currency
     senegal = send(person(SENEGAL), key="sn")
     france = send(person(FRANCE), key="fr")
     texts_dispatch(now=NOON)
@@ -165,6 +167,19 @@ def test_africastalking_sends_to_senegal_and_twilio_to_france(twilio, at):
     assert form["message"] == text_of(senegal).text
     assert text_of(senegal).provider_message_id == at.messages[0]["messageId"]
     assert text_of(senegal).cost == decimal.Decimal("40.0000")  # two parts at XOF 20
+
+
+def test_a_price_in_another_currency_counts_the_unit_cost_so_spend_never_mixes_currencies(
+    twilio, at, settings
+):
+    settings.MESSAGING_CURRENCY = "EUR"
+    twilio.price = "-0.07900"  # USD
+    senegal = send(person(SENEGAL), key="sn")
+    france = send(person(FRANCE), key="fr")
+    texts_dispatch(now=NOON)
+    unit = decimal.Decimal(settings.MESSAGING_SMS_COST)
+    assert text_of(france).cost == unit * text_of(france).segments
+    assert text_of(senegal).cost == unit * text_of(senegal).segments  # XOF: not counted as euros
 
 
 def test_a_country_africastalking_does_not_serve_goes_through_twilio(twilio, at, settings):

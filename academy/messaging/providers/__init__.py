@@ -47,8 +47,14 @@ class ProviderUnavailable(Exception):
 
 @dataclass(frozen=True)
 class Sent:
+    """What the provider answered: its id for the message, and the price when
+    it says it, in ``currency`` (ISO 4217; empty: the platform's). A price in
+    another currency than ``MESSAGING_CURRENCY`` is not added to the spend:
+    the configured unit cost is, so the spend never mixes currencies."""
+
     provider_message_id: str
     cost: decimal.Decimal | None = None
+    currency: str = ""
 
 
 class Provider:

@@ -49,9 +49,8 @@ REJECTED = {
 def parse_cost(value: object) -> decimal.Decimal | None:
     """The amount of an Africa's Talking cost (``"XOF 20.0000"`` → 20.0000).
 
-    Only the number is kept: the currency is the account's (one per
-    account: KES, XOF, NGN…), and the spend records count amounts, so
-    ``MESSAGING_SMS_COST`` and caps are to be read in that currency."""
+    The currency (the account's: KES, XOF, NGN…) travels beside it in
+    ``Sent.currency``."""
     if not isinstance(value, str) or not value.strip():
         return None
     amount = value.split()[-1]
@@ -115,7 +114,9 @@ class AfricasTalking(Provider):
             message_id = str(recipient.get("messageId") or "")
             if not message_id or message_id == "None":
                 raise ProviderUnavailable(f"Africa's Talking: no message id ({status})")
-            return Sent(provider_message_id=message_id, cost=parse_cost(recipient.get("cost")))
+            cost = recipient.get("cost")
+            currency = cost.split()[0] if isinstance(cost, str) and len(cost.split()) == 2 else ""
+            return Sent(provider_message_id=message_id, cost=parse_cost(cost), currency=currency)
         reason = f"{code}: {status or REJECTED.get(code, 'refused')}"
         if code in REJECTED:
             raise ProviderRejected(reason)

@@ -88,7 +88,12 @@ class Twilio(Provider):
             sid = str(body["sid"])
         except (ValueError, KeyError, TypeError) as error:
             raise ProviderUnavailable(f"Twilio: unexpected answer {response.status_code}") from error
-        return Sent(provider_message_id=sid, cost=_price(body.get("price")))
+        unit = body.get("price_unit")
+        return Sent(
+            provider_message_id=sid,
+            cost=_price(body.get("price")),
+            currency=unit if isinstance(unit, str) else "",
+        )
 
 
 def _price(value: object) -> decimal.Decimal | None:
