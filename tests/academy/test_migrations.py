@@ -3,13 +3,10 @@ before the activity log and engagement moved out of the distributors app
 (their tables stay; only the model state and content types move)."""
 
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
-from django.conf import settings
+from tests.migrations_run import manage_on_sqlite
 
 # The last migrations before the move: a database at this point has the old layout.
 BEFORE_THE_MOVE = [("academy", "0001"), ("distributors", "0003"), ("courses", "0001"), ("webinars", "0002")]
@@ -31,23 +28,7 @@ print(json.dumps(schema))
 
 
 def _manage(database: Path, *args: str) -> str:
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{database}",
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-    }
-    env.pop("REDIS_URL", None)
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return result.stdout
+    return manage_on_sqlite(database, *args)
 
 
 def _schema(database: Path) -> dict[str, list[list[object]]]:
