@@ -220,7 +220,7 @@ def test_replying_2_cancels_the_registration_and_1_confirms(session, network):
     acknowledgements = TextMessage.objects.filter(message__kind="academy.reply").order_by("id")
     assert "Merci" in acknowledgements[0].text
     assert "annul" in acknowledgements[1].text
-    # A third reply has nothing left to act on: kept for a person to read.
+    # A third "2": nothing left to cancel, and the person is told so.
     again = inbound_receive(
         channel="sms",
         provider="recording-sms",
@@ -229,5 +229,6 @@ def test_replying_2_cancels_the_registration_and_1_confirms(session, network):
         text="2",
         received_at=at,
     )
-    assert again is not None and again.outcome == "stored"
+    assert again is not None and again.outcome == "declined"
+    assert "déjà annulée" in TextMessage.objects.filter(message__kind="academy.reply").latest("id").text
     assert Reminder.objects.filter(registration=registration, kind="cancellation").exists()
