@@ -240,7 +240,8 @@ def test_concurrent_dispatchers_send_each_email_exactly_once():
         pytest.skip(
             "needs PostgreSQL (SELECT ... FOR UPDATE SKIP LOCKED): run with DATABASE_URL=postgres://..."
         )
-    with mock.patch("academy.services.outbox_wake"):  # no eager wake-up: the four threads do the work
+    # No eager wake-up: the four threads do the work.
+    with mock.patch("academy.messaging.services.outbox_wake"):
         _emails(120)
     barrier = threading.Barrier(4)
     reports: list[DrainReport] = []
