@@ -24,6 +24,7 @@ refuses (4xx), one that runs out of attempts, or one a webhook reports
 failed or undelivered falls back **once** to the next channel of its chain.
 """
 
+import base64
 import datetime
 import decimal
 import logging
@@ -36,6 +37,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -153,8 +155,6 @@ def short_link(url: str) -> str:
                 continue
             existing = code
             break
-    from django.urls import reverse
-
     return settings.SITE_URL + reverse("academy:short_link", args=[existing])
 
 
@@ -225,8 +225,6 @@ def _calendar_json(calendar: tuple[str, bytes] | None) -> dict[str, str] | None:
 
 
 def _attachment_json(attachment: tuple[str, bytes | str, str]) -> dict[str, str]:
-    import base64
-
     name, content, mimetype = attachment
     data = content.encode() if isinstance(content, str) else content
     return {"name": name, "mimetype": mimetype, "content": base64.b64encode(data).decode()}
@@ -300,7 +298,6 @@ def message_send(
     if not chain:
         logger.warning("message %s (%s): no template for any of its channels", key, template)
         return None
-    centers = cost_centers()
     with transaction.atomic():
         message, created = Message.objects.get_or_create(
             key=key,
@@ -312,7 +309,7 @@ def message_send(
                 "rendered": rendered,
                 "deadline": deadline,
                 "reply_ref": reply_ref,
-                "cost_center": centers.key_for(user) if centers is not None and user.pk else "",
+                "cost_center": _cost_center(user) if user.pk else "",
                 "sensitive": sensitive,
             },
         )
@@ -321,6 +318,11 @@ def message_send(
         _row_create(message, chain[0], to_email=user.email, to_phone=to_phone or str(user.phone or ""))
     outbox_wake()
     return message
+
+
+def _cost_center(user: User) -> str:
+    centers = cost_centers()
+    return centers.key_for(user) if centers is not None else ""
 
 
 def _row_create(message: Message, channel: str, *, to_email: str = "", to_phone: str = "") -> None:
@@ -690,7 +692,7 @@ def _acknowledge(reply: InboundMessage, *, user: User, text: str) -> None:
         user=user,
         chain=[channel],
         rendered={channel: {"text": body, "segments": rules.sms_segments(body)}},
-        cost_center=(cost_centers().key_for(user) if cost_centers() is not None else ""),  # type: ignore[union-attr]
+        cost_center=_cost_center(user),
     )
     TextMessage.objects.create(
         message=message, channel=channel, to=reply.from_number, text=body, segments=rules.sms_segments(body)
