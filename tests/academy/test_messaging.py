@@ -518,7 +518,7 @@ def test_concurrent_dispatchers_send_each_text_once_and_keep_the_cap_exact(setti
             "needs PostgreSQL (SELECT ... FOR UPDATE SKIP LOCKED): run with DATABASE_URL=postgres://..."
         )
     settings.MESSAGING_DAILY_CAP = 50
-    with mock.patch("academy.messaging.services.outbox_wake"):
+    with mock.patch("academy.messaging.services.sending.outbox_wake"):
         for i in range(120):
             send(person(email=f"c{i}@example.com", phone=f"+2217712{i:05d}"), key=f"c-{i}")
     barrier = threading.Barrier(4)

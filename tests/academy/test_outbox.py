@@ -241,7 +241,7 @@ def test_concurrent_dispatchers_send_each_email_exactly_once():
             "needs PostgreSQL (SELECT ... FOR UPDATE SKIP LOCKED): run with DATABASE_URL=postgres://..."
         )
     # No eager wake-up: the four threads do the work.
-    with mock.patch("academy.messaging.services.outbox_wake"):
+    with mock.patch("academy.messaging.services.sending.outbox_wake"):
         _emails(120)
     barrier = threading.Barrier(4)
     reports: list[DrainReport] = []

@@ -53,7 +53,7 @@ def rows(count: int, *, due_at: datetime.datetime = NOW, topic: str = "t") -> li
     """``count`` pending e-mails due by ``due_at`` (the last exactly then, each one a
     microsecond after the previous, in id order); their ids."""
     user = UserFactory()
-    with mock.patch("academy.messaging.services.outbox_wake"):
+    with mock.patch("academy.messaging.services.sending.outbox_wake"):
         for index in range(count):
             email_enqueue(
                 key=f"rule-{uuid.uuid4()}-{index}", topic=topic, user=user, template="academy/emails/rule"

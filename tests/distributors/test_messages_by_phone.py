@@ -44,7 +44,9 @@ def test_a_nudge_goes_by_sms_to_who_chose_it_and_by_email_to_the_others(network)
     assert by_sms.chain == ["sms", "email"]
     text = TextMessage.objects.get(message=by_sms)
     assert text.channel == "sms" and "/s/" in text.text
-    assert text.text.startswith(network.manager_a.get_full_name())
+    assert text.text.startswith(
+        rules.sms_text(network.manager_a.get_full_name())
+    )  # "Jérôme" is "Jérome" by SMS
     assert rules.sms_segments(text.text) <= 2
     by_email = Message.objects.get(key=f"nudge-{nudge.pk}-{network.lead_a.pk}")
     assert by_email.chain == ["email"]
