@@ -21,17 +21,30 @@ and the load average. Exit status 1 when anything was lost or stuck, the
 duplicates exceed the in-flight messages killed, or it did not drain within
 ``--timeout``.
 
+With ``--channel whatsapp`` the registrants have a verified number, take
+these reminders on WhatsApp and stopped them by e-mail: the reminder outbox
+hands each one to the messaging layer, whose text outbox sends it to a local
+WhatsApp Cloud API (``tests/fakes/whatsapp_cloud.py``, approving the
+templates of ``docs/whatsapp-templates.md``) that counts messages by their
+``biz_opaque_callback_data`` (the message's key). Lost are then the
+WhatsApp rows sent by the database but never received. In both modes the
+run ends once the reminders *and* the messages they queued (e-mails, texts)
+have left, and stuck counts the rows of both outboxes still pending.
+
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/outboxchaos \\
         .venv/bin/python tests/chaos/outbox_drain.py --reminders 10000 --port 6392
     ... --restart-redis
+    ... --channel whatsapp [--restart-redis]
 
 Every wait here is bounded.
 """
 
 import argparse
 import collections
+import json
 import logging
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -42,31 +55,45 @@ import time
 import uuid
 from email import message_from_bytes
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-class Sink:
+class Counts:
+    """Messages received, counted by key, with the times of the first and last."""
+
+    def __init__(self) -> None:
+        self.counts: collections.Counter[str] = collections.Counter()
+        self.lock = threading.Lock()
+        self.first: float | None = None
+        self.last: float | None = None
+
+    def record(self, key: str) -> None:
+        with self.lock:
+            self.counts[key] += 1
+            now = time.monotonic()
+            self.first = self.first or now
+            self.last = now
+
+    def distinct(self) -> int:
+        with self.lock:
+            return len(self.counts)
+
+
+class Sink(Counts):
     """A local SMTP server counting messages by Message-ID."""
 
     def __init__(self, port: int) -> None:
         from aiosmtpd.controller import Controller
 
-        self.counts: collections.Counter[str] = collections.Counter()
-        self.lock = threading.Lock()
-        self.first: float | None = None
-        self.last: float | None = None
+        super().__init__()
         sink = self
 
         class Handler:
             async def handle_DATA(self, server, session, envelope):
                 message = message_from_bytes(envelope.content)
-                key = message.get("Message-ID", "")
-                with sink.lock:
-                    sink.counts[key] += 1
-                    now = time.monotonic()
-                    sink.first = sink.first or now
-                    sink.last = now
+                sink.record(message.get("Message-ID", ""))
                 return "250 OK"
 
         self.controller = Controller(Handler(), hostname="127.0.0.1", port=port)
@@ -77,15 +104,33 @@ class Sink:
     def stop(self) -> None:
         self.controller.stop()
 
-    def distinct(self) -> int:
-        with self.lock:
-            return len(self.counts)
+
+def whatsapp_cloud() -> tuple[Any, Counts]:
+    """The local WhatsApp Cloud API, approving the documented templates, and
+    the count of what it accepted by ``biz_opaque_callback_data``."""
+    from tests.fakes.whatsapp_cloud import FakeWhatsAppCloud
+    from tests.whatsapp_templates import approved_templates
+
+    counts = Counts()
+
+    class Counting(FakeWhatsAppCloud):
+        def _message(self, headers: Any, body: bytes) -> dict[str, Any]:
+            answer = super()._message(headers, body)  # raises when refused: not received
+            counts.record(str(json.loads(body).get("biz_opaque_callback_data", "")))
+            return answer
+
+    templates = approved_templates()
+    for language in ("fr", "en"):
+        if ("webinars_reminder", language) not in templates:
+            raise RuntimeError(f"docs/whatsapp-templates.md has no webinars_reminder in {language}")
+    return Counting(templates=templates), counts
 
 
-def prepare(env: dict[str, str], count: int) -> tuple[int, list[int]]:
+def prepare(env: dict[str, str], count: int, channel: str) -> tuple[int, list[int]]:
     """Migrate, then write ``count`` registrations of one session, each with
-    a "day before" e-mail reminder not yet due; returns the session id and
-    the reminder ids."""
+    a "day before" reminder not yet due — by e-mail, or with ``channel``
+    "whatsapp" by WhatsApp only (a verified number, no quiet hours, the kind
+    stopped by e-mail); returns the session id and the reminder ids."""
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--verbosity", "0"],
         cwd=ROOT,
@@ -106,8 +151,12 @@ def prepare(env: dict[str, str], count: int) -> tuple[int, list[int]]:
     from tests.academy.factories import UserFactory
     from tests.webinars.factories import SessionFactory
     from webinars.models import Registration, Reminder
+    from webinars.services.reminders import REMINDER_KIND
 
     tag = uuid.uuid4().hex[:6]
+    prefix = secrets.randbelow(10) * 10**6  # numbers of an earlier run in this database differ
+    whatsapp = channel == "whatsapp"
+    verified = timezone.now() if whatsapp else None
     trainer = UserFactory(role="trainer", email=f"trainer-{tag}@chaos.example")
     session = SessionFactory(starts_at=timezone.now() + datetime.timedelta(hours=20), trainers=[trainer])
     unusable = make_password(None)
@@ -117,7 +166,19 @@ def prepare(env: dict[str, str], count: int) -> tuple[int, list[int]]:
                 email=f"p{index}-{tag}@chaos.example",
                 first_name=f"P{index}",
                 password=unusable,
-                language="fr",
+                language="en" if whatsapp and index % 4 == 0 else "fr",  # both templates
+                **(
+                    {
+                        "phone": f"+22177{(prefix + index) % 10**7:07d}",
+                        "phone_verified_at": verified,
+                        "quiet_hours_start": None,
+                        "quiet_hours_end": None,
+                        "message_channels": {REMINDER_KIND: ["whatsapp"]},
+                        "email_opt_outs": [REMINDER_KIND],
+                    }
+                    if whatsapp
+                    else {}
+                ),
             )
             for index in range(count)
         ],
@@ -154,6 +215,9 @@ def worker(env: dict[str, str], logs: Path, name: str) -> subprocess.Popen:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reminders", type=int, default=10_000)
+    parser.add_argument(
+        "--channel", choices=("email", "whatsapp"), default="email", help="how the reminders reach people"
+    )
     parser.add_argument("--port", type=int, default=6392, help="private Redis port")
     parser.add_argument("--kill-at", type=float, default=0.3, help="share delivered when a worker is killed")
     parser.add_argument("--restart-redis", action="store_true", help="also kill and restart Redis")
@@ -174,8 +238,13 @@ def main() -> int:
     redis_server = PrivateRedis(args.port)
     redis_server.start()
     smtp_port = free_port()
-    sink = Sink(smtp_port)
+    sink = Sink(smtp_port)  # in WhatsApp mode, the e-mails a fall-back would send
     sink.start()
+    wa = None
+    received_counts: Counts = sink
+    if args.channel == "whatsapp":
+        wa, received_counts = whatsapp_cloud()
+        wa.__enter__()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.local",
@@ -185,18 +254,30 @@ def main() -> int:
         "CELERY_BROKER_URL": redis_server.url,
         "CELERY_RESULT_BACKEND": redis_server.url,
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
+        # No cap on paid messages in this run (the default would send most by e-mail).
+        "MESSAGING_DAILY_CAP": "1000000",
+        **({key: str(value) for key, value in wa.settings().items()} if wa is not None else {}),
     }
     logs = Path(tempfile.mkdtemp(prefix="outbox-chaos-"))
     processes: dict[str, subprocess.Popen] = {}
     failed = True
     try:
-        _session, ids = prepare(env, args.reminders)
+        _session, ids = prepare(env, args.reminders, args.channel)
         from django.db.models import Q
         from django.utils import timezone
 
+        from academy.messaging.models import TextMessage
+        from academy.models import OutgoingEmail
         from webinars.models import Reminder
+        from webinars.services.reminders import reminder_key
 
         rows = Reminder.objects.filter(pk__in=ids)
+        # The messages the reminders queue, by their keys (the e-mail's
+        # Message-ID, WhatsApp's biz_opaque_callback_data).
+        keys = {reminder_key(row) for row in rows.only("pk", "registration_id", "kind", "revision")}
+        texts = TextMessage.objects.filter(message__key__in=keys)
+        emails = OutgoingEmail.objects.filter(key__in=keys)
+        pending = Q(status="pending") | Q(claimed_at__isnull=False)
         for name in ("worker1", "worker2"):
             processes[name] = worker(env, logs, name)
         for name in ("beat1", "beat2"):  # a second beat by mistake
@@ -220,7 +301,7 @@ def main() -> int:
         kill_after = int(args.kill_at * len(ids))
         redis_after = int(args.redis_at * len(ids))
         while time.monotonic() - due < args.timeout:
-            delivered = sink.distinct()
+            delivered = received_counts.distinct()
             if not killed and delivered >= kill_after:
                 processes["worker1"].send_signal(signal.SIGKILL)
                 processes["worker1"].wait(10)
@@ -237,36 +318,55 @@ def main() -> int:
                 redis_server.start()
                 redis_restarted = True
                 print(f"  {time.monotonic() - due:6.1f} s  Redis back (empty)", flush=True)
-            if not rows.filter(status="pending").exists():
+            if not (
+                rows.filter(status="pending").exists()
+                or texts.filter(status="pending").exists()
+                or emails.filter(status="pending").exists()
+            ):
                 break
             time.sleep(0.5)
         drained = time.monotonic() - due
         for name, process in processes.items():
             if process.poll() is not None and not name.startswith("worker1"):
                 print(f"  {name} died: see {logs / (name + '.log')}")
-        time.sleep(2)  # the last SMTP sessions
+        time.sleep(2)  # the last SMTP sessions and HTTP answers
         now = timezone.now()
-        stuck = rows.filter(Q(status="pending") | Q(claimed_at__isnull=False)).count()
+        stuck = rows.filter(pending).count() + texts.filter(pending).count() + emails.filter(pending).count()
         sent_rows = rows.filter(status="sent").count()
         from academy.services import message_id
-        from webinars.services import reminder_key
 
-        expected = {
-            message_id(reminder_key(row)) for row in rows.only("pk", "registration_id", "kind", "revision")
-        }
-        with sink.lock:
-            received = dict(sink.counts)
+        with received_counts.lock:
+            received = dict(received_counts.counts)
+        if wa is None:
+            expected = {message_id(key) for key in keys}
+            lost = len(expected - received.keys())
+            never = lost
+            extra = ""
+        else:
+            expected = keys
+            # Sent by the database, never received by the Cloud API.
+            sent_keys = set(texts.filter(status="sent").values_list("message__key", flat=True))
+            lost = len(sent_keys - received.keys())
+            ids_of = {message_id(key) for key in keys}
+            with sink.lock:
+                fallen_back = ids_of & sink.counts.keys()
+            # Reached on no channel at all (WhatsApp, or e-mail after a fall-back).
+            never = len({key for key in keys if key not in received and message_id(key) not in fallen_back})
+            extra = (
+                f" · WhatsApp rows sent {len(sent_keys)} · failed {texts.filter(status='failed').count()}"
+                f" · fell back to e-mail {emails.count()} (received {len(fallen_back)})"
+                f" · reached on no channel {never}"
+            )
         delivered = len(expected & received.keys())
-        lost = len(expected - received.keys())
         duplicates = sum(count - 1 for key, count in received.items() if key in expected and count > 1)
-        first = None if sink.first is None else sink.first - due
-        last = None if sink.last is None else sink.last - due
+        first = None if received_counts.first is None else received_counts.first - due
+        last = None if received_counts.last is None else received_counts.last - due
         load = os.getloadavg()
         failures = rows.filter(status="failed").count()
         print(
-            f"reminders {len(ids)} · delivered {delivered} · duplicates {duplicates} "
-            f"(killed in flight ≤ {killed}) · lost {lost} · stuck {stuck} · rows sent {sent_rows} "
-            f"· failed {failures}"
+            f"{args.channel}: reminders {len(ids)} · delivered {delivered} · duplicates {duplicates} "
+            f"(killed in flight ≤ {killed}) · lost {lost} · stuck {stuck} · reminder rows sent {sent_rows} "
+            f"· failed {failures}{extra}"
         )
         if first is not None and last is not None:
             rate = delivered / max(last - first, 1e-9)
@@ -275,7 +375,7 @@ def main() -> int:
                 f"· {rate:.0f} messages/s · load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} "
                 f"· at {now:%H:%M:%S}"
             )
-        failed = bool(lost or stuck or duplicates > killed or drained >= args.timeout)
+        failed = bool(lost or never or stuck or duplicates > killed or drained >= args.timeout)
         return 1 if failed else 0
     finally:
         for process in processes.values():
@@ -287,6 +387,8 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 process.kill()
         sink.stop()
+        if wa is not None:
+            wa.__exit__(None, None, None)
         redis_server.stop()
         if not failed and not args.keep_logs:
             shutil.rmtree(logs, ignore_errors=True)
