@@ -176,6 +176,11 @@ class DrainReport:
         self.more = self.more or other.more
         self.errors.extend(other.errors)
 
+    @property
+    def handled(self) -> int:
+        """Rows this run claimed and dealt with, whatever the outcome."""
+        return self.sent + self.retried + self.failed + self.cancelled + self.deferred + self.lost_claims
+
     def as_dict(self) -> dict[str, int]:
         return {
             "sent": self.sent,
@@ -274,10 +279,11 @@ def outbox_drain(
     batch_size: int | None = None,
     time_budget: float | None = None,
     on_full_batch: Callable[[], None] | None = None,
+    max_batches: int | None = None,
 ) -> DrainReport:
-    """Send what is due in ``box``, batch after batch, until nothing is due
-    or ``time_budget`` seconds have passed (``report.more`` then says work
-    is left). Safe to run several times at once and after a crash: see the
+    """Send what is due in ``box``, batch after batch, until nothing is due,
+    ``max_batches`` batches are done, or ``time_budget`` seconds have passed
+    (``report.more`` then says work is left). Safe to run several times at once and after a crash: see the
     module docstring. ``now`` fixes the clock (tests). ``on_full_batch`` is
     called once when the first claim came back full (much is due)."""
     report = DrainReport()
@@ -285,6 +291,7 @@ def outbox_drain(
     budget = settings.OUTBOX_TIME_BUDGET_SECONDS if time_budget is None else time_budget
     started = time.monotonic()
     stop_using_claim = settings.OUTBOX_LEASE_SECONDS / 2
+    batches = 0
     while True:
         if time.monotonic() - started >= budget:
             report.more = box.rows().filter(due_q(now or timezone.now())).exists()
@@ -321,7 +328,10 @@ def outbox_drain(
                     )
                     break
                 outbox_process(box, row, token=token, now=current, report=report)
-        if len(ids) < batch_size and not report.released:
+        batches += 1
+        if (len(ids) < batch_size and not report.released) or (
+            max_batches is not None and batches >= max_batches
+        ):
             return report
 
 
@@ -355,7 +365,8 @@ def outboxes_drain(
     *, time_budget: float | None = None, on_full_batch: Callable[[], None] | None = None
 ) -> DrainReport:
     """Drain every registered outbox within one time budget shared between
-    them; ``on_full_batch`` is called at most once, for the first full batch."""
+    them, one batch of each in turn until none has anything due;
+    ``on_full_batch`` is called at most once, for the first full batch."""
     budget = settings.OUTBOX_TIME_BUDGET_SECONDS if time_budget is None else time_budget
     started = time.monotonic()
     total = DrainReport()
@@ -365,12 +376,23 @@ def outboxes_drain(
         if once:
             once.pop()()
 
-    for box in _outboxes.values():
-        left = budget - (time.monotonic() - started)
-        if left <= 0:
-            total.more = True
-            break
-        total.add(outbox_drain(box, time_budget=left, on_full_batch=full))
+    # Round after round, one batch of each outbox in turn: the messages a
+    # batch of reminders queues leave in the same run, not after every
+    # reminder has been handed over (2,000 due at once would otherwise hold
+    # the first WhatsApp message back for a whole budget).
+    while True:
+        worked = False
+        for box in _outboxes.values():
+            left = budget - (time.monotonic() - started)
+            if left <= 0:
+                now = timezone.now()
+                total.more = any(other.rows().filter(due_q(now)).exists() for other in _outboxes.values())
+                return total
+            report = outbox_drain(box, time_budget=left, on_full_batch=full, max_batches=1)
+            total.add(report)
+            worked = worked or report.handled > 0
+        if not worked:
+            return total
     return total
 
 

@@ -677,6 +677,30 @@ def test_full_batches_without_a_callback_are_fine():
         assert outboxes_drain(time_budget=10_000).sent == 2
 
 
+def test_outboxes_take_turns_one_batch_each_so_messages_queued_by_another_leave_at_once():
+    # Each reminder of outbox "one" queues a message in outbox "two" (as web-conference
+    # reminders queue texts): the messages go out between the reminders' batches.
+    rows(3, topic="one")
+    order: list[str] = []
+
+    def hand_over(row, now):
+        order.append("one")
+        rows(1, topic="two")
+
+    def send(row, now):
+        order.append("two")
+
+    one = Outbox(name="one", rows=lambda: OutgoingEmail.objects.filter(topic="one"), deliver=hand_over)
+    two = Outbox(name="two", rows=lambda: OutgoingEmail.objects.filter(topic="two"), deliver=send)
+    with (
+        mock.patch.dict(outbox._outboxes, {"one": one, "two": two}, clear=True),
+        override_settings(OUTBOX_BATCH_SIZE=1),
+    ):
+        report = outboxes_drain(time_budget=10_000)
+    assert order == ["one", "two", "one", "two", "one", "two"]
+    assert (report.sent, report.more) == (6, False)
+
+
 def _two_outboxes(budget: float, *, second_rows: int):
     """Outbox one: one row whose send takes 60 s. Outbox two: ``second_rows``
     rows, 45 s each. One row per claim; the clock is the sends' durations."""
@@ -708,8 +732,8 @@ def _two_outboxes(budget: float, *, second_rows: int):
         (100, 1, 2, False),
         # Half a second left is still time to start.
         (60.5, 2, 2, True),
-        # Nothing left: the second outbox is not drained, and work may be left.
-        (60, 0, 1, True),
+        # No time left: the second outbox is not drained; work is left only if it has some.
+        (60, 0, 1, False),
         (60, 1, 1, True),
     ],
 )
