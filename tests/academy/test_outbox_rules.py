@@ -23,6 +23,7 @@ from academy.outbox import (
     Outbox,
     OutboxCancel,
     OutboxDefer,
+    OutboxReject,
     backoff,
     due_q,
     lease,
@@ -66,12 +67,13 @@ def rows(count: int, *, due_at: datetime.datetime = NOW, topic: str = "t") -> li
     return ids
 
 
-def box(deliver=None, after_sent=None) -> Outbox:
+def box(deliver=None, after_sent=None, after_failed=None) -> Outbox:
     return Outbox(
         name="rules",
         rows=OutgoingEmail.objects.all,
         deliver=deliver or (lambda row, now: None),
         after_sent=after_sent,
+        after_failed=after_failed,
     )
 
 
@@ -659,6 +661,49 @@ def test_a_drain_budget_defaults_to_the_setting():
     rows(1)
     report = outbox_drain(box(), now=NOW)
     assert (report.sent, report.more) == (0, True)
+
+
+def _refuse(row, now):
+    raise OutboxReject("550 mailbox unknown")
+
+
+def test_after_failed_runs_once_with_the_failed_row_and_its_error():
+    (pk,) = rows(1)
+    seen: list[tuple[int, str]] = []
+    report = outbox_drain(
+        box(_refuse, after_failed=lambda row: seen.append((row.pk, row.last_error))), now=NOW
+    )
+    assert report.failed == 1
+    assert seen == [(pk, "OutboxReject: 550 mailbox unknown")]
+    # A retry is not a failure: nothing runs.
+    rows(1)
+    seen.clear()
+    outbox_drain(box(lambda row, now: 1 / 0, after_failed=lambda row: seen.append(row.pk)), now=NOW)
+    assert seen == []
+
+
+def test_after_failed_does_not_run_when_the_claim_was_taken_over():
+    rows(1)
+    seen: list[int] = []
+
+    def refuse_late(row, now):
+        OutgoingEmail.objects.filter(pk=row.pk).update(claim_token=uuid.uuid4())  # another dispatcher took it
+        raise OutboxReject("too late")
+
+    report = outbox_drain(box(refuse_late, after_failed=lambda row: seen.append(row.pk)), now=NOW)
+    assert (report.failed, seen) == (0, [])
+
+
+def test_a_failing_after_failed_step_leaves_the_row_failed(caplog):
+    (pk,) = rows(1)
+
+    def broken(row):
+        raise RuntimeError("fallback broke")
+
+    report = outbox_drain(box(_refuse, after_failed=broken), now=NOW)
+    assert report.failed == 1
+    assert OutgoingEmail.objects.get(pk=pk).status == "failed"
+    assert f"rules {pk}: after-failure step failed" in caplog.text
 
 
 def test_the_drain_claims_the_earliest_due_first_whatever_the_id():
