@@ -1,36 +1,20 @@
 """Sending and answering WhatsApp/SMS messages in tests, with no provider.
 
-:class:`RecordingSms` is a minimal ``Provider`` that keeps what it is asked
-to send (the faithful provider fakes live in ``tests/fakes``); the
-``texting`` fixture configures it and a template (``tests/note``) that
+The ``texting`` fixture configures the recording SMS provider of
+``tests.messaging_provider`` (the faithful provider fakes live in
+``tests/fakes``) and a template (``tests/note``) that
 renders on every channel, so ``message_send`` takes SMS for a person who
 accepts it. :func:`person_with_phone` gives a person a verified number."""
 
 import itertools
-from typing import ClassVar
 
 import pytest
 from django.utils import timezone
 
-from academy.messaging.models import TextMessage
-from academy.messaging.providers import Provider, Sent
 from academy.models import User
+from tests.messaging_provider import SMS_ONLY, RecordingSms
 
-_ids = itertools.count(1)
 _numbers = itertools.count(1)
-
-
-class RecordingSms(Provider):
-    name = "recording_sms"
-    channel = "sms"
-    sent: ClassVar[list[TextMessage]] = []
-
-    def is_configured(self) -> bool:
-        return True
-
-    def send(self, text: TextMessage) -> Sent:
-        RecordingSms.sent.append(text)
-        return Sent(provider_message_id=f"rec-{next(_ids)}")
 
 
 TEMPLATES = {
@@ -48,9 +32,9 @@ def texting(settings, tmp_path):
     folder.mkdir()
     for name, text in TEMPLATES.items():
         (folder / name).write_text(text)
-    settings.MESSAGING_PROVIDERS = {"recording_sms": "tests.texting.RecordingSms"}
+    settings.MESSAGING_PROVIDERS = SMS_ONLY
     settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [str(tmp_path)]}]
-    RecordingSms.sent = []
+    RecordingSms.sent.clear()
     return RecordingSms
 
 

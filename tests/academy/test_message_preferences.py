@@ -15,7 +15,7 @@ from academy.messaging.kinds import MessageKind
 from academy.messaging.models import InboundMessage, Message, PhoneVerification, TextMessage
 from academy.messaging.services import accepted_channels, inbound_receive, message_send
 from tests.academy.factories import UserFactory
-from tests.academy.messaging_provider import BOTH, SMS_ONLY, RecordingProvider
+from tests.messaging_provider import PROVIDERS, SMS_ONLY, RecordingProvider
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ NUMBER = "+221771234567"
 
 @pytest.fixture(autouse=True)
 def _providers(settings):
-    settings.MESSAGING_PROVIDERS = BOTH
+    settings.MESSAGING_PROVIDERS = PROVIDERS
     RecordingProvider.sent.clear()
     RecordingProvider.countries = ()
 

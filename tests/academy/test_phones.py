@@ -12,7 +12,7 @@ from academy.messaging import phones
 from academy.messaging.models import Message, PhoneVerification, TextMessage
 from academy.messaging.services import PHONE_CODE_KIND, message_send, texts_dispatch
 from tests.academy.factories import UserFactory
-from tests.academy.messaging_provider import BOTH, SMS_ONLY, RecordingProvider
+from tests.messaging_provider import PROVIDERS, SMS_ONLY, RecordingProvider
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +22,7 @@ T0 = datetime.datetime(2026, 3, 2, 10, 0, tzinfo=datetime.UTC)
 
 @pytest.fixture(autouse=True)
 def _providers(settings):
-    settings.MESSAGING_PROVIDERS = BOTH
+    settings.MESSAGING_PROVIDERS = PROVIDERS
     RecordingProvider.sent.clear()
     RecordingProvider.countries = ()
 
@@ -93,8 +93,9 @@ def test_a_code_is_sent_hashed_to_the_number_being_proved_on_the_chosen_channel(
     person.refresh_from_db()
     assert not person.phone  # the number is the person's once proved only
     texts_dispatch()
-    assert RecordingProvider.sent[0][:2] == ("sms", NUMBER)
-    assert code in RecordingProvider.sent[0][2]
+    sent = RecordingProvider.sent[0]
+    assert (sent.channel, sent.to) == ("sms", NUMBER)
+    assert code in sent.text
     assert TextMessage.objects.get(pk=text.pk).text == ""  # a secret, emptied once sent
 
 

@@ -224,7 +224,7 @@ def test_a_distributor_over_its_cap_gets_email_and_spend_is_per_distributor_and_
     tomorrow = now + datetime.timedelta(days=1)
     again = send(second_a, "day2")
     texts_dispatch(now=tomorrow)
-    assert TextMessage.objects.get(message=again).provider_message_id.startswith("rec-")
+    assert TextMessage.objects.get(message=again).provider_message_id.startswith("recording-sms-")
     assert MessageSpend.objects.get(cost_center=first.cost_center, day=today).count == 1
     assert MessageSpend.objects.get(cost_center=first.cost_center, day=tomorrow.date()).count == 1
 
