@@ -5,17 +5,19 @@ from unittest import mock
 import httpx
 import pytest
 import time_machine
+from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.db import connection, connections
 from django.test import override_settings
 
 from academy.errors import ApplicationError
-from academy.models import EngagementEvent, Verb
+from academy.models import EngagementEvent, OutgoingEmail, Verb
 from tests.academy.factories import UserFactory
 from tests.webinars.conftest import end_session, reminders_send
 from tests.webinars.factories import SessionFactory
 from webinars import services
 from webinars.models import Registration, Reminder, ReminderStatus, Session, SessionStatus
+from webinars.services import reminders as reminders_module
 
 pytestmark = pytest.mark.django_db
 
@@ -204,20 +206,15 @@ def test_two_dispatchers_at_once_send_each_reminder_exactly_once():
         for index in range(30):
             user = UserFactory(email=f"concurrent{index}@test.example")
             services.registration_create(user=user, session=sessions[index % 2])
-    sent: list[int] = []
+    handed: list[str] = []
     lock = threading.Lock()
     barrier = threading.Barrier(2)
+    real_send = reminders_module.message_send
 
-    class Recording:
-        name = "email"
-        label = "E-mail"
-
-        def is_available_for(self, user):
-            return True
-
-        def send(self, message):
-            with lock:
-                sent.append(int(message.idempotency_key.split("-")[2]))
+    def recording_send(**kwargs):
+        with lock:
+            handed.append(kwargs["key"])
+        return real_send(**kwargs)
 
     errors: list[BaseException] = []
 
@@ -230,15 +227,18 @@ def test_two_dispatchers_at_once_send_each_reminder_exactly_once():
         finally:
             connections.close_all()
 
-    with mock.patch("webinars.services.reminders.channel_get", return_value=Recording()):
+    with mock.patch.object(reminders_module, "message_send", side_effect=recording_send):
         threads = [threading.Thread(target=worker) for _ in range(2)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join(60)
     assert not errors
-    assert len(sent) == 30 == len(set(sent))
+    assert len(handed) == 30 == len(set(handed))  # each reminder handed over once
     assert Reminder.objects.filter(kind="confirmation", status=ReminderStatus.SENT).count() == 30
+    # ... and each became one e-mail, once.
+    assert OutgoingEmail.objects.filter(key__in=handed).count() == 30
+    assert len({m.extra_headers["Message-ID"] for m in mail.outbox}) == len(mail.outbox) == 30
 
 
 @pytest.mark.postgres
