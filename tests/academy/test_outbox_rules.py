@@ -722,6 +722,13 @@ def test_full_batches_without_a_callback_are_fine():
         assert outboxes_drain(time_budget=10_000).sent == 2
 
 
+@pytest.mark.parametrize(("max_batches", "sent"), [(1, 1), (2, 2), (3, 3), (None, 3)])
+def test_a_drain_stops_after_its_batches(max_batches, sent):
+    rows(3)
+    report = outbox_drain(box(), now=NOW, batch_size=1, max_batches=max_batches, time_budget=10_000)
+    assert report.sent == sent
+
+
 def test_outboxes_take_turns_one_batch_each_so_messages_queued_by_another_leave_at_once():
     # Each reminder of outbox "one" queues a message in outbox "two" (as web-conference
     # reminders queue texts): the messages go out between the reminders' batches.
