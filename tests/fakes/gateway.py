@@ -3,12 +3,13 @@
 requests (``fail_next``), and posting a callback form to a Django test client."""
 
 import threading
+from abc import ABC, abstractmethod
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import urlencode, urlsplit
 
 
-class FakeGateway:
+class FakeGateway(ABC):
     def __init__(self) -> None:
         self.requests: list[tuple[str, int]] = []
         self._failures: list[int] = []
@@ -17,8 +18,9 @@ class FakeGateway:
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
+    @abstractmethod
     def _handler(self) -> type[BaseHTTPRequestHandler]:
-        raise NotImplementedError
+        """The request handler that answers as the provider does."""
 
     @property
     def url(self) -> str:

@@ -24,6 +24,7 @@ serves the number's country (``SMS_ROUTES``).
 """
 
 import decimal
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, ClassVar
@@ -57,22 +58,24 @@ class Sent:
     currency: str = ""
 
 
-class Provider:
+class Provider(ABC):
     """One provider. ``name`` is stored on the rows it sends (``twilio``);
     ``channel`` is the channel it carries (``sms`` or ``whatsapp``)."""
 
     name: ClassVar[str] = ""
     channel: ClassVar[str] = ""
 
+    @abstractmethod
     def is_configured(self) -> bool:
-        raise NotImplementedError
+        """Whether its credentials are set (else its channel is not offered)."""
 
     def serves(self, number: phonenumbers.PhoneNumber) -> bool:
         """Whether it can reach ``number`` (by default, every country)."""
         return True
 
+    @abstractmethod
     def send(self, text: "TextMessage") -> Sent:
-        raise NotImplementedError
+        """Send ``text``; raise ProviderRejected or ProviderUnavailable (module docstring)."""
 
 
 @cache
